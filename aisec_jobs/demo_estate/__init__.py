@@ -1,0 +1,85 @@
+"""The bundled demo estate: a deterministic fictional company, written on first use.
+
+`generate_demo_estate(root)` writes, under `root`:
+
+    aisec.yaml          configuration pointing at everything below
+    registry.yaml       the declared registry (and registry.csv, the same entries as CSV)
+    models/             Hugging Face model directories (config.json, safetensors headers, ...)
+    hf-cache/hub/       a Hugging Face cache laid out as huggingface_hub lays it out
+    aws/                offline AWS bundle (Bedrock, Bedrock Agents, SageMaker API responses)
+    azure/              offline Azure bundle (Cognitive Services accounts and deployments)
+
+The same seed and `as_of` date always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+
+import yaml
+from filelock import FileLock
+
+from aisec_jobs.demo_estate import aws, azure, huggingface, registry
+from aisec_jobs.demo_estate.company import ORGANISATION
+
+DEFAULT_SEED = 20261128
+CONFIG_NAME = "aisec.yaml"
+
+
+def demo_config(warehouse_path: str = "../warehouse/aisec.duckdb") -> dict:
+    return {
+        "organisation": ORGANISATION,
+        "timezone": "Europe/Amsterdam",
+        "warehouse": {"path": warehouse_path},
+        "sources": {
+            "declared_registry": {"path": "registry.yaml"},
+            "huggingface": {
+                "model_dirs": [{"name": "ml-shared-models", "path": "models"}],
+                "cache_dirs": [{"name": "gpu-build-01", "path": "hf-cache/hub"}],
+            },
+            "aws": {"bundle": "aws"},
+            "azure": {"bundle": "azure"},
+        },
+        "schedules": {"rescoring_cron": "0 2 * * *"},
+    }
+
+
+def generate_demo_estate(
+    root: Path, as_of: date | None = None, seed: int = DEFAULT_SEED
+) -> Path:
+    """Write the demo estate under `root`; returns the path of its `aisec.yaml`."""
+    as_of = as_of or date.today()
+    root.mkdir(parents=True, exist_ok=True)
+    entries: list[dict] = []
+    entries += aws.write_bundle(root / "aws", as_of, random.Random(f"{seed}-aws"))
+    entries += azure.write_bundle(root / "azure", as_of, random.Random(f"{seed}-azure"))
+    entries += huggingface.write_model_dirs(
+        root / "models", as_of, random.Random(f"{seed}-hf-dirs")
+    )
+    entries += huggingface.write_hf_cache(
+        root / "hf-cache" / "hub", as_of, random.Random(f"{seed}-hf-cache")
+    )
+    entries += registry.declared_only_entries(as_of, random.Random(f"{seed}-registry"))
+    registry.write_registry(root / "registry.yaml", root / "registry.csv", entries)
+    config_path = root / CONFIG_NAME
+    config_path.write_text(
+        "# Demo configuration written by aisec (the bundled demo estate).\n"
+        + yaml.safe_dump(demo_config(), sort_keys=False),
+        encoding="utf-8",
+    )
+    return config_path
+
+
+def ensure_demo_estate(root: Path) -> Path:
+    """The demo estate's config path, generating the estate first if it is not there yet."""
+    config_path = root / CONFIG_NAME
+    if config_path.exists():
+        return config_path
+    root.parent.mkdir(parents=True, exist_ok=True)
+    # Several processes (dagster dev, run workers) may load the code location at once.
+    with FileLock(str(root.parent / ".demo-estate.lock")):
+        if not config_path.exists():
+            generate_demo_estate(root)
+    return config_path

@@ -1,0 +1,132 @@
+"""The DuckDB warehouse: one pipeline-private working file, one published file for analysts.
+
+DuckDB lets one process open a file read-write *or* many processes open it read-only, never
+both. Two consequences shape this resource:
+
+* Pipeline steps (several processes under the multiprocess executor, and several runs) take
+  turns on the working file through an inter-process file lock held only while a step writes.
+  Writer assets also declare `pool="duckdb_warehouse"` so Dagster does not even launch more
+  than one at a time where the instance sets that pool's limit; the lock is what makes it
+  correct everywhere, including on instances without pool limits.
+* Analysts never open the working file. After every write the resource checkpoints, copies the
+  working file beside the published one and atomically renames it over `path`. An analyst's
+  open read-only session keeps reading the snapshot it opened (the old inode lives until it
+  closes); new sessions see the new one. Neither side can lock the other out.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import ConfigurableResource, get_dagster_logger
+from filelock import FileLock, Timeout
+from pydantic import PrivateAttr
+
+SQL_ROOT = Path(__file__).resolve().parents[1] / "sql"
+POOL = "duckdb_warehouse"
+
+
+class WarehouseLockTimeout(RuntimeError):
+    pass
+
+
+def read_sql(name: str) -> str:
+    """The text of `sql/<name>.sql` (e.g. `risk/risk_scores`)."""
+    path = SQL_ROOT / f"{name}.sql"
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"SQL file not found: {path}") from None
+
+
+def run_sql(
+    conn: duckdb.DuckDBPyConnection, name: str, variables: Mapping[str, Any] | None = None
+) -> None:
+    """Run `sql/<name>.sql`; values reach it as DuckDB variables (`getvariable('as_of')`).
+
+    Values are bound as parameters, never spliced into the SQL text.
+    """
+    for key, value in (variables or {}).items():
+        if not key.isidentifier():
+            raise ValueError(f"invalid SQL variable name {key!r}")
+        conn.execute(f"SET VARIABLE {key} = ?", [value])
+    conn.execute(read_sql(name))
+
+
+class WarehouseResource(ConfigurableResource):
+    """The DuckDB warehouse. `path` is the analysts' file; the pipeline writes a sibling."""
+
+    path: str
+    lock_timeout_seconds: float = 900.0
+    _initialized: bool = PrivateAttr(default=False)
+
+    @property
+    def published_path(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def work_path(self) -> Path:
+        p = self.published_path
+        return p.with_name(f".{p.stem}.work{p.suffix}")
+
+    @property
+    def lock_path(self) -> Path:
+        return self.work_path.with_suffix(self.work_path.suffix + ".lock")
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection to the working file, held under the writers' lock.
+
+        On a clean exit the work is checkpointed and published for analysts.
+        """
+        log = get_dagster_logger()
+        self.work_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.lock_path))
+        started = time.monotonic()
+        try:
+            lock.acquire(timeout=self.lock_timeout_seconds)
+        except Timeout:
+            raise WarehouseLockTimeout(
+                f"waited {self.lock_timeout_seconds:.0f}s for the warehouse writer lock "
+                f"{self.lock_path}; another writer holds it"
+            ) from None
+        waited = time.monotonic() - started
+        if waited > 1:
+            log.info(f"waited {waited:.1f}s for the warehouse writer lock")
+        try:
+            conn = duckdb.connect(str(self.work_path))
+            try:
+                run_sql(conn, "schema/warehouse")
+                yield conn
+                conn.execute("CHECKPOINT")
+            finally:
+                conn.close()
+            self._publish()
+        finally:
+            lock.release()
+
+    def _publish(self) -> None:
+        target = self.published_path
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(self.work_path, tmp)
+        os.replace(tmp, target)
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection to the published file (what analysts see)."""
+        if not self.published_path.exists():
+            raise FileNotFoundError(
+                f"warehouse {self.published_path} does not exist yet: run the main job first"
+            )
+        conn = duckdb.connect(str(self.published_path), read_only=True)
+        try:
+            yield conn
+        finally:
+            conn.close()

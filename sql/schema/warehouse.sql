@@ -1,0 +1,233 @@
+-- The warehouse layout: one schema per layer of the lineage graph.
+-- Idempotent: run at the start of every write connection. Current-state tables are rewritten
+-- in place by the transforms (DELETE + INSERT in one transaction), so these definitions and
+-- their comments stay; history tables only ever grow or have one day's partition replaced.
+
+CREATE SCHEMA IF NOT EXISTS discovery;
+CREATE SCHEMA IF NOT EXISTS inventory;
+CREATE SCHEMA IF NOT EXISTS risk;
+CREATE SCHEMA IF NOT EXISTS compliance;
+CREATE SCHEMA IF NOT EXISTS metrics;
+
+-- ---------------------------------------------------------------- discovery
+CREATE TABLE IF NOT EXISTS discovery.discovered_assets (
+    source VARCHAR NOT NULL,
+    asset_id VARCHAR NOT NULL,
+    natural_key VARCHAR NOT NULL,
+    resource_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    asset_type VARCHAR NOT NULL,
+    description VARCHAR,
+    owner_team VARCHAR,
+    owner_email VARCHAR,
+    data_classification VARCHAR,
+    deployment_env VARCHAR,
+    regulatory_scope VARCHAR[],
+    model_provider VARCHAR,
+    model_name VARCHAR,
+    model_version VARCHAR,
+    is_self_hosted BOOLEAN,
+    parameter_count VARCHAR,
+    source_url VARCHAR,
+    license_type VARCHAR,
+    last_security_review DATE,
+    sbom_available BOOLEAN,
+    api_endpoint VARCHAR,
+    cloud_provider VARCHAR,
+    cloud_account VARCHAR,
+    cloud_region VARCHAR,
+    network_exposure VARCHAR,
+    posture JSON,
+    controls JSON,
+    dependencies JSON,
+    raw JSON,
+    extracted_at TIMESTAMP NOT NULL,
+    run_id VARCHAR NOT NULL
+);
+COMMENT ON TABLE discovery.discovered_assets IS 'Every asset record as each discovery source last saw it successfully; one row per (source, natural_key). A failing source keeps its rows (see discovery.source_status.stale).';
+COMMENT ON COLUMN discovery.discovered_assets.source IS 'Discovery source that produced the record (declared_registry, huggingface, aws_bedrock, aws_sagemaker, azure_openai).';
+COMMENT ON COLUMN discovery.discovered_assets.asset_id IS 'Deterministic id: ai- + first 16 hex of SHA-256 of natural_key.';
+COMMENT ON COLUMN discovery.discovered_assets.natural_key IS 'Globally unique resource identifier (ARN, lowercased Azure resource id, hf-dir://, hf-cache://, declared://).';
+COMMENT ON COLUMN discovery.discovered_assets.posture IS 'Technical posture facts found by discovery (JSON), e.g. guardrail_attached, invocation_logging, public_network_access.';
+COMMENT ON COLUMN discovery.discovered_assets.controls IS 'Controls evidenced by this source: JSON list of {type, operational, evidence}.';
+COMMENT ON COLUMN discovery.discovered_assets.dependencies IS 'Edges to resources this asset depends on: JSON list of {asset_id, resource_id, relation}.';
+COMMENT ON COLUMN discovery.discovered_assets.raw IS 'The source object as read (API response item, config.json summary); never contains secrets.';
+
+CREATE TABLE IF NOT EXISTS discovery.rejected_records (
+    source VARCHAR NOT NULL,
+    location VARCHAR NOT NULL,
+    field VARCHAR,
+    reason VARCHAR NOT NULL,
+    excerpt VARCHAR,
+    run_id VARCHAR NOT NULL,
+    rejected_at TIMESTAMP NOT NULL
+);
+COMMENT ON TABLE discovery.rejected_records IS 'Input a source could not accept, with where it was and why. A source''s rows are replaced by its next successful run; nothing is dropped silently.';
+COMMENT ON COLUMN discovery.rejected_records.location IS 'File path (with record index or line) or API call that held the bad input.';
+COMMENT ON COLUMN discovery.rejected_records.field IS 'The offending field, when one can be named.';
+
+CREATE TABLE IF NOT EXISTS discovery.source_status (
+    source VARCHAR PRIMARY KEY,
+    status VARCHAR NOT NULL,
+    stale BOOLEAN NOT NULL,
+    last_attempt_at TIMESTAMP NOT NULL,
+    last_success_at TIMESTAMP,
+    last_error VARCHAR,
+    record_count INTEGER,
+    rejected_count INTEGER,
+    run_id VARCHAR NOT NULL
+);
+COMMENT ON TABLE discovery.source_status IS 'Health of each discovery source: status of its last attempt; stale = its rows in discovered_assets come from an earlier successful run.';
+
+-- ---------------------------------------------------------------- inventory
+CREATE TABLE IF NOT EXISTS inventory.ai_assets (
+    asset_id VARCHAR PRIMARY KEY,
+    natural_key VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    asset_type VARCHAR NOT NULL,
+    description VARCHAR,
+    owner_team VARCHAR,
+    owner_email VARCHAR,
+    data_classification VARCHAR,
+    deployment_env VARCHAR,
+    regulatory_scope VARCHAR[],
+    model_provider VARCHAR,
+    model_name VARCHAR,
+    model_version VARCHAR,
+    is_self_hosted BOOLEAN,
+    parameter_count VARCHAR,
+    source_url VARCHAR,
+    license_type VARCHAR,
+    last_security_review DATE,
+    sbom_available BOOLEAN,
+    api_endpoint VARCHAR,
+    cloud_provider VARCHAR,
+    cloud_account VARCHAR,
+    cloud_region VARCHAR,
+    network_exposure VARCHAR,
+    posture JSON,
+    controls STRUCT(type VARCHAR, operational BOOLEAN, evidence VARCHAR, source VARCHAR)[],
+    sources VARCHAR[],
+    declared BOOLEAN NOT NULL,
+    discovered BOOLEAN NOT NULL,
+    source_stale BOOLEAN NOT NULL,
+    upstream_assets VARCHAR[],
+    downstream_assets VARCHAR[],
+    first_seen TIMESTAMP NOT NULL,
+    last_seen TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL
+);
+COMMENT ON TABLE inventory.ai_assets IS 'The AI asset inventory: one row per asset, merged across sources (declared facts win for ownership, classification and scope; discovered facts win for technical ones).';
+COMMENT ON COLUMN inventory.ai_assets.asset_id IS 'Deterministic id from the natural key; stable across runs and sources.';
+COMMENT ON COLUMN inventory.ai_assets.data_classification IS 'public | internal | confidential | restricted | regulated; NULL = unknown (scored 50).';
+COMMENT ON COLUMN inventory.ai_assets.deployment_env IS 'development | staging | production | research; NULL = unknown.';
+COMMENT ON COLUMN inventory.ai_assets.regulatory_scope IS 'Regulatory frameworks that apply (none, gdpr, hipaa, sox, eu_ai_act_high_risk, eu_ai_act_limited_risk, pci_dss, ccpa).';
+COMMENT ON COLUMN inventory.ai_assets.network_exposure IS 'internal | vpc | public; NULL = unknown.';
+COMMENT ON COLUMN inventory.ai_assets.controls IS 'Distinct controls with evidence, from discovered posture and the declared registry.';
+COMMENT ON COLUMN inventory.ai_assets.sources IS 'Discovery sources that reported this asset.';
+COMMENT ON COLUMN inventory.ai_assets.declared IS 'The asset is declared in the registry.';
+COMMENT ON COLUMN inventory.ai_assets.discovered IS 'At least one automated discovery source found the asset.';
+COMMENT ON COLUMN inventory.ai_assets.source_stale IS 'Some of the facts come from a source whose last attempt failed (its last good data is used).';
+COMMENT ON COLUMN inventory.ai_assets.first_seen IS 'When any source first reported the asset.';
+COMMENT ON COLUMN inventory.ai_assets.last_seen IS 'When a source last reported the asset.';
+COMMENT ON COLUMN inventory.ai_assets.status IS 'active = reported by the latest inventory run; missing = no source reports it any more (kept, never deleted).';
+
+CREATE TABLE IF NOT EXISTS inventory.ai_assets_history AS
+    SELECT CAST(NULL AS TIMESTAMP) AS snapshot_at, CAST(NULL AS VARCHAR) AS run_id, *
+    FROM inventory.ai_assets WITH NO DATA;
+COMMENT ON TABLE inventory.ai_assets_history IS 'A snapshot of inventory.ai_assets appended by every inventory run (snapshot_at, run_id); nothing is overwritten.';
+
+CREATE TABLE IF NOT EXISTS inventory.asset_dependencies (
+    from_asset_id VARCHAR NOT NULL,
+    to_asset_id VARCHAR NOT NULL,
+    relation VARCHAR NOT NULL,
+    to_resource_id VARCHAR NOT NULL,
+    to_known BOOLEAN NOT NULL,
+    sources VARCHAR[] NOT NULL,
+    PRIMARY KEY (from_asset_id, to_asset_id, relation)
+);
+COMMENT ON TABLE inventory.asset_dependencies IS 'Dependency edges: from_asset_id depends on to_asset_id (agent -> model -> knowledge base -> dataset). See sql/inventory/blast_radius.sql.';
+COMMENT ON COLUMN inventory.asset_dependencies.relation IS 'uses_model, uses_knowledge_base, uses_guardrail, embeds_with, retrieves_from, fine_tuned_from, trained_on, evaluated_on, serves, uses_prompt.';
+COMMENT ON COLUMN inventory.asset_dependencies.to_known IS 'The target is itself in the inventory (false: referenced but not discovered or declared).';
+
+-- ---------------------------------------------------------------- risk
+CREATE TABLE IF NOT EXISTS risk.risk_scores (
+    asset_id VARCHAR NOT NULL,
+    assessed_date DATE NOT NULL,
+    data_sensitivity_score DOUBLE NOT NULL,
+    deployment_exposure_score DOUBLE NOT NULL,
+    model_provenance_score DOUBLE NOT NULL,
+    regulatory_impact_score DOUBLE NOT NULL,
+    capability_risk_score DOUBLE NOT NULL,
+    supply_chain_score DOUBLE NOT NULL,
+    inherent_risk_score DOUBLE NOT NULL,
+    control_effectiveness DOUBLE NOT NULL,
+    residual_risk_score DOUBLE NOT NULL,
+    risk_level VARCHAR NOT NULL,
+    risk_reduction_percentage DOUBLE NOT NULL,
+    risk_factors STRUCT(dimension VARCHAR, score DOUBLE, weight DOUBLE, weighted DOUBLE, details VARCHAR)[] NOT NULL,
+    top_driver VARCHAR NOT NULL,
+    recommendations VARCHAR[] NOT NULL,
+    operational_controls VARCHAR[] NOT NULL,
+    scored_at TIMESTAMP NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (asset_id, assessed_date)
+);
+COMMENT ON TABLE risk.risk_scores IS 'Risk assessment per asset per day (SPEC 3.2). Rescoring a day replaces that day; other days are kept as history.';
+COMMENT ON COLUMN risk.risk_scores.inherent_risk_score IS 'Weighted sum of the six dimension scores (0-100), rounded to 2 decimals.';
+COMMENT ON COLUMN risk.risk_scores.control_effectiveness IS 'Sum of the weights of distinct operational control types, capped at 1.0, rounded to 2 decimals.';
+COMMENT ON COLUMN risk.risk_scores.residual_risk_score IS 'inherent x (1 - effectiveness), rounded to 2 decimals.';
+COMMENT ON COLUMN risk.risk_scores.risk_level IS 'CRITICAL >= 75, HIGH >= 50, MEDIUM >= 25, else LOW; decided on the unrounded residual.';
+COMMENT ON COLUMN risk.risk_scores.risk_factors IS 'The six dimensions with score, weight, weighted contribution and the facts behind them, largest contribution first.';
+COMMENT ON COLUMN risk.risk_scores.top_driver IS 'Dimension with the largest weighted contribution.';
+COMMENT ON COLUMN risk.risk_scores.recommendations IS 'Remediation advice for the top weighted drivers above their dimension thresholds.';
+
+-- ---------------------------------------------------------------- compliance
+CREATE TABLE IF NOT EXISTS compliance.compliance_gaps (
+    assessed_date DATE NOT NULL,
+    asset_id VARCHAR NOT NULL,
+    gap_type VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (assessed_date, asset_id, gap_type)
+);
+COMMENT ON TABLE compliance.compliance_gaps IS 'One row per asset and open compliance gap per day (the design brief''s six gap types plus unsafe_model_file).';
+COMMENT ON COLUMN compliance.compliance_gaps.gap_type IS 'no_security_review, stale_review, missing_sbom, unclassified_data, no_owner, public_exposure_high_sensitivity, unsafe_model_file.';
+
+-- ---------------------------------------------------------------- metrics
+CREATE TABLE IF NOT EXISTS metrics.program_kpis (
+    kpi_date DATE PRIMARY KEY,
+    total_ai_assets INTEGER NOT NULL,
+    active_ai_assets INTEGER NOT NULL,
+    assets_with_security_review INTEGER NOT NULL,
+    assets_with_stale_review INTEGER NOT NULL,
+    asset_coverage_rate DOUBLE NOT NULL,
+    critical_risk_assets INTEGER NOT NULL,
+    high_risk_assets INTEGER NOT NULL,
+    mean_residual_risk DOUBLE NOT NULL,
+    compliance_gap_count INTEGER NOT NULL,
+    assets_with_gaps INTEGER NOT NULL,
+    controls_deployed INTEGER NOT NULL,
+    controls_operational INTEGER NOT NULL,
+    control_coverage_rate DOUBLE NOT NULL,
+    stale_sources INTEGER NOT NULL,
+    rejected_records INTEGER NOT NULL,
+    run_id VARCHAR NOT NULL
+);
+COMMENT ON TABLE metrics.program_kpis IS 'Program KPIs (the brief''s ProgramMetrics that this data supports), one row per day.';
+COMMENT ON COLUMN metrics.program_kpis.asset_coverage_rate IS 'Share of active assets under governance: owner team, data classification and environment all known.';
+COMMENT ON COLUMN metrics.program_kpis.control_coverage_rate IS 'Share of active assets with at least one operational control.';
+
+CREATE TABLE IF NOT EXISTS metrics.maturity_scores (
+    assessed_date DATE NOT NULL,
+    dimension VARCHAR NOT NULL,
+    level INTEGER NOT NULL,
+    level_name VARCHAR NOT NULL,
+    score DOUBLE NOT NULL,
+    evidence VARCHAR[] NOT NULL,
+    gaps_to_next_level VARCHAR[] NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (assessed_date, dimension)
+);
+COMMENT ON TABLE metrics.maturity_scores IS 'CMMI-style maturity (1 Initial .. 5 Optimizing) per program dimension per day, with evidence and gaps to the next level.';
