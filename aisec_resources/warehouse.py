@@ -16,6 +16,7 @@ both. Two consequences shape this resource:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -57,7 +58,13 @@ def run_sql(
         if not key.isidentifier():
             raise ValueError(f"invalid SQL variable name {key!r}")
         conn.execute(f"SET VARIABLE {key} = ?", [value])
-    conn.execute(read_sql(name))
+    try:
+        conn.execute(read_sql(name))
+    except Exception:
+        # A failed multi-statement file may leave its transaction open: undo it all.
+        with contextlib.suppress(duckdb.Error):
+            conn.execute("ROLLBACK")
+        raise
 
 
 class WarehouseResource(ConfigurableResource):
@@ -81,10 +88,11 @@ class WarehouseResource(ConfigurableResource):
         return self.work_path.with_suffix(self.work_path.suffix + ".lock")
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, publish: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to the working file, held under the writers' lock.
 
-        On a clean exit the work is checkpointed and published for analysts.
+        On a clean exit the work is checkpointed and (unless `publish=False`, for steps that
+        only read, such as asset checks) published for analysts.
         """
         log = get_dagster_logger()
         self.work_path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,11 +112,13 @@ class WarehouseResource(ConfigurableResource):
             conn = duckdb.connect(str(self.work_path))
             try:
                 run_sql(conn, "schema/warehouse")
+                run_sql(conn, "schema/analyst_views")
                 yield conn
                 conn.execute("CHECKPOINT")
             finally:
                 conn.close()
-            self._publish()
+            if publish:
+                self._publish()
         finally:
             lock.release()
 

@@ -1,0 +1,196 @@
+"""Writing one discovery source's result into the warehouse, keeping last good data on failure."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+
+from aisec_assets.discovery.records import (
+    Control,
+    Dependency,
+    DiscoveredAsset,
+    Rejection,
+    SourceResult,
+    SourceUnavailable,
+)
+from aisec_resources.warehouse import run_sql
+
+RECORD_COLUMNS: tuple[str, ...] = (
+    "source",
+    "asset_id",
+    "natural_key",
+    "resource_id",
+    "name",
+    "asset_type",
+    "description",
+    "owner_team",
+    "owner_email",
+    "data_classification",
+    "deployment_env",
+    "regulatory_scope",
+    "model_provider",
+    "model_name",
+    "model_version",
+    "is_self_hosted",
+    "parameter_count",
+    "source_url",
+    "license_type",
+    "last_security_review",
+    "sbom_available",
+    "api_endpoint",
+    "cloud_provider",
+    "cloud_account",
+    "cloud_region",
+    "network_exposure",
+    "posture",
+    "controls",
+    "dependencies",
+    "raw",
+)
+REJECTION_COLUMNS: tuple[str, ...] = ("source", "location", "field", "reason", "excerpt")
+
+
+@dataclass(frozen=True)
+class ExtractOutcome:
+    """What happened to a source in this run (for logs, metadata and the freshness check)."""
+
+    source: str
+    ok: bool
+    stale: bool
+    record_count: int
+    rejected_count: int
+    error: str | None = None
+
+
+def dedupe_records(records: list[DiscoveredAsset]) -> list[DiscoveredAsset]:
+    """One record per natural key: the first one wins, controls and edges are united.
+
+    A source may meet the same resource twice (a foundation model referenced by two agents);
+    the warehouse keeps one row per (source, natural_key).
+    """
+    by_key: dict[str, DiscoveredAsset] = {}
+    for rec in records:
+        first = by_key.get(rec.natural_key)
+        if first is None:
+            by_key[rec.natural_key] = dataclasses.replace(
+                rec, controls=list(rec.controls), dependencies=list(rec.dependencies)
+            )
+            continue
+        seen_controls: set[Control] = set(first.controls)
+        first.controls += [c for c in rec.controls if c not in seen_controls]
+        seen_deps: set[Dependency] = set(first.dependencies)
+        first.dependencies += [d for d in rec.dependencies if d not in seen_deps]
+        for f in dataclasses.fields(first):
+            if getattr(first, f.name) is None and getattr(rec, f.name) is not None:
+                setattr(first, f.name, getattr(rec, f.name))
+    return list(by_key.values())
+
+
+def _records_frame(source: str, records: list[DiscoveredAsset]) -> pd.DataFrame:
+    rows = []
+    for rec in records:
+        if rec.source != source:
+            raise ValueError(f"record {rec.resource_id!r} claims source {rec.source!r}, not {source!r}")
+        row = rec.to_row()
+        rows.append({c: row[c] for c in RECORD_COLUMNS})
+    frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _rejections_frame(rejections: list[Rejection]) -> pd.DataFrame:
+    frame = pd.DataFrame([r.to_row() for r in rejections], columns=list(REJECTION_COLUMNS))
+    return frame.astype(object)
+
+
+def write_source_result(
+    conn: duckdb.DuckDBPyConnection, source: str, result: SourceResult, run_id: str
+) -> ExtractOutcome:
+    """Replace the source's rows and rejections with this run's, in one transaction."""
+    records = dedupe_records(result.records)
+    conn.register("incoming_records", _records_frame(source, records))
+    conn.register("incoming_rejections", _rejections_frame(result.rejections))
+    try:
+        run_sql(
+            conn,
+            "discovery/replace_source",
+            {"source": source, "run_id": run_id, "now": datetime.now(UTC).replace(tzinfo=None)},
+        )
+    finally:
+        conn.unregister("incoming_records")
+        conn.unregister("incoming_rejections")
+    return ExtractOutcome(source, True, False, len(records), len(result.rejections))
+
+
+def mark_source_failed(
+    conn: duckdb.DuckDBPyConnection, source: str, error: str, run_id: str
+) -> ExtractOutcome:
+    """Keep the source's last good rows; record the failure and flag the rows stale."""
+    run_sql(
+        conn,
+        "discovery/mark_source_failed",
+        {
+            "source": source,
+            "run_id": run_id,
+            "error": error,
+            "now": datetime.now(UTC).replace(tzinfo=None),
+        },
+    )
+    kept = conn.execute(
+        "SELECT count(*) FROM discovery.discovered_assets WHERE source = ?", [source]
+    ).fetchone()
+    return ExtractOutcome(source, False, True, int(kept[0]) if kept else 0, 0, error)
+
+
+def collect(fetch: Callable[[], SourceResult]) -> tuple[SourceResult | None, str | None]:
+    """Run a source's fetch; a failure of the whole source becomes an error message.
+
+    `SourceUnavailable` is the expected way a source fails. Any other exception is a bug in a
+    parser, but it must still not take the other sources or the last good data down with it,
+    so it is reported with its traceback instead of raised.
+    """
+    try:
+        return fetch(), None
+    except SourceUnavailable as exc:
+        return None, str(exc)
+    except Exception as exc:
+        return None, f"unexpected {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+
+
+def records_preview(records: list[DiscoveredAsset], limit: int = 10) -> str:
+    """A markdown table of the first records, for the Dagster UI."""
+    rows = [
+        {"name": r.name, "asset_type": r.asset_type, "owner_team": r.owner_team or "",
+         "env": r.deployment_env or ""}
+        for r in records[:limit]
+    ]
+    if not rows:
+        return "_no records_"
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
+def type_counts(records: list[DiscoveredAsset]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r.asset_type] = counts.get(r.asset_type, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def rejections_preview(rejections: list[Rejection], limit: int = 10) -> str:
+    if not rejections:
+        return "_none_"
+    rows = [
+        {"location": r.location, "field": r.field or "", "reason": r.reason}
+        for r in rejections[:limit]
+    ]
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
+def outcome_json(outcome: ExtractOutcome) -> str:
+    return json.dumps(dataclasses.asdict(outcome))

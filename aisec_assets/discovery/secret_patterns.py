@@ -1,0 +1,81 @@
+"""Clear-text credential patterns (data in secret_patterns.yaml) and a warehouse-wide scan."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import yaml
+
+PATTERNS_FILE = Path(__file__).with_name("secret_patterns.yaml")
+
+
+@dataclass(frozen=True)
+class SecretPattern:
+    id: str
+    title: str
+    regex: str
+
+
+@cache
+def load_patterns(path: Path = PATTERNS_FILE) -> tuple[SecretPattern, ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    patterns = []
+    for i, item in enumerate(data.get("patterns", [])):
+        missing = {"id", "title", "regex"} - set(item)
+        if missing:
+            raise ValueError(f"{path}: patterns[{i}]: missing {sorted(missing)}")
+        try:
+            re.compile(item["regex"])
+        except re.error as exc:
+            raise ValueError(f"{path}: patterns[{i}] ({item['id']}): bad regex: {exc}") from None
+        patterns.append(SecretPattern(item["id"], item["title"], item["regex"]))
+    return tuple(patterns)
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    table: str
+    column: str
+    pattern_id: str
+    rows: int
+
+
+def scan_warehouse_for_secrets(
+    conn: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] | None = None
+) -> list[SecretHit]:
+    """Every (table, column, pattern) with rows holding a clear-text credential.
+
+    Text-like columns (VARCHAR, JSON, lists and structs cast to text) of every base table are
+    scanned. Identifiers come from the catalog and are quoted; patterns are bound parameters.
+    """
+    columns = conn.execute(
+        """
+        SELECT c.schema_name, c.table_name, c.column_name
+        FROM duckdb_columns() c
+        JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
+        WHERE NOT t.temporary AND c.schema_name NOT IN ('information_schema', 'pg_catalog')
+          AND (c.data_type IN ('VARCHAR', 'JSON') OR c.data_type LIKE '%[]'
+               OR c.data_type LIKE 'STRUCT%' OR c.data_type LIKE 'MAP%')
+        ORDER BY ALL
+        """
+    ).fetchall()
+    hits: list[SecretHit] = []
+    patterns = load_patterns()
+    for schema, table, column in columns:
+        if schemas is not None and schema not in schemas:
+            continue
+        qualified = f'"{schema}"."{table}"'
+        quoted_col = f'"{column}"'
+        for pattern in patterns:
+            count = conn.execute(
+                f"SELECT count(*) FROM {qualified} "
+                f"WHERE regexp_matches(CAST({quoted_col} AS VARCHAR), ?)",
+                [pattern.regex],
+            ).fetchone()
+            if count and count[0]:
+                hits.append(SecretHit(f"{schema}.{table}", column, pattern.id, int(count[0])))
+    return hits

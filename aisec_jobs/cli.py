@@ -1,0 +1,164 @@
+"""`aisec`: run the main job on the configured estate and print the program summary.
+
+    aisec run [--config aisec.yaml] [--as-of YYYY-MM-DD] [--in-process]
+    aisec summary [--config aisec.yaml] [--as-of YYYY-MM-DD]
+    aisec demo [--force]           (re)generate the bundled demo estate
+    aisec validate [--config ...]  validate a configuration file and exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aisec_resources.config import (
+    CONFIG_ENV_VAR,
+    AisecConfig,
+    ConfigError,
+    aisec_home,
+    demo_config_path,
+    load_config,
+)
+
+LOCAL_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
+
+
+def _ensure_dagster_home() -> Path:
+    """DAGSTER_HOME, defaulting to <aisec home>/dagster_home with the local instance config."""
+    home = Path(os.environ.get("DAGSTER_HOME") or aisec_home() / "dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    instance_yaml = home / "dagster.yaml"
+    if not instance_yaml.exists():
+        shutil.copyfile(LOCAL_INSTANCE_YAML, instance_yaml)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _day(config: AisecConfig, as_of: str | None) -> date:
+    if as_of:
+        try:
+            return date.fromisoformat(as_of)
+        except ValueError:
+            raise ConfigError(f"--as-of: {as_of!r} is not an ISO date (YYYY-MM-DD)") from None
+    return datetime.now(ZoneInfo(config.timezone)).date()
+
+
+def _print_summary(config: AisecConfig, day: date) -> None:
+    import duckdb
+
+    from aisec_jobs.summary import render_summary
+
+    with duckdb.connect(str(config.warehouse.path), read_only=True) as conn:
+        print(render_summary(conn, day))
+    print(f"\nWarehouse (open read-only any time): {config.warehouse.path}")
+    print(f"  duckdb -readonly {config.warehouse.path}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load_config()
+    day = _day(config, args.as_of)
+    home = _ensure_dagster_home()
+    import dagster as dg
+
+    from aisec_jobs.definitions import main_job_def
+
+    print(f"aisec: {config.organisation}: config {config.config_path}")
+    print(f"aisec: running the main job for {day} (Dagster home {home})", flush=True)
+    run_config: dict = {"resources": {"settings": {"config": {"as_of": day.isoformat()}}}}
+    if args.in_process:
+        run_config["execution"] = {"config": {"in_process": {}}}
+    started = time.monotonic()
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(
+            dg.reconstructable(main_job_def), instance=instance, run_config=run_config
+        )
+        elapsed = time.monotonic() - started
+        failed_checks = [
+            e
+            for e in result.get_asset_check_evaluations()
+            if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+        ]
+        warn_checks = [
+            e
+            for e in result.get_asset_check_evaluations()
+            if not e.passed and e.severity == dg.AssetCheckSeverity.WARN
+        ]
+    print(f"aisec: run {result.run_id} {'succeeded' if result.success else 'FAILED'} "
+          f"in {elapsed:.1f}s")
+    for e in warn_checks:
+        print(f"aisec: check warning: {e.asset_key.to_user_string()}:{e.check_name}")
+    for e in failed_checks:
+        print(f"aisec: check FAILED: {e.asset_key.to_user_string()}:{e.check_name}")
+    if not result.success:
+        return 1
+    print()
+    _print_summary(config, day)
+    print(f"\nMain job wall time: {elapsed:.1f}s")
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    config = load_config()
+    _print_summary(config, _day(config, args.as_of))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from aisec_jobs.demo_estate import generate_demo_estate
+
+    root = demo_config_path().parent
+    if root.exists() and args.force:
+        shutil.rmtree(root)
+    if (root / "aisec.yaml").exists():
+        print(f"demo estate already at {root} (use --force to regenerate)")
+        return 0
+    path = generate_demo_estate(root)
+    print(f"demo estate written: {path}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    config = load_config()
+    print(f"{config.config_path}: valid ({config.organisation})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aisec", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, fn, helptext in (
+        ("run", cmd_run, "run the main job and print the summary"),
+        ("summary", cmd_summary, "print the summary of a day from the warehouse"),
+        ("demo", cmd_demo, "generate the bundled demo estate"),
+        ("validate", cmd_validate, "validate the configuration"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.set_defaults(func=fn)
+        if name != "demo":
+            p.add_argument("--config", help=f"aisec.yaml (default: ${CONFIG_ENV_VAR} or the demo)")
+        if name in ("run", "summary"):
+            p.add_argument("--as-of", help="day to assess, YYYY-MM-DD (default: today)")
+        if name == "run":
+            p.add_argument(
+                "--in-process", action="store_true", help="run all steps in this process"
+            )
+        if name == "demo":
+            p.add_argument("--force", action="store_true", help="regenerate from scratch")
+    args = parser.parse_args(argv)
+    if getattr(args, "config", None):
+        os.environ[CONFIG_ENV_VAR] = str(Path(args.config).resolve())
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"aisec: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The composition root: the one `Definitions` of the aisec code location.
+
+Loading it validates `aisec.yaml` (AISEC_CONFIG, else the bundled demo estate, generated on
+first use): an invalid file stops the code location from loading with file, key and reason.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from aisec_assets.compliance.assets import compliance_gaps
+from aisec_assets.discovery.assets import DISCOVERY_ASSETS
+from aisec_assets.discovery.checks import DISCOVERY_CHECKS
+from aisec_assets.inventory.assets import inventory_assets
+from aisec_assets.inventory.checks import INVENTORY_CHECKS
+from aisec_assets.metrics.assets import maturity_scores, program_kpis
+from aisec_assets.risk.assets import risk_scores
+from aisec_assets.risk.checks import RISK_CHECKS
+from aisec_jobs.jobs import JOBS, main_job
+from aisec_jobs.schedules import build_nightly_rescoring
+from aisec_jobs.sensors import build_new_model_sensor
+from aisec_resources.config import AisecConfig, load_config
+from aisec_resources.settings import AisecSettings
+from aisec_resources.warehouse import WarehouseResource
+
+ASSETS = [*DISCOVERY_ASSETS, inventory_assets, risk_scores, compliance_gaps, program_kpis,
+          maturity_scores]
+CHECKS = [*DISCOVERY_CHECKS, *INVENTORY_CHECKS, *RISK_CHECKS]
+
+
+def resources_for(config: AisecConfig) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "settings": AisecSettings(config_path=str(config.config_path)),
+        "warehouse": WarehouseResource(
+            path=str(config.warehouse.path),
+            lock_timeout_seconds=config.warehouse.lock_timeout_seconds,
+        ),
+    }
+
+
+def build_definitions(config: AisecConfig) -> dg.Definitions:
+    return dg.Definitions(
+        assets=ASSETS,
+        asset_checks=CHECKS,
+        jobs=JOBS,
+        schedules=[build_nightly_rescoring(config)],
+        sensors=[build_new_model_sensor(config)],
+        resources=resources_for(config),
+    )
+
+
+defs = build_definitions(load_config())
+
+
+def main_job_def() -> dg.JobDefinition:
+    """The main job, resolved (for `reconstructable`, which runs it out of process)."""
+    return defs.resolve_job_def(main_job.name)

@@ -1,0 +1,30 @@
+"""Jobs: the main job (the whole graph for one day), nightly rescoring, discovery."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+# Everything of this issue's graph for one day: discovery -> inventory -> risk -> gaps -> KPIs.
+main_job = dg.define_asset_job(
+    "aisec_main_job",
+    selection=dg.AssetSelection.all(),
+    description="Discover every source, rebuild the inventory, score risk, report gaps, compute "
+    "KPIs and maturity for one day (resources.settings.config.as_of; default today).",
+)
+
+# Nightly rescoring: risk moves with time (reviews go stale) even when nothing is rediscovered.
+rescoring_job = dg.define_asset_job(
+    "nightly_rescoring_job",
+    selection=dg.AssetSelection.groups("risk", "compliance", "metrics"),
+    description="Rescore risk, recompute compliance gaps, KPIs and maturity for one day.",
+)
+
+# Discovery and the inventory it feeds, then everything downstream so new assets get scored.
+discovery_job = dg.define_asset_job(
+    "discovery_job",
+    selection=dg.AssetSelection.groups("discovery").downstream(),
+    description="Rediscover every source and bring the inventory and everything after it "
+    "up to date.",
+)
+
+JOBS = [main_job, rescoring_job, discovery_job]

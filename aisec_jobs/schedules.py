@@ -1,0 +1,27 @@
+"""Schedules: nightly rescoring at 02:00 in the organisation's timezone (aisec.yaml)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from aisec_jobs.jobs import rescoring_job
+from aisec_resources.config import AisecConfig
+
+
+def build_nightly_rescoring(config: AisecConfig) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        job=rescoring_job,
+        cron_schedule=config.schedules.rescoring_cron,
+        execution_timezone=config.timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Rescore every asset for the tick's day (risk, gaps, KPIs, maturity).",
+    )
+    def nightly_rescoring(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        day = context.scheduled_execution_time.date().isoformat()
+        return dg.RunRequest(
+            run_key=f"rescoring-{day}",
+            run_config={"resources": {"settings": {"config": {"as_of": day}}}},
+            tags={"aisec/as_of": day},
+        )
+
+    return nightly_rescoring
