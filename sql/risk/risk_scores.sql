@@ -1,0 +1,281 @@
+-- Risk assessment of every active asset for one day (SPEC 3.2; the brief's Phase 2).
+--
+-- Variables: assessed_date DATE, run_id VARCHAR, scored_at TIMESTAMP.
+-- Reads inventory.ai_assets and the risk model tables (sql/risk/model_tables.sql); replaces
+-- the day's rows of risk.risk_scores. The caller runs this file inside one transaction, so
+-- readers see either the old day or the new one. One set-based statement over the whole
+-- inventory; the per-asset Python restatement it is tested against is
+-- tests/risk_reference.py.
+--
+-- Floating point is reproduced exactly, not approximately: the inherent score is one
+-- left-to-right sum in the brief's dimension order, the effectiveness adds control weights in
+-- control-type name order, and rounding uses risk.round2 (Python's round semantics).
+
+DELETE FROM risk.risk_scores
+WHERE assessed_date = CAST(getvariable('assessed_date') AS DATE);
+
+INSERT INTO risk.risk_scores BY NAME
+WITH
+scalar_parameters AS (
+    SELECT
+        max(value) FILTER (WHERE name = 'data_sensitivity.unknown') AS data_unknown,
+        max(value) FILTER (WHERE name = 'deployment_exposure.unknown_exposure') AS exposure_unknown,
+        max(value) FILTER (WHERE name = 'deployment_exposure.unknown_env') AS env_unknown,
+        max(value) FILTER (WHERE name = 'deployment_exposure.cap') AS exposure_cap,
+        max(value) FILTER (WHERE name = 'model_provenance.self_hosted') AS provenance_self_hosted,
+        max(value) FILTER (WHERE name = 'model_provenance.other') AS provenance_other,
+        max(value) FILTER (WHERE name = 'model_provenance.never_reviewed_penalty') AS never_reviewed_penalty,
+        max(value) FILTER (WHERE name = 'model_provenance.stale_review_penalty') AS stale_review_penalty,
+        max(value) FILTER (WHERE name = 'model_provenance.cap') AS provenance_cap,
+        max(value) FILTER (WHERE name = 'regulatory_impact.no_scope') AS no_scope,
+        max(value) FILTER (WHERE name = 'regulatory_impact.high_impact') AS high_impact,
+        max(value) FILTER (WHERE name = 'regulatory_impact.other_scope') AS other_scope,
+        max(value) FILTER (WHERE name = 'capability_risk.other') AS capability_other,
+        max(value) FILTER (WHERE name = 'supply_chain.base') AS supply_chain_base,
+        max(value) FILTER (WHERE name = 'supply_chain.sbom_credit') AS sbom_credit,
+        max(value) FILTER (WHERE name = 'supply_chain.known_license_credit') AS known_license_credit,
+        max(value) FILTER (WHERE name = 'supply_chain.huggingface_penalty') AS huggingface_penalty,
+        max(value) FILTER (WHERE name = 'levels.critical') AS level_critical,
+        max(value) FILTER (WHERE name = 'levels.high') AS level_high,
+        max(value) FILTER (WHERE name = 'levels.medium') AS level_medium,
+        CAST(max(value) FILTER (WHERE name = 'stale_review_days') AS BIGINT) AS stale_review_days,
+        CAST(max(value) FILTER (WHERE name = 'max_recommendation_drivers') AS BIGINT) AS max_drivers
+    FROM risk.model_parameters
+),
+dimension_weights AS (
+    SELECT
+        max(weight) FILTER (WHERE dimension = 'data_sensitivity') AS w_data_sensitivity,
+        max(weight) FILTER (WHERE dimension = 'deployment_exposure') AS w_deployment_exposure,
+        max(weight) FILTER (WHERE dimension = 'model_provenance') AS w_model_provenance,
+        max(weight) FILTER (WHERE dimension = 'regulatory_impact') AS w_regulatory_impact,
+        max(weight) FILTER (WHERE dimension = 'capability_risk') AS w_capability_risk,
+        max(weight) FILTER (WHERE dimension = 'supply_chain') AS w_supply_chain
+    FROM risk.model_dimension_weights
+),
+lookup_maps AS (
+    SELECT
+        map_from_entries(list((key, value)) FILTER (WHERE lookup = 'data_classification')) AS data_classification_scores,
+        map_from_entries(list((key, value)) FILTER (WHERE lookup = 'network_exposure')) AS network_exposure_scores,
+        map_from_entries(list((key, value)) FILTER (WHERE lookup = 'deployment_env')) AS deployment_env_multipliers,
+        map_from_entries(list((key, value)) FILTER (WHERE lookup = 'model_provider')) AS model_provider_scores,
+        map_from_entries(list((key, value)) FILTER (WHERE lookup = 'asset_type')) AS asset_type_scores
+    FROM risk.model_lookup_values
+),
+list_parameters AS (
+    SELECT
+        (SELECT map_from_entries(list((control_type, weight))) FROM risk.model_control_weights)
+            AS control_weights,
+        coalesce((SELECT list(scope) FROM risk.model_high_impact_scopes), CAST([] AS VARCHAR[]))
+            AS high_impact_scopes,
+        coalesce(
+            (SELECT list({'dimension': dimension, 'above': above, 'text': text} ORDER BY position)
+             FROM risk.model_recommendations),
+            CAST([] AS STRUCT(dimension VARCHAR, above DOUBLE, text VARCHAR)[])
+        ) AS recommendations
+),
+model AS (
+    SELECT * FROM scalar_parameters, dimension_weights, lookup_maps, list_parameters
+),
+
+-- Facts derived from each active asset.
+asset_facts AS (
+    SELECT
+        a.*,
+        -- An explicit 'none' is no scope at all.
+        list_filter(a.regulatory_scope, lambda s: s IS NOT NULL AND s <> 'none') AS scopes,
+        coalesce(
+            list_sort(list_distinct(list_transform(
+                list_filter(a.controls, lambda c: c.operational), lambda c: c.type
+            ))),
+            CAST([] AS VARCHAR[])
+        ) AS operational_controls,
+        CAST(getvariable('assessed_date') AS DATE) - a.last_security_review AS review_age_days
+    FROM inventory.ai_assets AS a
+    WHERE a.status = 'active'
+),
+
+dimension_scores AS (
+    SELECT
+        f.asset_id,
+        f.operational_controls,
+        coalesce(m.data_classification_scores[f.data_classification], m.data_unknown)
+            AS data_sensitivity_score,
+        least(
+            m.exposure_cap,
+            coalesce(m.network_exposure_scores[f.network_exposure], m.exposure_unknown)
+            * coalesce(m.deployment_env_multipliers[f.deployment_env], m.env_unknown)
+        ) AS deployment_exposure_score,
+        least(
+            m.provenance_cap,
+            coalesce(
+                m.model_provider_scores[f.model_provider],
+                CASE WHEN f.is_self_hosted THEN m.provenance_self_hosted ELSE m.provenance_other END
+            )
+            + CASE
+                WHEN f.last_security_review IS NULL THEN m.never_reviewed_penalty
+                WHEN f.review_age_days > m.stale_review_days THEN m.stale_review_penalty
+                ELSE CAST(0 AS DOUBLE)
+            END
+        ) AS model_provenance_score,
+        CASE
+            WHEN coalesce(len(f.scopes), 0) = 0 THEN m.no_scope
+            WHEN list_has_any(f.scopes, m.high_impact_scopes) THEN m.high_impact
+            ELSE m.other_scope
+        END AS regulatory_impact_score,
+        coalesce(m.asset_type_scores[f.asset_type], m.capability_other) AS capability_risk_score,
+        greatest(
+            CAST(0 AS DOUBLE),
+            least(
+                CAST(100 AS DOUBLE),
+                m.supply_chain_base
+                - CASE WHEN f.sbom_available THEN m.sbom_credit ELSE CAST(0 AS DOUBLE) END
+                - CASE
+                    WHEN f.license_type <> '' AND f.license_type <> 'unknown'
+                        THEN m.known_license_credit
+                    ELSE CAST(0 AS DOUBLE)
+                END
+                + CASE
+                    WHEN contains(f.source_url, 'huggingface.co') THEN m.huggingface_penalty
+                    ELSE CAST(0 AS DOUBLE)
+                END
+            )
+        ) AS supply_chain_score,
+        -- Each distinct type once, added in name order (the reference adds in the same order).
+        least(
+            CAST(1 AS DOUBLE),
+            list_reduce(
+                list_prepend(
+                    CAST(0 AS DOUBLE),
+                    list_transform(
+                        list_filter(
+                            f.operational_controls,
+                            lambda t: map_contains(m.control_weights, t)
+                        ),
+                        lambda t: m.control_weights[t]
+                    )
+                ),
+                lambda total, w: total + w
+            )
+        ) AS effectiveness,
+        'Data classification: ' || coalesce(f.data_classification, 'unknown')
+            AS data_sensitivity_details,
+        'Network: ' || coalesce(f.network_exposure, 'unknown')
+            || ', Env: ' || coalesce(f.deployment_env, 'unknown') AS deployment_exposure_details,
+        'Provider: ' || coalesce(f.model_provider, 'unknown')
+            || ', Self-hosted: ' || coalesce(CAST(f.is_self_hosted AS VARCHAR), 'unknown')
+            AS model_provenance_details,
+        'Regulatory scope: [' || coalesce(array_to_string(f.regulatory_scope, ', '), '') || ']'
+            AS regulatory_impact_details,
+        'Asset type: ' || f.asset_type AS capability_risk_details,
+        'SBOM: ' || coalesce(CAST(f.sbom_available AS VARCHAR), 'unknown')
+            || ', License: ' || coalesce(f.license_type, 'unknown') AS supply_chain_details
+    FROM asset_facts AS f
+    CROSS JOIN model AS m
+),
+
+assessed AS (
+    SELECT
+        d.*,
+        -- One explicit left-to-right sum in the brief's dimension order.
+        d.data_sensitivity_score * m.w_data_sensitivity
+            + d.deployment_exposure_score * m.w_deployment_exposure
+            + d.model_provenance_score * m.w_model_provenance
+            + d.regulatory_impact_score * m.w_regulatory_impact
+            + d.capability_risk_score * m.w_capability_risk
+            + d.supply_chain_score * m.w_supply_chain AS inherent,
+        [
+            {'dimension': 'data_sensitivity', 'score': d.data_sensitivity_score,
+             'weight': m.w_data_sensitivity,
+             'weighted': d.data_sensitivity_score * m.w_data_sensitivity,
+             'details': d.data_sensitivity_details},
+            {'dimension': 'deployment_exposure', 'score': d.deployment_exposure_score,
+             'weight': m.w_deployment_exposure,
+             'weighted': d.deployment_exposure_score * m.w_deployment_exposure,
+             'details': d.deployment_exposure_details},
+            {'dimension': 'model_provenance', 'score': d.model_provenance_score,
+             'weight': m.w_model_provenance,
+             'weighted': d.model_provenance_score * m.w_model_provenance,
+             'details': d.model_provenance_details},
+            {'dimension': 'regulatory_impact', 'score': d.regulatory_impact_score,
+             'weight': m.w_regulatory_impact,
+             'weighted': d.regulatory_impact_score * m.w_regulatory_impact,
+             'details': d.regulatory_impact_details},
+            {'dimension': 'capability_risk', 'score': d.capability_risk_score,
+             'weight': m.w_capability_risk,
+             'weighted': d.capability_risk_score * m.w_capability_risk,
+             'details': d.capability_risk_details},
+            {'dimension': 'supply_chain', 'score': d.supply_chain_score,
+             'weight': m.w_supply_chain,
+             'weighted': d.supply_chain_score * m.w_supply_chain,
+             'details': d.supply_chain_details}
+        ] AS factors_in_dimension_order
+    FROM dimension_scores AS d
+    CROSS JOIN model AS m
+),
+
+ranked AS (
+    SELECT
+        s.*,
+        s.inherent * (CAST(1 AS DOUBLE) - s.effectiveness) AS residual,
+        -- Largest contribution first; equal contributions keep the dimension order.
+        list_transform(
+            list_sort(list_transform(
+                s.factors_in_dimension_order,
+                lambda f, i: {'negated_weighted': -f.weighted, 'dimension_order': i, 'factor': f}
+            )),
+            lambda k: k.factor
+        ) AS risk_factors
+    FROM assessed AS s
+),
+
+rounded AS (
+    SELECT
+        r.*,
+        risk.round2(r.inherent) AS inherent_risk_score,
+        risk.round2(r.effectiveness) AS control_effectiveness,
+        risk.round2(r.residual) AS residual_risk_score
+    FROM ranked AS r
+)
+
+SELECT
+    r.asset_id,
+    CAST(getvariable('assessed_date') AS DATE) AS assessed_date,
+    r.data_sensitivity_score,
+    r.deployment_exposure_score,
+    r.model_provenance_score,
+    r.regulatory_impact_score,
+    r.capability_risk_score,
+    r.supply_chain_score,
+    r.inherent_risk_score,
+    r.control_effectiveness,
+    r.residual_risk_score,
+    -- The level is decided on the unrounded residual.
+    CASE
+        WHEN r.residual >= m.level_critical THEN 'CRITICAL'
+        WHEN r.residual >= m.level_high THEN 'HIGH'
+        WHEN r.residual >= m.level_medium THEN 'MEDIUM'
+        ELSE 'LOW'
+    END AS risk_level,
+    -- The brief's risk_reduction_percentage property, on the reported (rounded) scores.
+    CASE
+        WHEN r.inherent_risk_score = 0 THEN CAST(0 AS DOUBLE)
+        ELSE risk.round2(
+            (CAST(1 AS DOUBLE) - r.residual_risk_score / r.inherent_risk_score)
+            * CAST(100 AS DOUBLE)
+        )
+    END AS risk_reduction_percentage,
+    r.risk_factors,
+    r.risk_factors[1].dimension AS top_driver,
+    flatten(list_transform(
+        list_slice(r.risk_factors, 1, m.max_drivers),
+        lambda f: list_transform(
+            list_filter(m.recommendations, lambda rec: rec.dimension = f.dimension
+                AND f.score > rec.above),
+            lambda rec: rec.text
+        )
+    )) AS recommendations,
+    r.operational_controls,
+    CAST(getvariable('scored_at') AS TIMESTAMP) AS scored_at,
+    CAST(getvariable('run_id') AS VARCHAR) AS run_id
+FROM rounded AS r
+CROSS JOIN model AS m;
