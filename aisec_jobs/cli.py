@@ -1,9 +1,9 @@
 """`aisec`: run the main job on the configured estate and print the program summary.
 
-    aisec run [--config aisec.yaml] [--as-of YYYY-MM-DD] [--in-process]
-    aisec summary [--config aisec.yaml] [--as-of YYYY-MM-DD]
-    aisec demo [--force]           (re)generate the bundled demo estate
-    aisec validate [--config ...]  validate a configuration file and exit
+aisec run [--config aisec.yaml] [--as-of YYYY-MM-DD] [--in-process]
+aisec summary [--config aisec.yaml] [--as-of YYYY-MM-DD]
+aisec demo [--force]           (re)generate the bundled demo estate
+aisec validate [--config ...]  validate a configuration file and exit
 """
 
 from __future__ import annotations
@@ -89,8 +89,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             for e in result.get_asset_check_evaluations()
             if not e.passed and e.severity == dg.AssetCheckSeverity.WARN
         ]
-    print(f"aisec: run {result.run_id} {'succeeded' if result.success else 'FAILED'} "
-          f"in {elapsed:.1f}s")
+    print(
+        f"aisec: run {result.run_id} {'succeeded' if result.success else 'FAILED'} "
+        f"in {elapsed:.1f}s"
+    )
     for e in warn_checks:
         print(f"aisec: check warning: {e.asset_key.to_user_string()}:{e.check_name}")
     for e in failed_checks:

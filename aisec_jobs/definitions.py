@@ -23,8 +23,14 @@ from aisec_resources.config import AisecConfig, load_config
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import WarehouseResource
 
-ASSETS = [*DISCOVERY_ASSETS, inventory_assets, risk_scores, compliance_gaps, program_kpis,
-          maturity_scores]
+ASSETS = [
+    *DISCOVERY_ASSETS,
+    inventory_assets,
+    risk_scores,
+    compliance_gaps,
+    program_kpis,
+    maturity_scores,
+]
 CHECKS = [*DISCOVERY_CHECKS, *INVENTORY_CHECKS, *RISK_CHECKS]
 
 

@@ -35,9 +35,7 @@ def list_model_directories(source: HuggingFaceSource) -> list[str]:
             entries = sorted(os.listdir(loc.path))
         except OSError:
             continue
-        found.update(
-            f"{loc.name}/{e}" for e in entries if e.startswith(("models--", "datasets--"))
-        )
+        found.update(f"{loc.name}/{e}" for e in entries if e.startswith(("models--", "datasets--")))
     return sorted(found)
 
 

@@ -34,7 +34,8 @@ def render_summary(conn: duckdb.DuckDBPyConnection, day: date) -> str:
         _table(
             conn,
             """
-            SELECT risk_level, count(*) AS assets, round(avg(residual_risk_score), 2) AS mean_residual
+            SELECT risk_level, count(*) AS assets,
+                   round(avg(residual_risk_score), 2) AS mean_residual
             FROM risk.risk_scores WHERE assessed_date = ?
             GROUP BY risk_level
             ORDER BY list_position(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'], risk_level)

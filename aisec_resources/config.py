@@ -349,7 +349,9 @@ def _format_errors(path: Path, err: ValidationError) -> str:
 def _resolve_paths(node: Any, base: Path) -> Any:
     """Resolve every relative `Path` in the validated model against the config's directory."""
     if isinstance(node, BaseModel):
-        updates = {name: _resolve_paths(getattr(node, name), base) for name in type(node).model_fields}
+        updates = {
+            name: _resolve_paths(getattr(node, name), base) for name in type(node).model_fields
+        }
         return node.model_copy(update=updates)
     if isinstance(node, Path):
         return node if node.is_absolute() else (base / node).resolve()
@@ -402,7 +404,7 @@ def demo_config_path() -> Path:
 
 
 def load_config() -> AisecConfig:
-    """The configuration in force: `AISEC_CONFIG`, else the bundled demo estate (made on first use)."""
+    """The configuration in force: `AISEC_CONFIG`, else the demo estate (made on first use)."""
     env = os.environ.get(CONFIG_ENV_VAR)
     if env:
         return load_config_file(Path(env))

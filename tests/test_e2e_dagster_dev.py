@@ -1,0 +1,109 @@
+"""End to end: `dagster dev` on a free port, the main job launched through the GraphQL client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
+from aisec_jobs.demo_estate import generate_demo_estate
+
+REPO = Path(__file__).resolve().parents[1]
+DAGSTER = Path(sys.executable).with_name("dagster")
+ASSET_NODES = """
+query { assetNodes { assetKey { path } groupName description kinds owners {
+  ... on TeamAssetOwner { team } ... on UserAssetOwner { email } } } }
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_server(port: int, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"dagster dev exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    pytest.fail(f"dagster dev did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.mark.e2e
+def test_main_job_through_dagster_dev_and_graphql(tmp_path: Path) -> None:
+    home = tmp_path / "aisec-home"
+    config = generate_demo_estate(home / "demo")
+    dagster_home = tmp_path / "dagster-home"
+    dagster_home.mkdir()
+    shutil.copyfile(REPO / "deploy" / "local" / "dagster.yaml", dagster_home / "dagster.yaml")
+    env = {**os.environ, "AISEC_CONFIG": str(config), "DAGSTER_HOME": str(dagster_home)}
+    port = free_port()
+    log = tmp_path / "dagster-dev.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(DAGSTER), "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_server(port, proc, log)
+        client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+        run_id = None
+        for _ in range(60):  # the code location may still be loading
+            try:
+                run_id = client.submit_job_execution(
+                    "aisec_main_job",
+                    repository_location_name="aisec",
+                    repository_name="__repository__",
+                )
+                break
+            except DagsterGraphQLClientError:
+                time.sleep(2)
+        assert run_id, log.read_text()[-4000:]
+        status = None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            status = client.get_run_status(run_id).value
+            if status in ("SUCCESS", "FAILURE", "CANCELED"):
+                break
+            time.sleep(2)
+        assert status == "SUCCESS", log.read_text()[-6000:]
+
+        nodes = client._execute(ASSET_NODES)["assetNodes"]
+        by_name = {"/".join(n["assetKey"]["path"]): n for n in nodes}
+        assert by_name["risk_scores"]["groupName"] == "risk"
+        assert by_name["ai_assets"]["groupName"] == "inventory"
+        assert by_name["aws_bedrock_extract"]["groupName"] == "discovery"
+        assert all(n["description"] and n["kinds"] and n["owners"] for n in nodes)
+
+        warehouse = home / "warehouse" / "aisec.duckdb"
+        with duckdb.connect(str(warehouse), read_only=True) as conn:
+            (assets,) = conn.execute("SELECT count(*) FROM inventory.ai_assets").fetchone()
+            (scored,) = conn.execute("SELECT count(*) FROM risk.risk_scores").fetchone()
+        assert assets >= 60 and scored == assets
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,185 @@
+"""The lineage graph on the demo estate with real `materialize()` runs against temp DuckDB files."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from aisec_jobs.definitions import ASSETS, CHECKS, build_definitions, resources_for
+from aisec_jobs.demo_estate import generate_demo_estate
+from aisec_resources.config import AisecConfig, load_config_file
+
+AS_OF = date(2026, 11, 28)
+RUN_CONFIG = {"resources": {"settings": {"config": {"as_of": AS_OF.isoformat()}}}}
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo-template") / "demo"
+    generate_demo_estate(root, as_of=AS_OF)
+    return root
+
+
+@pytest.fixture
+def estate(tmp_path: Path, demo_template: Path) -> Path:
+    root = tmp_path / "demo"
+    shutil.copytree(demo_template, root, symlinks=True)
+    return root
+
+
+@pytest.fixture
+def config(estate: Path) -> AisecConfig:
+    return load_config_file(estate / "aisec.yaml")
+
+
+def materialize(config: AisecConfig, selection: str | None = None) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [*ASSETS, *CHECKS],
+        resources=resources_for(config),
+        selection=selection,
+        run_config=RUN_CONFIG,
+        raise_on_error=True,
+    )
+
+
+def query(config: AisecConfig, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(config.warehouse.path), read_only=True) as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def test_definitions_load(config: AisecConfig) -> None:
+    defs = build_definitions(config)
+    dg.Definitions.validate_loadable(defs)
+    groups = {spec.group_name for spec in defs.resolve_all_asset_specs()}
+    assert groups == {"discovery", "inventory", "risk", "compliance", "metrics"}
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.description and spec.owners and spec.kinds, spec.key
+
+
+def test_groups_materialize_in_order(config: AisecConfig) -> None:
+    result = materialize(config, "group:discovery")
+    assert result.success
+    sources = dict(query(config, "SELECT source, record_count FROM discovery.source_status"))
+    assert set(sources) == {
+        "declared_registry",
+        "huggingface",
+        "aws_bedrock",
+        "aws_sagemaker",
+        "azure_openai",
+    }
+    assert all(n > 0 for n in sources.values()), sources
+    assert query(config, "SELECT count(*) FROM discovery.source_status WHERE stale") == [(0,)]
+
+    assert materialize(config, "group:inventory").success
+    (assets,) = query(config, "SELECT count(*) FROM inventory.ai_assets")[0]
+    assert assets >= 60
+    types = {t for (t,) in query(config, "SELECT DISTINCT asset_type FROM inventory.ai_assets")}
+    assert types >= {
+        "foundation_model",
+        "fine_tuned_model",
+        "embedding_model",
+        "vector_database",
+        "training_dataset",
+        "evaluation_dataset",
+        "ai_agent",
+        "api_endpoint",
+        "guardrail_config",
+        "prompt_template",
+    }
+    teams = query(config, "SELECT count(DISTINCT owner_team) FROM inventory.ai_assets")[0][0]
+    assert teams >= 4
+
+    assert materialize(config, "group:risk").success
+    assert query(
+        config, "SELECT count(*) FROM risk.risk_scores WHERE assessed_date = ?", [AS_OF]
+    ) == [(assets,)]
+    levels = {lvl for (lvl,) in query(config, "SELECT DISTINCT risk_level FROM risk.risk_scores")}
+    assert len(levels) >= 3, levels
+
+    assert materialize(config, "group:compliance").success
+    gap_types = {
+        g for (g,) in query(config, "SELECT DISTINCT gap_type FROM compliance.compliance_gaps")
+    }
+    assert gap_types >= {
+        "no_security_review",
+        "stale_review",
+        "missing_sbom",
+        "unclassified_data",
+        "no_owner",
+        "public_exposure_high_sensitivity",
+        "unsafe_model_file",
+    }
+
+    assert materialize(config, "group:metrics").success
+    ((level, name),) = query(config, "SELECT level, level_name FROM metrics.maturity_scores")
+    assert 1 <= level <= 4 and name
+
+
+def test_checks_pass_on_the_demo_and_rerun_is_idempotent(config: AisecConfig) -> None:
+    first = materialize(config)
+    evaluations = {e.check_name: e for e in first.get_asset_check_evaluations()}
+    for name in (
+        "ai_assets_unique_ids",
+        "no_clear_text_secrets",
+        "risk_weights_sum_to_one",
+        "risk_scores_within_bounds",
+    ):
+        assert evaluations[name].passed, name
+    assert all(
+        e.passed for e in first.get_asset_check_evaluations() if e.check_name == "source_is_fresh"
+    )
+    ids = query(config, "SELECT asset_id FROM inventory.ai_assets ORDER BY 1")
+    history = query(config, "SELECT count(*) FROM inventory.ai_assets_history")[0][0]
+
+    assert materialize(config).success
+    assert query(config, "SELECT asset_id FROM inventory.ai_assets ORDER BY 1") == ids
+    assert query(config, "SELECT count(*) FROM inventory.ai_assets_history")[0][0] == 2 * history
+    for table, key in (
+        ("risk.risk_scores", "asset_id, assessed_date"),
+        ("compliance.compliance_gaps", "assessed_date, asset_id, gap_type"),
+        ("metrics.program_kpis", "kpi_date"),
+    ):
+        dupes = query(config, f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}")
+        assert dupes == [(0,)], table
+    assert query(config, "SELECT count(*) FROM risk.risk_scores") == [(len(ids),)]
+
+
+def test_a_failing_source_keeps_its_last_good_data(config: AisecConfig, estate: Path) -> None:
+    assert materialize(config).success
+    before = query(
+        config, "SELECT count(*) FROM discovery.discovered_assets WHERE source = 'azure_openai'"
+    )[0][0]
+    shutil.rmtree(estate / "azure")
+    (estate / "registry.yaml").write_text("assets: [unclosed\n")
+    result = materialize(config)
+    assert result.success  # the other sources and everything downstream still ran
+    fresh = {
+        e.asset_key.to_user_string(): e.passed
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "source_is_fresh"
+    }
+    assert fresh["azure_openai_extract"] is False and fresh["declared_registry"] is False
+    assert fresh["aws_bedrock_extract"] is True
+    status = dict(query(config, "SELECT source, stale FROM discovery.source_status"))
+    assert status["azure_openai"] and status["declared_registry"] and not status["aws_bedrock"]
+    assert (
+        query(
+            config, "SELECT count(*) FROM discovery.discovered_assets WHERE source = 'azure_openai'"
+        )[0][0]
+        == before
+    )
+    assert (
+        query(
+            config,
+            "SELECT count(*) FROM inventory.ai_assets WHERE source_stale "
+            "AND list_contains(sources, 'azure_openai')",
+        )[0][0]
+        == before
+    )
+    errors = dict(query(config, "SELECT source, last_error FROM discovery.source_status"))
+    assert "registry.yaml" in errors["declared_registry"]
