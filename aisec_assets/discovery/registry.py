@@ -182,6 +182,8 @@ class _Problem(Exception):
 
 
 def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int):
@@ -312,11 +314,13 @@ def _parse_upstream(key: str, value: Any, from_csv: bool) -> list[str] | None:
 
 
 def _control_type(text: Any, position: int) -> str:
-    if not isinstance(text, str) or not text.strip():
+    if text is None or (isinstance(text, str) and not text.strip()):
         raise _Problem(
-            f"controls[{position}] needs a control type, got {_type_name(text)} {text!r}; "
-            f"allowed: {', '.join(CONTROL_TYPES)}",
-            text,
+            f"controls[{position}] has no type; allowed: {', '.join(CONTROL_TYPES)}", text
+        )
+    if not isinstance(text, str):
+        raise _Problem(
+            f"controls[{position}] type must be a string, got {_type_name(text)} {text!r}", text
         )
     name = text.strip()
     if name not in CONTROL_TYPES:
@@ -669,12 +673,15 @@ def _read_yaml(path: Path, text: str) -> list[_Entry]:
 
 
 def _read_csv(path: Path, text: str) -> list[_Entry]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray or unclosed quote is an error, not a cell that swallows the next rows.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     header_line = 0
     entries: list[_Entry] = []
+    previous_end = 0
     try:
         for row in reader:
+            previous_end = reader.line_num
             # reader.line_num is the line the row ends on; quoted cells may span lines.
             start_line = reader.line_num - sum(len(_LINE_BREAK.findall(cell)) for cell in row)
             if not any(cell.strip() for cell in row):
@@ -699,7 +706,8 @@ def _read_csv(path: Path, text: str) -> list[_Entry]:
             entries.append(entry)
     except csv.Error as error:
         raise SourceUnavailable(
-            f"declared registry {path}: CSV error at line {reader.line_num}: {error}"
+            f"declared registry {path}: CSV error at line {reader.line_num} "
+            f"(in the row starting at line {previous_end + 1}): {error}"
         ) from None
     if header is None:
         raise SourceUnavailable(
