@@ -198,7 +198,7 @@ def aws_sagemaker_extract(
 @_asset(
     "azure_openai_extract",
     "azure_openai",
-    "Azure OpenAI / AI Services accounts (network settings, local auth, keys) and their "
+    "Azure OpenAI / AI Services accounts (network settings, local auth, encryption) and their "
     "deployments (model, version, SKU, content filters).",
     {"azure", "duckdb"},
 )

@@ -56,6 +56,7 @@ Records and the decisions behind them:
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,8 +99,11 @@ _ACCOUNT_ID = re.compile(
 )
 _TEAM_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
-# Long runs of token characters look like keys or ids; excerpts never show them.
-_KEY_SHAPED = re.compile(r"[A-Za-z0-9+=_\-]{24,}")
+# Long runs of token characters mixing letters and digits look like keys; excerpts never show
+# them (plain words such as "highly-confidential" stay readable).
+_KEY_SHAPED = re.compile(
+    r"(?=[A-Za-z0-9+/=_\-]*[0-9])(?=[A-Za-z0-9+/=_\-]*[A-Za-z])[A-Za-z0-9+/=_\-]{20,}"
+)
 _EXCERPT_LIMIT = 120
 _ASYNC_MODES: frozenset[str] = frozenset({"asynchronous_filter", "deferred"})
 _JAILBREAK = "jailbreak"
@@ -173,7 +177,7 @@ class AzureBundleReader:
 
     def accounts(self, subscription_id: str) -> list[Account]:
         path = self.bundle / subscription_id / ACCOUNTS_FILE
-        if not _exists(path):
+        if not os.path.lexists(path):
             self._reject(str(path), "accounts.json is missing: no accounts collected")
             return []
         return self._read_list(path, Account)
@@ -208,7 +212,9 @@ class AzureBundleReader:
         if directory is None:
             return None
         path = directory / file_name
-        return path if _exists(path) else None
+        # Absent = not collected. Anything that is there (even a dangling link) is read, so
+        # that what cannot be read becomes a rejection rather than silently "none".
+        return path if os.path.lexists(path) else None
 
     def _read_list(self, path: Path, model: type[ModelT]) -> list[ModelT]:
         document = self._load_json(path)
@@ -230,12 +236,20 @@ class AzureBundleReader:
                 field="nextLink",
             )
         objects: list[ModelT] = []
+        seen: set[str] = set()
         for index, item in enumerate(document["value"]):
-            location = f"{path}#/value/{index}"
+            location = f"{path}: value[{index}]"
             parsed = self._deserialize(location, model, item)
-            if parsed is not None:
-                self._locations[str(parsed.id).lower()] = location
-                objects.append(parsed)
+            if parsed is None:
+                continue
+            key = str(parsed.id).lower()
+            if key in seen:
+                # Overlapping pages in a merged export; the first copy is kept.
+                self._reject(location, "duplicate id in this file: first one kept", field="id")
+                continue
+            seen.add(key)
+            self._locations.setdefault(key, location)
+            objects.append(parsed)
         return objects
 
     def _deserialize(self, location: str, model: type[ModelT], item: Any) -> ModelT | None:
@@ -271,6 +285,9 @@ class AzureBundleReader:
 
     def _load_json(self, path: Path) -> Any | None:
         try:
+            if not path.is_file():
+                self._reject(str(path), "not a regular file (a directory or a broken link)")
+                return None
             size = path.stat().st_size
             if size > self.max_file_bytes:
                 self._reject(
@@ -300,13 +317,6 @@ class AzureBundleReader:
         self, location: str, reason: str, field: str | None = None, excerpt: str | None = None
     ) -> None:
         self.rejections.append(Rejection(SOURCE, location, reason, field, excerpt))
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:  # e.g. a symlink loop: treated as absent here, read errors are rejections
-        return False
 
 
 def _child_ignoring_case(directory: Path, name: str) -> Path | None:
@@ -542,36 +552,29 @@ def summarize_rai_policy(policy: RaiPolicy) -> ContentFilterSummary:
 def content_filter_controls(summary: ContentFilterSummary) -> list[Control]:
     """input_filtering / guardrails / output_filtering from a RAI policy (module doc)."""
     where = f"content filter policy {summary.policy_name}"
-    prompt_blocking = summary.prompt_blocking
-    jailbreak_blocks = summary.jailbreak == "block"
-    if prompt_blocking and jailbreak_blocks:
-        input_ok, input_why = (
-            True,
-            (f"{where} blocks prompts: {', '.join(prompt_blocking)} (jailbreak prompt shield on)"),
-        )
+    prompt_blocking = ", ".join(summary.prompt_blocking)
+    if prompt_blocking and summary.jailbreak == "block":
+        input_ok = True
+        input_why = f"{where} blocks prompts: {prompt_blocking} (jailbreak prompt shield on)"
     elif prompt_blocking:
-        input_ok, input_why = (
-            False,
-            (
-                f"{where} blocks prompts ({', '.join(prompt_blocking)}) but the jailbreak prompt "
-                f"shield is {summary.jailbreak}"
-            ),
+        input_ok = False
+        input_why = (
+            f"{where} blocks prompts ({prompt_blocking}) but the jailbreak prompt shield is "
+            f"{summary.jailbreak}"
         )
     else:
-        input_ok, input_why = False, f"{where} blocks no prompt content (annotate-only or off)"
-    completion_blocking = summary.completion_blocking
+        input_ok = False
+        input_why = f"{where} blocks no prompt content (annotate-only or off)"
+    completion_blocking = ", ".join(summary.completion_blocking)
     if completion_blocking and not summary.asynchronous:
-        output_ok, output_why = (
-            True,
-            (f"{where} blocks completions: {', '.join(completion_blocking)}"),
-        )
+        output_ok = True
+        output_why = f"{where} blocks completions: {completion_blocking}"
     elif completion_blocking:
-        output_ok, output_why = (
-            False,
-            (f"{where} mode {summary.mode}: completions are returned before the filter verdict"),
-        )
+        output_ok = False
+        output_why = f"{where} mode {summary.mode}: completions return before the filter verdict"
     else:
-        output_ok, output_why = False, f"{where} blocks no completion content"
+        output_ok = False
+        output_why = f"{where} blocks no completion content"
     return [
         Control("input_filtering", input_ok, input_why),
         Control("guardrails", input_ok, input_why),
@@ -580,7 +583,9 @@ def content_filter_controls(summary: ContentFilterSummary) -> list[Control]:
 
 
 @dataclass
-class _TagValues:
+class TagValues:
+    """Asset fields taken from Azure tags (None: no tag or an invalid value)."""
+
     owner_team: str | None = None
     owner_email: str | None = None
     deployment_env: str | None = None
@@ -594,7 +599,7 @@ def _tags_lower(tags: dict[str, Any] | None) -> dict[str, str]:
 
 def parse_tags(
     tags_by_resource: list[tuple[str, str, dict[str, str] | None]],
-) -> tuple[_TagValues, list[Rejection]]:
+) -> tuple[TagValues, list[Rejection]]:
     """Field values from tags; later resources override earlier ones per tag.
 
     `tags_by_resource` holds (resource id, location, tags) from the account to the deployment.
@@ -603,7 +608,7 @@ def parse_tags(
     for resource_id, location, tags in tags_by_resource:
         for tag, value in _tags_lower(tags).items():
             merged[tag] = (value, resource_id, location)
-    values = _TagValues()
+    values = TagValues()
     rejections: list[Rejection] = []
 
     def reject(tag: str, expected: str) -> None:
@@ -612,7 +617,7 @@ def parse_tags(
             Rejection(
                 SOURCE,
                 location,
-                f"resource {resource_id}: tag {tag!r} has invalid value {value!r}; "
+                f"resource {resource_id}: tag {tag!r} has invalid value {_excerpt(value)!r}; "
                 f"expected {expected}",
                 field=f"tags.{tag}",
                 excerpt=_excerpt(f"{tag}={value}"),
@@ -724,7 +729,11 @@ def _account_posture(account: Account) -> tuple[dict[str, Any], list[Control], s
         vault = props.encryption.key_vault_properties if props.encryption else None
         vault_uri = vault.key_vault_uri if vault else None
         controls.append(
-            Control("encryption_at_rest", True, f"customer-managed key in Key Vault {vault_uri}")
+            Control(
+                "encryption_at_rest",
+                True,
+                f"customer-managed key in Key Vault {vault_uri or '(vault not reported)'}",
+            )
         )
     else:
         controls.append(
@@ -874,7 +883,7 @@ def _deployment_record(
     parsed: AccountId,
     deployment: Deployment,
     policies_by_name: dict[str, RaiPolicy],
-    tags: _TagValues,
+    tags: TagValues,
 ) -> DiscoveredAsset:
     props = deployment.properties or sdk_models.DeploymentProperties()
     model = props.model

@@ -539,11 +539,11 @@ def _account_json(spec: _AccountSpec, ids: _Ids, tenant_id: str) -> dict[str, An
         "publicNetworkAccess": spec.public_network_access,
     }
     if spec.private_endpoint:
+        connection = f"{spec.private_endpoint}.{ids.guid()}"
         properties["privateEndpointConnections"] = [
             {
-                "id": f"{account_id}/privateEndpointConnections/"
-                f"{spec.private_endpoint}.{ids.guid()}",
-                "name": f"{spec.private_endpoint}.{ids.guid()}",
+                "id": f"{account_id}/privateEndpointConnections/{connection}",
+                "name": connection,
                 "type": f"{_PROVIDER}/accounts/privateEndpointConnections",
                 "properties": {
                     "privateEndpoint": {

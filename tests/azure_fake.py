@@ -1,0 +1,223 @@
+"""A local fake of the Azure Resource Manager endpoints the Cognitive Services SDK calls.
+
+`FakeArmServer` serves an offline Azure bundle (see `aisec_assets.discovery.azure`) over HTTP on
+127.0.0.1 at the ARM paths, so the real `CognitiveServicesManagementClient` (with its real
+pipeline: bearer-token policy, paging, deserialization) reads it. It can split lists into pages
+chained by `nextLink` and answer chosen paths with an ARM error, and it records every request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from azure.core.credentials import AccessToken
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from azure.mgmt.cognitiveservices.models import Account, Deployment, RaiPolicy
+
+from aisec_assets.discovery.records import Rejection
+
+API_VERSION = "2025-09-01"
+FAKE_TOKEN = "fake-arm-token"  # not a credential: the fake only checks it is sent
+
+_ACCOUNTS = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.CognitiveServices/accounts$", re.I
+)
+_ACCOUNT_CHILD = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.CognitiveServices/accounts/(?P<account>[^/]+)/(?P<child>deployments|raiPolicies)$",
+    re.I,
+)
+
+
+class FakeCredential:
+    """A TokenCredential that hands out a fixed token (no azure-identity needed)."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken(FAKE_TOKEN, int(time.time()) + 3600)
+
+
+class AllowHttp(SansIOHTTPPolicy):
+    """The bearer policy refuses plain http; the fake listens on http://127.0.0.1."""
+
+    def on_request(self, request: PipelineRequest) -> None:
+        request.context["enforce_https"] = False
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    authorization: str | None
+
+
+def _find_dir(parent: Path, name: str) -> Path | None:
+    """ARM names are case-insensitive; so is the fake."""
+    if not parent.is_dir():
+        return None
+    for child in sorted(parent.iterdir()):
+        if child.is_dir() and child.name.lower() == name.lower():
+            return child
+    return None
+
+
+class FakeArmServer:
+    """Serves `bundle` at the ARM list endpoints of Microsoft.CognitiveServices."""
+
+    def __init__(
+        self,
+        bundle: Path,
+        page_size: int | None = None,
+        errors: dict[str, int] | None = None,
+    ) -> None:
+        self.bundle = bundle
+        self.page_size = page_size
+        # path suffix (lowercase) -> HTTP status answered with an ARM error body
+        self.errors = {k.lower(): v for k, v in (errors or {}).items()}
+        self.requests: list[SeenRequest] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> FakeArmServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def client(self, subscription_id: str) -> CognitiveServicesManagementClient:
+        return CognitiveServicesManagementClient(
+            FakeCredential(),
+            subscription_id,
+            base_url=self.url,
+            per_call_policies=[AllowHttp()],
+            retry_total=0,
+        )
+
+    # -- request handling
+    def _respond(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        for suffix, status in self.errors.items():
+            if path.lower().endswith(suffix):
+                return status, _arm_error("AuthorizationFailed", f"fake error for {path}")
+        if query.get("api-version") != [API_VERSION]:
+            return 400, _arm_error("InvalidApiVersionParameter", f"api-version {query}")
+        match = _ACCOUNTS.match(path)
+        if match:
+            sub_dir = _find_dir(self.bundle, match["sub"])
+            if sub_dir is None or not (sub_dir / "accounts.json").is_file():
+                return 404, _arm_error("SubscriptionNotFound", match["sub"])
+            return 200, json.loads((sub_dir / "accounts.json").read_text("utf-8"))
+        match = _ACCOUNT_CHILD.match(path)
+        if match:
+            directory = _find_dir(self.bundle, match["sub"])
+            for part in (match["rg"], match["account"]):
+                directory = _find_dir(directory, part) if directory else None
+            file_name = (
+                "deployments.json"
+                if match["child"].lower() == "deployments"
+                else ("raiPolicies.json")
+            )
+            if directory is None or not (directory / file_name).is_file():
+                return 200, {"value": []}  # an account with nothing of that kind
+            return 200, json.loads((directory / file_name).read_text("utf-8"))
+        return 404, _arm_error("InvalidResourceType", path)
+
+    def _page(self, path: str, query: dict[str, list[str]], body: dict[str, Any]) -> dict:
+        items = body.get("value")
+        if self.page_size is None or not isinstance(items, list):
+            return body
+        start = int(query.get("$skiptoken", ["0"])[0])
+        end = start + self.page_size
+        page: dict[str, Any] = {"value": items[start:end]}
+        if end < len(items):
+            next_query = urlencode({"api-version": API_VERSION, "$skiptoken": str(end)})
+            page["nextLink"] = f"{self.url}{path}?{next_query}"
+        return page
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query)
+                with fake._lock:
+                    fake.requests.append(
+                        SeenRequest("GET", parts.path, query, self.headers.get("Authorization"))
+                    )
+                if self.headers.get("Authorization") != f"Bearer {FAKE_TOKEN}":
+                    status, body = 401, _arm_error("AuthenticationFailed", "no bearer token")
+                else:
+                    status, body = fake._respond(parts.path, query)
+                    if status == 200:
+                        body = fake._page(parts.path, query, body)
+                data = json.dumps(body).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # keep test output quiet
+
+        return Handler
+
+
+def _arm_error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+class SdkClientReader:
+    """The reader protocol over real `CognitiveServicesManagementClient`s (one per subscription).
+
+    It adds nothing of its own: objects are what the SDK's paging and deserialization give.
+    """
+
+    def __init__(self, clients: dict[str, CognitiveServicesManagementClient]) -> None:
+        self._clients = clients
+        self.rejections: list[Rejection] = []
+
+    def subscriptions(self) -> list[str]:
+        return sorted(self._clients)
+
+    def accounts(self, subscription_id: str) -> list[Account]:
+        return list(self._clients[subscription_id].accounts.list())
+
+    def deployments(
+        self, subscription_id: str, resource_group: str, account_name: str
+    ) -> list[Deployment]:
+        return list(self._clients[subscription_id].deployments.list(resource_group, account_name))
+
+    def rai_policies(
+        self, subscription_id: str, resource_group: str, account_name: str
+    ) -> list[RaiPolicy]:
+        client = self._clients[subscription_id]
+        return list(client.rai_policies.list(resource_group, account_name))
+
+    def location_of(self, resource_id: str) -> str:
+        return f"GET {resource_id}"
