@@ -25,6 +25,7 @@ from aisec_resources.config import (
     demo_config_path,
     load_config,
 )
+from aisec_resources.settings import AS_OF_TAG
 
 LOCAL_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
 
@@ -70,13 +71,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     print(f"aisec: {config.organisation}: config {config.config_path}")
     print(f"aisec: running the main job for {day} (Dagster home {home})", flush=True)
-    run_config: dict = {"resources": {"settings": {"config": {"as_of": day.isoformat()}}}}
+    # Step-level DEBUG events stay in the run's event log (and the UI); the console gets INFO.
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
     if args.in_process:
         run_config["execution"] = {"config": {"in_process": {}}}
     started = time.monotonic()
     with dg.DagsterInstance.get() as instance:
         result = dg.execute_job(
-            dg.reconstructable(main_job_def), instance=instance, run_config=run_config
+            dg.reconstructable(main_job_def),
+            instance=instance,
+            run_config=run_config,
+            tags={AS_OF_TAG: day.isoformat()},
         )
         elapsed = time.monotonic() - started
         failed_checks = [
@@ -149,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         if name == "run":
             p.add_argument(
                 "--in-process", action="store_true", help="run all steps in this process"
+            )
+            p.add_argument(
+                "--log-level",
+                default="INFO",
+                choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                help="console log level of the run (default INFO)",
             )
         if name == "demo":
             p.add_argument("--force", action="store_true", help="regenerate from scratch")

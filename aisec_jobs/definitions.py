@@ -4,8 +4,6 @@ Loading it validates `aisec.yaml` (AISEC_CONFIG, else the bundled demo estate, g
 first use): an invalid file stops the code location from loading with file, key and reason.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from aisec_assets.compliance.assets import compliance_gaps

@@ -9,7 +9,7 @@ main_job = dg.define_asset_job(
     "aisec_main_job",
     selection=dg.AssetSelection.all(),
     description="Discover every source, rebuild the inventory, score risk, report gaps, compute "
-    "KPIs and maturity for one day (resources.settings.config.as_of; default today).",
+    "KPIs and maturity for one day (run tag aisec/as_of; default today).",
 )
 
 # Nightly rescoring: risk moves with time (reviews go stale) even when nothing is rediscovered.

@@ -1,11 +1,10 @@
 """Schedules: nightly rescoring at 02:00 in the organisation's timezone (aisec.yaml)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from aisec_jobs.jobs import rescoring_job
 from aisec_resources.config import AisecConfig
+from aisec_resources.settings import AS_OF_TAG
 
 
 def build_nightly_rescoring(config: AisecConfig) -> dg.ScheduleDefinition:
@@ -18,10 +17,6 @@ def build_nightly_rescoring(config: AisecConfig) -> dg.ScheduleDefinition:
     )
     def nightly_rescoring(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         day = context.scheduled_execution_time.date().isoformat()
-        return dg.RunRequest(
-            run_key=f"rescoring-{day}",
-            run_config={"resources": {"settings": {"config": {"as_of": day}}}},
-            tags={"aisec/as_of": day},
-        )
+        return dg.RunRequest(run_key=f"rescoring-{day}", tags={AS_OF_TAG: day})
 
     return nightly_rescoring

@@ -1,7 +1,5 @@
 """Sensors: new model directories under the configured paths start discovery."""
 
-from __future__ import annotations
-
 import hashlib
 import json
 import os

@@ -13,9 +13,10 @@ import pytest
 from aisec_jobs.definitions import ASSETS, CHECKS, build_definitions, resources_for
 from aisec_jobs.demo_estate import generate_demo_estate
 from aisec_resources.config import AisecConfig, load_config_file
+from aisec_resources.settings import AS_OF_TAG
 
 AS_OF = date(2026, 11, 28)
-RUN_CONFIG = {"resources": {"settings": {"config": {"as_of": AS_OF.isoformat()}}}}
+TAGS = {AS_OF_TAG: AS_OF.isoformat()}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def materialize(config: AisecConfig, selection: str | None = None) -> dg.Execute
         [*ASSETS, *CHECKS],
         resources=resources_for(config),
         selection=selection,
-        run_config=RUN_CONFIG,
+        tags=TAGS,
         raise_on_error=True,
     )
 

@@ -21,14 +21,22 @@ def make_config(tmp_path: Path) -> AisecConfig:
     (tmp_path / "cache").mkdir()
     (tmp_path / "cache" / "models--acme--tiny").mkdir()
     path = tmp_path / "aisec.yaml"
-    path.write_text(yaml.safe_dump({
-        "organisation": "Acme",
-        "timezone": "Europe/Amsterdam",
-        "warehouse": {"path": "wh.duckdb"},
-        "sources": {"huggingface": {"model_dirs": [{"name": "shared", "path": "models"}],
-                                    "cache_dirs": [{"name": "build", "path": "cache"}]}},
-        "schedules": {"rescoring_cron": "0 2 * * *"},
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "organisation": "Acme",
+                "timezone": "Europe/Amsterdam",
+                "warehouse": {"path": "wh.duckdb"},
+                "sources": {
+                    "huggingface": {
+                        "model_dirs": [{"name": "shared", "path": "models"}],
+                        "cache_dirs": [{"name": "build", "path": "cache"}],
+                    }
+                },
+                "schedules": {"rescoring_cron": "0 2 * * *"},
+            }
+        )
+    )
     return load_config_file(path)
 
 
@@ -44,7 +52,7 @@ def test_nightly_rescoring_runs_at_two_in_the_configured_timezone(tmp_path: Path
         data = schedule.evaluate_tick(ctx)
     (request,) = data.run_requests or []
     assert request.run_key == "rescoring-2026-11-29"
-    assert request.run_config == {"resources": {"settings": {"config": {"as_of": "2026-11-29"}}}}
+    assert request.tags["aisec/as_of"] == "2026-11-29"
 
 
 def test_model_directory_listing(tmp_path: Path) -> None:

@@ -1,6 +1,5 @@
 """Compliance assets: the daily compliance gap report."""
 
-from __future__ import annotations
 
 import dagster as dg
 

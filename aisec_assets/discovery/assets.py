@@ -5,8 +5,6 @@ Each asset fetches with its parser (outside the warehouse lock), then replaces i
 source's last good rows stay, flagged stale, and the `<source>_is_fresh` check warns.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 
 import dagster as dg

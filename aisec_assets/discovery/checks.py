@@ -1,6 +1,5 @@
 """Data contracts on the discovery sources."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -97,7 +97,9 @@ def _records_frame(source: str, records: list[DiscoveredAsset]) -> pd.DataFrame:
     rows = []
     for rec in records:
         if rec.source != source:
-            raise ValueError(f"record {rec.resource_id!r} claims source {rec.source!r}, not {source!r}")
+            raise ValueError(
+                f"record {rec.resource_id!r} claims source {rec.source!r}, not {source!r}"
+            )
         row = rec.to_row()
         rows.append({c: row[c] for c in RECORD_COLUMNS})
     frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
@@ -166,8 +168,12 @@ def collect(fetch: Callable[[], SourceResult]) -> tuple[SourceResult | None, str
 def records_preview(records: list[DiscoveredAsset], limit: int = 10) -> str:
     """A markdown table of the first records, for the Dagster UI."""
     rows = [
-        {"name": r.name, "asset_type": r.asset_type, "owner_team": r.owner_team or "",
-         "env": r.deployment_env or ""}
+        {
+            "name": r.name,
+            "asset_type": r.asset_type,
+            "owner_team": r.owner_team or "",
+            "env": r.deployment_env or "",
+        }
         for r in records[:limit]
     ]
     if not rows:

@@ -1,6 +1,5 @@
 """Inventory assets: the merged AI asset inventory, its history and dependency edges."""
 
-from __future__ import annotations
 
 from datetime import UTC, datetime
 
@@ -73,7 +72,11 @@ def inventory_assets(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     )
     yield dg.MaterializeResult(
         asset_key="ai_assets",
-        metadata={**assets_meta, "missing": missing, "from_stale_sources": stale,
-                  "history_snapshots": snapshots},
+        metadata={
+            **assets_meta,
+            "missing": missing,
+            "from_stale_sources": stale,
+            "history_snapshots": snapshots,
+        },
     )
     yield dg.MaterializeResult(asset_key="asset_dependencies", metadata=edges_meta)

@@ -1,6 +1,5 @@
 """Data contracts on the inventory (and a warehouse-wide secret scan before anything scores)."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -62,8 +61,10 @@ def no_clear_text_secrets(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         metadata={
             "hits": len(hits),
             "where": dg.MetadataValue.json(
-                [{"table": h.table, "column": h.column, "pattern": h.pattern_id, "rows": h.rows}
-                 for h in hits]
+                [
+                    {"table": h.table, "column": h.column, "pattern": h.pattern_id, "rows": h.rows}
+                    for h in hits
+                ]
             ),
         },
     )

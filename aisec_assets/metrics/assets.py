@@ -1,7 +1,5 @@
 """Metrics assets: program KPIs and maturity, one row per day."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from aisec_assets.metadata import table_metadata
@@ -39,11 +37,11 @@ def program_kpis(
             "metrics.program_kpis",
             "SELECT * EXCLUDE (run_id) FROM metrics.program_kpis ORDER BY kpi_date DESC LIMIT 7",
         )
-        today = conn.execute(
+        cur = conn.execute(
             "SELECT * EXCLUDE (kpi_date, run_id) FROM metrics.program_kpis WHERE kpi_date = ?",
             [day],
-        ).df()
-    kpis = {k: (float(v) if isinstance(v, float) else int(v)) for k, v in today.iloc[0].items()}
+        )
+        kpis = dict(zip([d[0] for d in cur.description], cur.fetchone() or (), strict=False))
     context.log.info(f"kpis for {day}: {kpis}")
     return dg.MaterializeResult(
         metadata={**meta, "assessed_date": day.isoformat(), "kpis": dg.MetadataValue.json(kpis)}

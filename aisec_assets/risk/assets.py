@@ -1,6 +1,5 @@
 """Risk assets: the daily risk assessment of every active asset (SPEC §3.2), in SQL."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Data contracts on the risk model and scores."""
 
-from __future__ import annotations
 
 import math
 

@@ -46,9 +46,7 @@ def demo_config(warehouse_path: str = "../warehouse/aisec.duckdb") -> dict:
     }
 
 
-def generate_demo_estate(
-    root: Path, as_of: date | None = None, seed: int = DEFAULT_SEED
-) -> Path:
+def generate_demo_estate(root: Path, as_of: date | None = None, seed: int = DEFAULT_SEED) -> Path:
     """Write the demo estate under `root`; returns the path of its `aisec.yaml`."""
     as_of = as_of or date.today()
     root.mkdir(parents=True, exist_ok=True)
