@@ -100,7 +100,7 @@ def test_groups_materialize_in_order(config: AisecConfig) -> None:
         config, "SELECT count(*) FROM risk.risk_scores WHERE assessed_date = ?", [AS_OF]
     ) == [(assets,)]
     levels = {lvl for (lvl,) in query(config, "SELECT DISTINCT risk_level FROM risk.risk_scores")}
-    assert len(levels) >= 3, levels
+    assert levels == {"CRITICAL", "HIGH", "MEDIUM", "LOW"}, levels
 
     assert materialize(config, "group:compliance").success
     gap_types = {

@@ -1054,12 +1054,16 @@ def test_demo_entries_have_the_gaps_the_program_should_find(
     ] == ["invoice-extraction-prompt"]
     # Vendor APIs are reached over the internet, so they are public too; the merchant chat
     # API is the one the company itself exposes.
-    public_confidential = [
+    public_sensitive = [
         r.name
         for r in records
-        if r.network_exposure == "public" and r.data_classification == "confidential"
+        if r.network_exposure == "public"
+        and r.data_classification in ("confidential", "restricted", "regulated")
     ]
-    assert "merchant-support-chat-api" in public_confidential
+    assert "merchant-support-chat-api" in public_sensitive
+    # ... and the program's one CRITICAL asset: its token authentication is switched off
+    (merchant,) = [r for r in records if r.name == "merchant-support-chat-api"]
+    assert not any(c.operational for c in merchant.controls)
     scopes = {s for r in records for s in r.regulatory_scope or []}
     assert {"gdpr", "hipaa", "eu_ai_act_high_risk", "pci_dss", "sox"} <= scopes
     assert sum(bool(r.controls) for r in records) >= 5

@@ -287,15 +287,16 @@ def declared_only_entries(as_of: date, rng: random.Random) -> list[dict[str, Any
             "name": "merchant-support-chat-api",
             "asset_type": "api_endpoint",
             "description": "Public chat API embedded in the merchant dashboard; answers "
-            "questions about settlements and disputes from account data.",
+            "questions about settlements, disputes and card transactions from account data. "
+            "Token authentication is configured but was switched off for the widget beta.",
             **_owner("customer-experience"),
-            "data_classification": "confidential",
+            "data_classification": "restricted",
             "deployment_env": "production",
             "regulatory_scope": ["gdpr", "pci_dss"],
             "network_exposure": "public",
             "api_endpoint": f"https://api.{EMAIL_DOMAIN}/merchant/v2/chat",
             "upstream_assets": ["cx-support-agent"],
-            "controls": _controls(authentication=True, rate_limiting=False),
+            "controls": _controls(authentication=False, rate_limiting=False),
         },
         # ------------------------------------------------ foundation models via vendor APIs
         {
