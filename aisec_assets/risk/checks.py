@@ -27,14 +27,14 @@ def risk_weights_sum_to_one(settings: AisecSettings) -> dg.AssetCheckResult:
     asset="risk_scores",
     blocking=True,
     description="Every score of the assessed day lies within 0–100, effectiveness within 0–1, "
-    "and every active asset was scored once.",
+    "and every active asset was scored exactly once.",
 )
 def risk_scores_within_bounds(
     settings: AisecSettings, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
     day = settings.assessed_date()
     with warehouse.connect(publish=False) as conn:
-        out_of_range, scored, active = conn.execute(
+        out_of_range, scored, distinct_assets, active = conn.execute(
             """
             SELECT
                 count(*) FILTER (WHERE NOT (
@@ -48,14 +48,20 @@ def risk_scores_within_bounds(
                                  inherent_risk_score, residual_risk_score) <= 100
                     AND control_effectiveness BETWEEN 0 AND 1)),
                 count(*),
+                count(DISTINCT asset_id),
                 (SELECT count(*) FROM inventory.ai_assets WHERE status = 'active')
             FROM risk.risk_scores WHERE assessed_date = ?
             """,
             [day],
         ).fetchone()
     return dg.AssetCheckResult(
-        passed=out_of_range == 0 and scored == active,
-        metadata={"out_of_range": out_of_range, "scored": scored, "active_assets": active},
+        passed=out_of_range == 0 and scored == distinct_assets == active,
+        metadata={
+            "out_of_range": out_of_range,
+            "scored": scored,
+            "distinct_assets": distinct_assets,
+            "active_assets": active,
+        },
     )
 
 

@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS risk.model_dimension_weights (
     dimension_order INTEGER NOT NULL,
     weight DOUBLE NOT NULL
 );
-COMMENT ON TABLE risk.model_dimension_weights IS 'Weight of each of the six risk dimensions in the inherent score (they sum to 1.0); dimension_order is the brief''s order, used for the left-to-right sum and to break ties between equal contributions.';
+COMMENT ON TABLE risk.model_dimension_weights IS 'Weight of each of the six risk dimensions in the inherent score (they sum to 1.0); dimension_order is the brief''s order: the inherent score is summed left to right in it, and equal contributions are ranked in it.';
 
 CREATE TABLE IF NOT EXISTS risk.model_lookup_values (
     lookup VARCHAR NOT NULL,

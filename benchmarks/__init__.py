@@ -1,0 +1,1 @@
+"""Benchmarks: one command each, printed as ratios measured side by side in one run."""
