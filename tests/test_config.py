@@ -41,8 +41,13 @@ def test_defaults_reproduce_the_brief(tmp_path: Path) -> None:
 
 
 def test_relative_paths_resolve_against_the_config_dir(tmp_path: Path) -> None:
-    data = {**MINIMAL, "sources": {"declared_registry": {"path": "reg.yaml"},
-                                   "huggingface": {"model_dirs": [{"name": "m", "path": "models"}]}}}
+    data = {
+        **MINIMAL,
+        "sources": {
+            "declared_registry": {"path": "reg.yaml"},
+            "huggingface": {"model_dirs": [{"name": "m", "path": "models"}]},
+        },
+    }
     cfg = load_config_file(write(tmp_path, data))
     assert cfg.warehouse.path == (tmp_path / "wh" / "aisec.duckdb").resolve()
     assert cfg.sources.declared_registry.path == (tmp_path / "reg.yaml").resolve()
@@ -53,19 +58,37 @@ def test_relative_paths_resolve_against_the_config_dir(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("override", "key", "reason"),
     [
-        ({"risk": {"weights": {**RiskModel().weights, "supply_chain": 0.2}}},
-         "risk.weights", "weights sum to 1.100000"),
-        ({"risk": {"weights": {**RiskModel().weights, "vibes": 0.0}}},
-         "risk.weights", "unknown dimension(s) ['vibes']"),
+        (
+            {"risk": {"weights": {**RiskModel().weights, "supply_chain": 0.2}}},
+            "risk.weights",
+            "weights sum to 1.100000",
+        ),
+        (
+            {"risk": {"weights": {**RiskModel().weights, "vibes": 0.0}}},
+            "risk.weights",
+            "unknown dimension(s) ['vibes']",
+        ),
         ({"risk": {"weights": {"data_sensitivity": 1.0}}}, "risk.weights", "missing weight"),
-        ({"risk": {"data_sensitivity": {"scores": {"secret": 99}}}},
-         "risk.data_sensitivity.scores", "unknown data classification ['secret']"),
-        ({"risk": {"control_weights": {"prayer": 0.1}}},
-         "risk.control_weights", "unknown control type ['prayer']"),
-        ({"risk": {"levels": {"critical": 40, "high": 50, "medium": 25}}},
-         "risk.levels", "critical > high > medium"),
-        ({"risk": {"capability_risk": {"scores": {"ai_agent": 140}}}},
-         "risk.capability_risk.scores.ai_agent", "less than or equal to 100"),
+        (
+            {"risk": {"data_sensitivity": {"scores": {"secret": 99}}}},
+            "risk.data_sensitivity.scores",
+            "unknown data classification ['secret']",
+        ),
+        (
+            {"risk": {"control_weights": {"prayer": 0.1}}},
+            "risk.control_weights",
+            "unknown control type ['prayer']",
+        ),
+        (
+            {"risk": {"levels": {"critical": 40, "high": 50, "medium": 25}}},
+            "risk.levels",
+            "critical > high > medium",
+        ),
+        (
+            {"risk": {"capability_risk": {"scores": {"ai_agent": 140}}}},
+            "risk.capability_risk.scores.ai_agent",
+            "less than or equal to 100",
+        ),
         ({"timezone": "Mars/Olympus"}, "timezone", "unknown IANA timezone"),
         ({"warehouse": {}}, "warehouse.path", "Field required"),
         ({"sources": {"aws": {"bundel": "x"}}}, "sources.aws.bundel", "unknown key"),

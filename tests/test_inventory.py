@@ -50,16 +50,31 @@ def rec(source: str, resource_id: str, **kw: object) -> DiscoveredAsset:
 def bedrock_estate() -> SourceResult:
     return SourceResult(
         [
-            rec("aws_bedrock", AGENT, name="support-agent", asset_type="ai_agent",
-                network_exposure="public", deployment_env="production", owner_team="tagged-team",
-                controls=[Control("input_filtering", True, "guardrail gr-1"),
-                          Control("input_filtering", True, "guardrail gr-1")],
-                dependencies=[Dependency(MODEL, "uses_model"),
-                              Dependency(KB, "uses_knowledge_base")],
-                posture={"guardrail_attached": True}),
+            rec(
+                "aws_bedrock",
+                AGENT,
+                name="support-agent",
+                asset_type="ai_agent",
+                network_exposure="public",
+                deployment_env="production",
+                owner_team="tagged-team",
+                controls=[
+                    Control("input_filtering", True, "guardrail gr-1"),
+                    Control("input_filtering", True, "guardrail gr-1"),
+                ],
+                dependencies=[
+                    Dependency(MODEL, "uses_model"),
+                    Dependency(KB, "uses_knowledge_base"),
+                ],
+                posture={"guardrail_attached": True},
+            ),
             rec("aws_bedrock", MODEL, model_provider="aws_bedrock"),
-            rec("aws_bedrock", KB, asset_type="vector_database",
-                dependencies=[Dependency(DATASET, "retrieves_from")]),
+            rec(
+                "aws_bedrock",
+                KB,
+                asset_type="vector_database",
+                dependencies=[Dependency(DATASET, "retrieves_from")],
+            ),
             rec("aws_bedrock", DATASET, asset_type="training_dataset"),
             # the same model met twice (two agents reference it): one row
             rec("aws_bedrock", MODEL, model_provider="aws_bedrock", model_name="claude"),
@@ -71,15 +86,30 @@ def bedrock_estate() -> SourceResult:
 def declared() -> SourceResult:
     return SourceResult(
         [
-            rec("declared_registry", AGENT, name="Support agent", asset_type="ai_agent",
-                owner_team="customer-experience", data_classification="confidential",
-                deployment_env="staging", network_exposure="internal",
-                regulatory_scope=["gdpr"], last_security_review=DAY - timedelta(days=120),
-                controls=[Control("rate_limiting", True, "declared")]),
-            rec("declared_registry", "declared://prompt-lib", name="prompt-lib",
-                asset_type="prompt_template", owner_team="customer-experience",
-                data_classification="internal", regulatory_scope=["none"],
-                deployment_env="production", last_security_review=DAY - timedelta(days=10)),
+            rec(
+                "declared_registry",
+                AGENT,
+                name="Support agent",
+                asset_type="ai_agent",
+                owner_team="customer-experience",
+                data_classification="confidential",
+                deployment_env="staging",
+                network_exposure="internal",
+                regulatory_scope=["gdpr"],
+                last_security_review=DAY - timedelta(days=120),
+                controls=[Control("rate_limiting", True, "declared")],
+            ),
+            rec(
+                "declared_registry",
+                "declared://prompt-lib",
+                name="prompt-lib",
+                asset_type="prompt_template",
+                owner_team="customer-experience",
+                data_classification="internal",
+                regulatory_scope=["none"],
+                deployment_env="production",
+                last_security_review=DAY - timedelta(days=10),
+            ),
         ]
     )
 
@@ -91,8 +121,9 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str = "r1") -> None:
 
 
 def asset(conn: duckdb.DuckDBPyConnection, resource_id: str) -> dict:
-    cur = conn.execute("SELECT * FROM inventory.ai_assets WHERE asset_id = ?",
-                       [asset_id_for(resource_id)])
+    cur = conn.execute(
+        "SELECT * FROM inventory.ai_assets WHERE asset_id = ?", [asset_id_for(resource_id)]
+    )
     cols = [d[0] for d in cur.description]
     row = cur.fetchone()
     assert row is not None, resource_id
@@ -108,9 +139,13 @@ def test_ids_are_deterministic_and_azure_ids_case_insensitive() -> None:
 
 def test_dedupe_unites_controls_and_edges() -> None:
     a = rec("s", MODEL, controls=[Control("monitoring", True)], dependencies=[])
-    b = rec("s", MODEL, model_name="m", controls=[Control("monitoring", True),
-                                                  Control("guardrails", False)],
-            dependencies=[Dependency(KB, "uses_knowledge_base")])
+    b = rec(
+        "s",
+        MODEL,
+        model_name="m",
+        controls=[Control("monitoring", True), Control("guardrails", False)],
+        dependencies=[Dependency(KB, "uses_knowledge_base")],
+    )
     (merged,) = dedupe_records([a, b])
     assert merged.model_name == "m"
     assert [c.type for c in merged.controls] == ["monitoring", "guardrails"]
@@ -121,12 +156,15 @@ def test_source_rows_replace_and_rejections_are_kept(conn: duckdb.DuckDBPyConnec
     out = write_source_result(conn, "aws_bedrock", bedrock_estate(), "r1")
     assert (out.record_count, out.rejected_count) == (4, 1)
     write_source_result(conn, "aws_bedrock", bedrock_estate(), "r2")
-    assert conn.execute("SELECT count(*), min(run_id) FROM discovery.discovered_assets"
-                        ).fetchone() == (4, "r2")
-    assert conn.execute("SELECT location, reason, excerpt FROM discovery.rejected_records"
-                        ).fetchall() == [("bundle/x/ListAgents.json", "invalid JSON", "{oops")]
-    status = conn.execute("SELECT status, stale, record_count, rejected_count "
-                          "FROM discovery.source_status").fetchone()
+    assert conn.execute(
+        "SELECT count(*), min(run_id) FROM discovery.discovered_assets"
+    ).fetchone() == (4, "r2")
+    assert conn.execute(
+        "SELECT location, reason, excerpt FROM discovery.rejected_records"
+    ).fetchall() == [("bundle/x/ListAgents.json", "invalid JSON", "{oops")]
+    status = conn.execute(
+        "SELECT status, stale, record_count, rejected_count FROM discovery.source_status"
+    ).fetchone()
     assert status == ("ok", False, 4, 1)
 
 
@@ -141,8 +179,10 @@ def test_failed_source_keeps_last_good_data_marked_stale(
     assert agent["status"] == "active" and agent["source_stale"] is True
     # last_seen stays at the last successful extraction, not the failed run
     assert agent["last_seen"] < NOW + timedelta(days=1)
-    row = conn.execute("SELECT status, stale, last_error, last_success_at IS NOT NULL "
-                       "FROM discovery.source_status WHERE source = 'aws_bedrock'").fetchone()
+    row = conn.execute(
+        "SELECT status, stale, last_error, last_success_at IS NOT NULL "
+        "FROM discovery.source_status WHERE source = 'aws_bedrock'"
+    ).fetchone()
     assert row == ("failed", True, "bundle directory missing", True)
 
 
@@ -174,7 +214,9 @@ def test_merge_precedence(conn: duckdb.DuckDBPyConnection) -> None:
     assert agent["declared"] and agent["discovered"]
     # duplicate control listed once; controls from both sources with their evidence
     assert [(c["type"], c["source"]) for c in agent["controls"]] == [
-        ("input_filtering", "aws_bedrock"), ("rate_limiting", "declared_registry")]
+        ("input_filtering", "aws_bedrock"),
+        ("rate_limiting", "declared_registry"),
+    ]
     assert '"guardrail_attached":true' in agent["posture"].replace(" ", "")
     model = asset(conn, MODEL)
     assert model["model_name"] == "claude"  # filled from the second sighting
@@ -182,44 +224,60 @@ def test_merge_precedence(conn: duckdb.DuckDBPyConnection) -> None:
 
 def test_dependencies_and_blast_radius(conn: duckdb.DuckDBPyConnection) -> None:
     build(conn)
-    edges = conn.execute("SELECT relation, to_known FROM inventory.asset_dependencies "
-                         "ORDER BY relation").fetchall()
-    assert edges == [("retrieves_from", True), ("uses_knowledge_base", True),
-                     ("uses_model", True)]
-    assert asset(conn, AGENT)["upstream_assets"] == sorted(
-        [asset_id_for(MODEL), asset_id_for(KB)])
+    edges = conn.execute(
+        "SELECT relation, to_known FROM inventory.asset_dependencies ORDER BY relation"
+    ).fetchall()
+    assert edges == [("retrieves_from", True), ("uses_knowledge_base", True), ("uses_model", True)]
+    assert asset(conn, AGENT)["upstream_assets"] == sorted([asset_id_for(MODEL), asset_id_for(KB)])
     # a poisoned dataset reaches the knowledge base and, through it, the agent
-    hit = conn.execute("SELECT name, depth, via_relation FROM inventory.blast_radius(?) "
-                       "ORDER BY depth", [asset_id_for(DATASET)]).fetchall()
-    assert hit == [(KB.rsplit("/", 1)[-1], 1, "retrieves_from"),
-                   ("support-agent", 2, "uses_knowledge_base")]
-    up = conn.execute("SELECT depth FROM inventory.upstream_of(?) ORDER BY depth",
-                      [asset_id_for(AGENT)]).fetchall()
+    hit = conn.execute(
+        "SELECT name, depth, via_relation FROM inventory.blast_radius(?) ORDER BY depth",
+        [asset_id_for(DATASET)],
+    ).fetchall()
+    assert hit == [
+        (KB.rsplit("/", 1)[-1], 1, "retrieves_from"),
+        ("support-agent", 2, "uses_knowledge_base"),
+    ]
+    up = conn.execute(
+        "SELECT depth FROM inventory.upstream_of(?) ORDER BY depth", [asset_id_for(AGENT)]
+    ).fetchall()
     assert up == [(1,), (1,), (2,)]
 
 
 def test_blast_radius_survives_cycles(conn: duckdb.DuckDBPyConnection) -> None:
     a, b = "declared://a", "declared://b"
-    write_source_result(conn, "declared_registry", SourceResult([
-        rec("declared_registry", a, dependencies=[Dependency(b, "depends_on")]),
-        rec("declared_registry", b, dependencies=[Dependency(a, "depends_on")]),
-    ]), "r1")
+    write_source_result(
+        conn,
+        "declared_registry",
+        SourceResult(
+            [
+                rec("declared_registry", a, dependencies=[Dependency(b, "depends_on")]),
+                rec("declared_registry", b, dependencies=[Dependency(a, "depends_on")]),
+            ]
+        ),
+        "r1",
+    )
     run_sql(conn, "inventory/ai_assets", {"run_id": "r1", "now": NOW})
-    rows = conn.execute("SELECT name, depth FROM inventory.blast_radius(?)",
-                        [asset_id_for(a)]).fetchall()
+    rows = conn.execute(
+        "SELECT name, depth FROM inventory.blast_radius(?)", [asset_id_for(a)]
+    ).fetchall()
     # the cycle is cut: the target is not its own dependent
     assert rows == [("b", 1)]
 
 
 def test_rerun_is_idempotent_and_history_grows(conn: duckdb.DuckDBPyConnection) -> None:
     build(conn, "r1")
-    first = conn.execute("SELECT asset_id, first_seen FROM inventory.ai_assets ORDER BY 1"
-                         ).fetchall()
+    first = conn.execute(
+        "SELECT asset_id, first_seen FROM inventory.ai_assets ORDER BY 1"
+    ).fetchall()
     build(conn, "r2")
-    assert conn.execute("SELECT asset_id, first_seen FROM inventory.ai_assets ORDER BY 1"
-                        ).fetchall() == first
-    assert conn.execute("SELECT run_id, count(*) FROM inventory.ai_assets_history "
-                        "GROUP BY ALL ORDER BY 1").fetchall() == [("r1", 5), ("r2", 5)]
+    assert (
+        conn.execute("SELECT asset_id, first_seen FROM inventory.ai_assets ORDER BY 1").fetchall()
+        == first
+    )
+    assert conn.execute(
+        "SELECT run_id, count(*) FROM inventory.ai_assets_history GROUP BY ALL ORDER BY 1"
+    ).fetchall() == [("r1", 5), ("r2", 5)]
 
 
 def test_vanished_asset_is_marked_missing_not_deleted(conn: duckdb.DuckDBPyConnection) -> None:
@@ -235,18 +293,37 @@ def test_vanished_asset_is_marked_missing_not_deleted(conn: duckdb.DuckDBPyConne
 
 
 def gaps(conn: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    run_sql(conn, "compliance/compliance_gaps",
-            {"assessed_date": DAY, "stale_review_days": 90, "run_id": "r1"})
-    return set(conn.execute(
-        "SELECT a.name, g.gap_type FROM compliance.compliance_gaps g "
-        "JOIN inventory.ai_assets a USING (asset_id)").fetchall())
+    run_sql(
+        conn,
+        "compliance/compliance_gaps",
+        {"assessed_date": DAY, "stale_review_days": 90, "run_id": "r1"},
+    )
+    return set(
+        conn.execute(
+            "SELECT a.name, g.gap_type FROM compliance.compliance_gaps g "
+            "JOIN inventory.ai_assets a USING (asset_id)"
+        ).fetchall()
+    )
 
 
 def test_compliance_gaps(conn: duckdb.DuckDBPyConnection) -> None:
-    write_source_result(conn, "huggingface", SourceResult([
-        rec("huggingface", "hf-dir://m/unsafe", name="unsafe", asset_type="fine_tuned_model",
-            is_self_hosted=True, posture={"unsafe_imports": ["posix.system"]}),
-    ]), "r1")
+    write_source_result(
+        conn,
+        "huggingface",
+        SourceResult(
+            [
+                rec(
+                    "huggingface",
+                    "hf-dir://m/unsafe",
+                    name="unsafe",
+                    asset_type="fine_tuned_model",
+                    is_self_hosted=True,
+                    posture={"unsafe_imports": ["posix.system"]},
+                ),
+            ]
+        ),
+        "r1",
+    )
     build(conn)
     found = gaps(conn)
     assert ("support-agent", "stale_review") in found  # 120 days > 90
@@ -261,14 +338,28 @@ def test_compliance_gaps(conn: duckdb.DuckDBPyConnection) -> None:
     again = gaps(conn)
     assert again == found
     assert conn.execute("SELECT count(*) FROM compliance.compliance_gaps").fetchone()[0] == len(
-        found)
+        found
+    )
 
 
 def test_unclassified_data_means_internal_with_scope(conn: duckdb.DuckDBPyConnection) -> None:
-    write_source_result(conn, "declared_registry", SourceResult([
-        rec("declared_registry", "declared://x", name="x", data_classification="internal",
-            regulatory_scope=["none", "hipaa"], owner_team="t"),
-    ]), "r1")
+    write_source_result(
+        conn,
+        "declared_registry",
+        SourceResult(
+            [
+                rec(
+                    "declared_registry",
+                    "declared://x",
+                    name="x",
+                    data_classification="internal",
+                    regulatory_scope=["none", "hipaa"],
+                    owner_team="t",
+                ),
+            ]
+        ),
+        "r1",
+    )
     run_sql(conn, "inventory/ai_assets", {"run_id": "r1", "now": NOW})
     assert ("x", "unclassified_data") in gaps(conn)
 
@@ -279,23 +370,37 @@ def kpis_and_maturity(conn: duckdb.DuckDBPyConnection, day: date = DAY) -> tuple
     run_sql(conn, "metrics/maturity_scores", {"assessed_date": day, "run_id": "r1"})
     cur = conn.execute("SELECT * FROM metrics.program_kpis WHERE kpi_date = ?", [day])
     kpis = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
-    mat = conn.execute("SELECT level, level_name, evidence, gaps_to_next_level "
-                       "FROM metrics.maturity_scores WHERE assessed_date = ?", [day]).fetchone()
+    mat = conn.execute(
+        "SELECT level, level_name, evidence, gaps_to_next_level "
+        "FROM metrics.maturity_scores WHERE assessed_date = ?",
+        [day],
+    ).fetchone()
     return kpis, mat
 
 
 @pytest.mark.parametrize(
     ("governed", "total", "level", "name"),
-    [(19, 20, 4, "Quantitatively Managed"), (18, 20, 3, "Defined"), (16, 20, 3, "Defined"),
-     (15, 20, 2, "Managed"), (10, 20, 2, "Managed"), (9, 20, 1, "Initial")],
+    [
+        (19, 20, 4, "Quantitatively Managed"),
+        (18, 20, 3, "Defined"),
+        (16, 20, 3, "Defined"),
+        (15, 20, 2, "Managed"),
+        (10, 20, 2, "Managed"),
+        (9, 20, 1, "Initial"),
+    ],
 )
 def test_asset_management_maturity_thresholds(
     conn: duckdb.DuckDBPyConnection, governed: int, total: int, level: int, name: str
 ) -> None:
     records = [
-        rec("declared_registry", f"declared://a{i}", name=f"a{i}",
-            owner_team="t" if i < governed else None, data_classification="internal",
-            deployment_env="production")
+        rec(
+            "declared_registry",
+            f"declared://a{i}",
+            name=f"a{i}",
+            owner_team="t" if i < governed else None,
+            data_classification="internal",
+            deployment_env="production",
+        )
         for i in range(total)
     ]
     write_source_result(conn, "declared_registry", SourceResult(records), "r1")
@@ -315,8 +420,10 @@ def test_kpis_count_what_the_tables_hold(conn: duckdb.DuckDBPyConnection) -> Non
     assert kpis["total_ai_assets"] == kpis["active_ai_assets"] == 5
     assert kpis["assets_with_security_review"] == 2
     assert kpis["assets_with_stale_review"] == 1
-    assert kpis["compliance_gap_count"] == conn.execute(
-        "SELECT count(*) FROM compliance.compliance_gaps").fetchone()[0]
+    assert (
+        kpis["compliance_gap_count"]
+        == conn.execute("SELECT count(*) FROM compliance.compliance_gaps").fetchone()[0]
+    )
     assert kpis["controls_deployed"] == 2 and kpis["controls_operational"] == 2
     assert kpis["control_coverage_rate"] == pytest.approx(1 / 5)
     assert kpis["rejected_records"] == 1 and kpis["stale_sources"] == 0
