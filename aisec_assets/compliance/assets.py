@@ -1,6 +1,5 @@
 """Compliance assets: the daily compliance gap report."""
 
-
 import dagster as dg
 
 from aisec_assets.metadata import table_metadata

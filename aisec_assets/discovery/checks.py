@@ -1,6 +1,5 @@
 """Data contracts on the discovery sources."""
 
-
 import dagster as dg
 
 from aisec_assets.discovery.assets import SOURCE_BY_ASSET

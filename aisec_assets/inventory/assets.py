@@ -1,6 +1,5 @@
 """Inventory assets: the merged AI asset inventory, its history and dependency edges."""
 
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """Data contracts on the inventory (and a warehouse-wide secret scan before anything scores)."""
 
-
 import dagster as dg
 
 from aisec_assets.discovery.secret_patterns import scan_warehouse_for_secrets

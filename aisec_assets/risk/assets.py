@@ -1,6 +1,5 @@
 """Risk assets: the daily risk assessment of every active asset (SPEC §3.2), in SQL."""
 
-
 import dagster as dg
 
 from aisec_assets.metadata import table_metadata

@@ -1,6 +1,5 @@
 """Data contracts on the risk model and scores."""
 
-
 import math
 
 import dagster as dg
