@@ -102,7 +102,7 @@ class WarehouseResource(ConfigurableResource):
             lock.acquire(timeout=self.lock_timeout_seconds)
         except Timeout:
             raise WarehouseLockTimeout(
-                f"waited {self.lock_timeout_seconds:.0f}s for the warehouse writer lock "
+                f"waited {self.lock_timeout_seconds:g}s for the warehouse writer lock "
                 f"{self.lock_path}; another writer holds it"
             ) from None
         waited = time.monotonic() - started
@@ -127,6 +127,10 @@ class WarehouseResource(ConfigurableResource):
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         shutil.copyfile(self.work_path, tmp)
         os.replace(tmp, target)
+        # A WAL left beside the published file by someone who opened it read-write belongs to
+        # the old snapshot; DuckDB would refuse to open the new one with it ("WAL checkpoint
+        # iteration does not match"), so it goes.
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
