@@ -55,6 +55,10 @@ def _print_summary(config: AisecConfig, day: date) -> None:
 
     from aisec_jobs.summary import render_summary
 
+    if not config.warehouse.path.exists():
+        raise ConfigError(
+            f"warehouse {config.warehouse.path} does not exist yet: run `aisec run` first"
+        )
     with duckdb.connect(str(config.warehouse.path), read_only=True) as conn:
         print(render_summary(conn, day))
     print(f"\nWarehouse (open read-only any time): {config.warehouse.path}")

@@ -1,0 +1,88 @@
+"""The `aisec` command: configuration errors fail fast; `run` prints the program summary."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from aisec_jobs.demo_estate import generate_demo_estate
+
+AISEC = Path(sys.executable).with_name("aisec")
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(AISEC), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("AISEC_CONFIG", "DAGSTER_HOME")}
+    return {**clean, "AISEC_HOME": str(tmp_path / "home")}
+
+
+def test_invalid_config_fails_fast_naming_file_and_key(tmp_path: Path, env: dict) -> None:
+    bad = tmp_path / "aisec.yaml"
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "organisation": "Acme",
+                "warehouse": {"path": "w.duckdb"},
+                "risk": {"weights": {"data_sensitivity": 0.5, "supply_chain": 0.2}},
+            }
+        )
+    )
+    for command in (["validate"], ["run"]):
+        done = run([*command, "--config", str(bad)], env)
+        assert done.returncode == 2, done.stderr
+        assert f"{bad}: risk.weights: missing weight for dimension(s)" in done.stderr
+        assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_code_location_refuses_an_invalid_config(tmp_path: Path, env: dict) -> None:
+    bad = tmp_path / "aisec.yaml"
+    bad.write_text("organisation: Acme\nwarehouse: {path: w.duckdb}\ntimezone: Nowhere/City\n")
+    done = subprocess.run(
+        [sys.executable, "-c", "import aisec_jobs.definitions"],
+        env={**env, "AISEC_CONFIG": str(bad)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert f"{bad}: timezone: unknown IANA timezone 'Nowhere/City'" in done.stderr
+
+
+def test_summary_before_any_run_says_what_to_do(env: dict) -> None:
+    done = run(["summary"], env)
+    assert done.returncode == 2
+    assert "does not exist yet: run `aisec run` first" in done.stderr
+
+
+def test_run_on_the_demo_prints_the_summary(tmp_path: Path, env: dict) -> None:
+    config = generate_demo_estate(tmp_path / "home" / "demo")
+    done = run(["run", "--as-of", "2026-11-28", "--in-process", "--config", str(config)], env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    for heading in (
+        "== aisec program summary for 2026-11-28 ==",
+        "Assets by type and environment (active):",
+        "Risk by level:",
+        "Top 5 residual risks:",
+        "Compliance gaps:",
+        "Maturity:",
+        "Main job wall time:",
+    ):
+        assert heading in out
+    assert "merchant-support-chat-api" in out and "CRITICAL" in out
+    assert "Asset Management" in out
+    warehouse = tmp_path / "home" / "warehouse" / "aisec.duckdb"
+    assert f"Warehouse (open read-only any time): {warehouse}" in out
+    again = run(["summary", "--as-of", "2026-11-28", "--config", str(config)], env)
+    assert again.returncode == 0 and "Top 5 residual risks:" in again.stdout
