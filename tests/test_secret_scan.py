@@ -81,3 +81,33 @@ def test_fingerprints_ids_and_prose_are_not_secrets(conn: duckdb.DuckDBPyConnect
             [r],
         )
     assert scan_warehouse_for_secrets(conn) == []
+
+
+def test_records_are_masked_on_their_way_into_the_warehouse(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    from aisec_assets.discovery.extract import write_source_result
+    from aisec_assets.discovery.records import DiscoveredAsset, Rejection, SourceResult
+
+    keys = fake_keys()
+    pasted = f"call it with {keys['openai_api_key']} please"
+    record = DiscoveredAsset(
+        source="declared_registry",
+        resource_id="declared://leaky",
+        name="leaky",
+        asset_type="api_endpoint",
+        description=pasted,
+        posture={"env": {"HF_TOKEN": keys["huggingface_token"]}},
+        raw={"notes": keys["aws_access_key_id"]},
+    )
+    rejection = Rejection("declared_registry", "registry.yaml: assets[3]", "bad", "x", pasted)
+    write_source_result(conn, "declared_registry", SourceResult([record], [rejection]), "r1")
+    assert scan_warehouse_for_secrets(conn) == []
+    description, posture, raw = conn.execute(
+        "SELECT description, posture, raw FROM discovery.discovered_assets"
+    ).fetchone()
+    assert description == "call it with <redacted:openai_api_key> please"
+    assert "<redacted:huggingface_token>" in posture
+    assert "<redacted:aws_access_key_id>" in raw
+    (excerpt,) = conn.execute("SELECT excerpt FROM discovery.rejected_records").fetchone()
+    assert excerpt == "call it with <redacted:openai_api_key> please"

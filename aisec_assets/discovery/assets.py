@@ -6,6 +6,7 @@ source's last good rows stay, flagged stale, and the `<source>_is_fresh` check w
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -87,144 +88,124 @@ def _extract(
     )
 
 
-def _not_configured(source: str) -> SourceResult:
-    raise SourceUnavailable(f"{source} is not configured in aisec.yaml (sources.{source})")
+def _not_configured(key: str) -> SourceResult:
+    raise SourceUnavailable(f"{key} is not configured in aisec.yaml (sources.{key})")
 
 
-def _asset(name: str, source: str, description: str, kinds: set[str]) -> Callable:
-    return dg.asset(
-        name=name,
+Fetch = Callable[[], SourceResult]
+
+
+def _registry(cfg: AisecConfig) -> Fetch | None:
+    src = cfg.sources.declared_registry
+    return (lambda: registry.parse_registry(src.path)) if src else None
+
+
+def _huggingface(cfg: AisecConfig) -> Fetch | None:
+    src = cfg.sources.huggingface
+    if src is None:
+        return None
+    return lambda: huggingface.extract_huggingface(
+        src.model_dirs, src.cache_dirs, src.max_file_bytes, src.max_depth
+    )
+
+
+def _aws_bedrock(cfg: AisecConfig) -> Fetch | None:
+    src = cfg.sources.aws
+    return (lambda: aws.extract_bedrock(aws.AwsBundleReader(src.bundle))) if src else None
+
+
+def _aws_sagemaker(cfg: AisecConfig) -> Fetch | None:
+    src = cfg.sources.aws
+    return (lambda: aws.extract_sagemaker(aws.AwsBundleReader(src.bundle))) if src else None
+
+
+def _azure_openai(cfg: AisecConfig) -> Fetch | None:
+    src = cfg.sources.azure
+    if src is None:
+        return None
+    return lambda: azure.extract_azure_openai(azure.AzureBundleReader(src.bundle))
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One discovery source: its asset, its name in the warehouse, and how to read it."""
+
+    asset_name: str
+    source: str
+    config_key: str  # under `sources:` in aisec.yaml
+    description: str
+    kinds: frozenset[str]
+    fetcher: Callable[[AisecConfig], Fetch | None]
+
+
+SOURCES: tuple[SourceSpec, ...] = (
+    SourceSpec(
+        "declared_registry",
+        "declared_registry",
+        "declared_registry",
+        "Assets, owners, classification, scope, controls and reviews that teams declare in the "
+        "registry file (YAML or CSV, sources.declared_registry.path).",
+        frozenset({"yaml", "duckdb"}),
+        _registry,
+    ),
+    SourceSpec(
+        "huggingface_extract",
+        "huggingface",
+        "huggingface",
+        "Hugging Face models on disk: model directories (config.json, safetensors headers, "
+        "pickle files analysed statically, never loaded) and the local HF cache read with "
+        "huggingface_hub's own cache scanner.",
+        frozenset({"huggingface", "python", "duckdb"}),
+        _huggingface,
+    ),
+    SourceSpec(
+        "aws_bedrock_extract",
+        "aws_bedrock",
+        "aws",
+        "AWS Bedrock: custom models and customization jobs, provisioned throughput, imported "
+        "models, guardrails, agents (action groups, aliases, knowledge bases), knowledge bases "
+        "(data sources, embedding model, vector store) and model-invocation logging.",
+        frozenset({"aws", "bedrock", "duckdb"}),
+        _aws_bedrock,
+    ),
+    SourceSpec(
+        "aws_sagemaker_extract",
+        "aws_sagemaker",
+        "aws",
+        "AWS SageMaker endpoints, endpoint configs and models.",
+        frozenset({"aws", "sagemaker", "duckdb"}),
+        _aws_sagemaker,
+    ),
+    SourceSpec(
+        "azure_openai_extract",
+        "azure_openai",
+        "azure",
+        "Azure OpenAI / AI Services accounts (network settings, local auth, encryption) and "
+        "their deployments (model, version, SKU, content filters).",
+        frozenset({"azure", "duckdb"}),
+        _azure_openai,
+    ),
+)
+
+
+def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=spec.asset_name,
         group_name="discovery",
-        description=description,
-        kinds=kinds,
+        description=spec.description,
+        kinds=set(spec.kinds),
         owners=OWNERS,
         pool=POOL,
-        metadata={"dagster/column_schema": DISCOVERY_COLUMNS, "source": source},
+        metadata={"dagster/column_schema": DISCOVERY_COLUMNS, "source": spec.source},
     )
+    def _extract_asset(
+        context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        fetch = spec.fetcher(settings.config()) or (lambda: _not_configured(spec.config_key))
+        return _extract(context, warehouse, spec.source, fetch)
+
+    return _extract_asset
 
 
-@_asset(
-    "declared_registry",
-    "declared_registry",
-    "Assets, owners, classification, scope, controls and reviews that teams declare in the "
-    "registry file (YAML or CSV, sources.declared_registry.path).",
-    {"yaml", "duckdb"},
-)
-def declared_registry(
-    context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    cfg: AisecConfig = settings.config()
-    src = cfg.sources.declared_registry
-    return _extract(
-        context,
-        warehouse,
-        "declared_registry",
-        (lambda: registry.parse_registry(src.path))
-        if src
-        else (lambda: _not_configured("declared_registry")),
-    )
-
-
-@_asset(
-    "huggingface_extract",
-    "huggingface",
-    "Hugging Face models on disk: model directories (config.json, safetensors headers, pickle "
-    "files analysed statically, never loaded) and the local HF cache read with "
-    "huggingface_hub's own cache scanner.",
-    {"huggingface", "python", "duckdb"},
-)
-def huggingface_extract(
-    context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    src = settings.config().sources.huggingface
-    return _extract(
-        context,
-        warehouse,
-        "huggingface",
-        (
-            lambda: huggingface.extract_huggingface(
-                src.model_dirs, src.cache_dirs, src.max_file_bytes, src.max_depth
-            )
-        )
-        if src
-        else (lambda: _not_configured("huggingface")),
-    )
-
-
-@_asset(
-    "aws_bedrock_extract",
-    "aws_bedrock",
-    "AWS Bedrock: custom models and customization jobs, provisioned throughput, imported "
-    "models, guardrails, agents (action groups, aliases, knowledge bases), knowledge bases "
-    "(data sources, embedding model, vector store) and model-invocation logging.",
-    {"aws", "bedrock", "duckdb"},
-)
-def aws_bedrock_extract(
-    context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    src = settings.config().sources.aws
-    return _extract(
-        context,
-        warehouse,
-        "aws_bedrock",
-        (lambda: aws.extract_bedrock(aws.AwsBundleReader(src.bundle)))
-        if src
-        else (lambda: _not_configured("aws")),
-    )
-
-
-@_asset(
-    "aws_sagemaker_extract",
-    "aws_sagemaker",
-    "AWS SageMaker endpoints, endpoint configs and models.",
-    {"aws", "sagemaker", "duckdb"},
-)
-def aws_sagemaker_extract(
-    context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    src = settings.config().sources.aws
-    return _extract(
-        context,
-        warehouse,
-        "aws_sagemaker",
-        (lambda: aws.extract_sagemaker(aws.AwsBundleReader(src.bundle)))
-        if src
-        else (lambda: _not_configured("aws")),
-    )
-
-
-@_asset(
-    "azure_openai_extract",
-    "azure_openai",
-    "Azure OpenAI / AI Services accounts (network settings, local auth, encryption) and their "
-    "deployments (model, version, SKU, content filters).",
-    {"azure", "duckdb"},
-)
-def azure_openai_extract(
-    context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    src = settings.config().sources.azure
-    return _extract(
-        context,
-        warehouse,
-        "azure_openai",
-        (lambda: azure.extract_azure_openai(azure.AzureBundleReader(src.bundle)))
-        if src
-        else (lambda: _not_configured("azure")),
-    )
-
-
-DISCOVERY_ASSETS = [
-    declared_registry,
-    huggingface_extract,
-    aws_bedrock_extract,
-    aws_sagemaker_extract,
-    azure_openai_extract,
-]
-SOURCE_BY_ASSET = {
-    "declared_registry": "declared_registry",
-    "huggingface_extract": "huggingface",
-    "aws_bedrock_extract": "aws_bedrock",
-    "aws_sagemaker_extract": "aws_sagemaker",
-    "azure_openai_extract": "azure_openai",
-}
+DISCOVERY_ASSETS = [build_extract_asset(spec) for spec in SOURCES]
+SOURCE_BY_ASSET = {spec.asset_name: spec.source for spec in SOURCES}

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from aisec_assets.discovery.secret_patterns import mask_secrets
+
 # Enumerations carried over from the design brief (lowercase values), plus the two asset types
 # the estate scan finds (api_key, integration_point).
 ASSET_TYPES: tuple[str, ...] = (
@@ -62,6 +64,19 @@ CONTROL_TYPES: tuple[str, ...] = (
     "access_logging",
     "network_isolation",
 )
+# Identifiers stay exactly as the source gave them: ids are derived from them.
+_UNMASKED_FIELDS = frozenset({"source", "resource_id", "natural_key", "asset_id"})
+
+
+def _masked(row: dict[str, Any]) -> dict[str, Any]:
+    """The one gate every record passes on its way into the warehouse: whatever a parser let
+    through, credential-shaped text is redacted here (the blocking check scans again)."""
+    return {
+        k: mask_secrets(v) if isinstance(v, str) and k not in _UNMASKED_FIELDS else v
+        for k, v in row.items()
+    }
+
+
 # Edge kinds in `asset_dependencies` (from the dependent asset to what it uses).
 RELATIONS: tuple[str, ...] = (
     "uses_model",  # agent/endpoint -> model it invokes
@@ -183,7 +198,7 @@ class DiscoveredAsset:
             ]
         )
         row["raw"] = json.dumps(self.raw, sort_keys=True, default=str)
-        return row
+        return _masked(row)
 
 
 @dataclass(frozen=True)
@@ -197,7 +212,7 @@ class Rejection:
     excerpt: str | None = None  # a short, secret-free excerpt of the bad input
 
     def to_row(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return _masked(dataclasses.asdict(self))
 
 
 @dataclass

@@ -36,6 +36,16 @@ def load_patterns(path: Path = PATTERNS_FILE) -> tuple[SecretPattern, ...]:
     return tuple(patterns)
 
 
+@cache
+def _combined() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?P<{p.id}>{p.regex})" for p in load_patterns()))
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every credential-shaped run replaced by `<redacted:pattern id>`."""
+    return _combined().sub(lambda m: f"<redacted:{m.lastgroup}>", text)
+
+
 @dataclass(frozen=True)
 class SecretHit:
     table: str
