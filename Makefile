@@ -27,6 +27,8 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_demo
 
 ui: $(STAMP)
+	mkdir -p .aisec/dagster_home
+	test -f .aisec/dagster_home/dagster.yaml || cp deploy/local/dagster.yaml .aisec/dagster_home/
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.aisec/dagster_home} $(BIN)/dagster dev -w workspace.yaml
 
 clean:
