@@ -60,6 +60,9 @@ def test_definitions_load(config: AisecConfig) -> None:
     assert groups == {"discovery", "inventory", "risk", "compliance", "metrics"}
     for spec in defs.resolve_all_asset_specs():
         assert spec.description and spec.owners and spec.kinds, spec.key
+        # column schemas (with the warehouse's column comments) show before any run
+        schema = spec.metadata["dagster/column_schema"]
+        assert schema.columns and any(c.description for c in schema.columns), spec.key
 
 
 def test_groups_materialize_in_order(config: AisecConfig) -> None:

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from aisec_assets.metadata import table_metadata
+from aisec_assets.metadata import column_schema, table_metadata
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource, run_sql
 
@@ -19,6 +19,7 @@ LIMIT 15
 
 @dg.asset(
     group_name="compliance",
+    metadata={"dagster/column_schema": column_schema("compliance.compliance_gaps")},
     deps=["ai_assets"],
     kinds={"duckdb", "sql"},
     owners=OWNERS,

@@ -20,28 +20,12 @@ from aisec_assets.discovery.extract import (
     write_source_result,
 )
 from aisec_assets.discovery.records import SourceResult, SourceUnavailable
+from aisec_assets.metadata import column_schema
 from aisec_resources.config import AisecConfig
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource
 
 OWNERS = ["team:ai-security"]
-
-DISCOVERY_COLUMNS = dg.TableSchema(
-    columns=[
-        dg.TableColumn("source", "VARCHAR", description="Discovery source"),
-        dg.TableColumn("asset_id", "VARCHAR", description="Deterministic id from natural_key"),
-        dg.TableColumn("natural_key", "VARCHAR", description="Globally unique resource id"),
-        dg.TableColumn("name", "VARCHAR"),
-        dg.TableColumn("asset_type", "VARCHAR"),
-        dg.TableColumn("owner_team", "VARCHAR"),
-        dg.TableColumn("data_classification", "VARCHAR"),
-        dg.TableColumn("deployment_env", "VARCHAR"),
-        dg.TableColumn("posture", "JSON", description="Technical posture facts"),
-        dg.TableColumn("controls", "JSON", description="Controls evidenced by this source"),
-        dg.TableColumn("dependencies", "JSON", description="Edges to resources it depends on"),
-        dg.TableColumn("extracted_at", "TIMESTAMP"),
-    ]
-)
 
 
 def _extract(
@@ -196,7 +180,10 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         kinds=set(spec.kinds),
         owners=OWNERS,
         pool=POOL,
-        metadata={"dagster/column_schema": DISCOVERY_COLUMNS, "source": spec.source},
+        metadata={
+            "dagster/column_schema": column_schema("discovery.discovered_assets"),
+            "source": spec.source,
+        },
     )
     def _extract_asset(
         context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource

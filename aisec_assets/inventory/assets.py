@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from aisec_assets.discovery.assets import DISCOVERY_ASSETS
-from aisec_assets.metadata import table_metadata
+from aisec_assets.metadata import column_schema, table_metadata
 from aisec_resources.warehouse import POOL, WarehouseResource, run_sql
 
 OWNERS = ["team:ai-security"]
@@ -38,6 +38,7 @@ LIMIT 15
             kinds={"duckdb", "sql"},
             owners=OWNERS,
             deps=DISCOVERY_ASSETS,
+            metadata={"dagster/column_schema": column_schema("inventory.ai_assets")},
         ),
         dg.AssetSpec(
             "asset_dependencies",
@@ -47,6 +48,7 @@ LIMIT 15
             kinds={"duckdb", "sql"},
             owners=OWNERS,
             deps=DISCOVERY_ASSETS,
+            metadata={"dagster/column_schema": column_schema("inventory.asset_dependencies")},
         ),
     ],
     pool=POOL,

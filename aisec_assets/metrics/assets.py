@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from aisec_assets.metadata import table_metadata
+from aisec_assets.metadata import column_schema, table_metadata
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource, run_sql
 
@@ -12,6 +12,7 @@ OWNERS = ["team:ai-security"]
 @dg.asset(
     group_name="metrics",
     deps=["ai_assets", "risk_scores", "compliance_gaps"],
+    metadata={"dagster/column_schema": column_schema("metrics.program_kpis")},
     kinds={"duckdb", "sql"},
     owners=OWNERS,
     pool=POOL,
@@ -51,6 +52,7 @@ def program_kpis(
 @dg.asset(
     group_name="metrics",
     deps=["program_kpis"],
+    metadata={"dagster/column_schema": column_schema("metrics.maturity_scores")},
     kinds={"duckdb", "sql"},
     owners=OWNERS,
     pool=POOL,

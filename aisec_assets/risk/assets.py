@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from aisec_assets.metadata import table_metadata
+from aisec_assets.metadata import column_schema, table_metadata
 from aisec_assets.risk.scoring import score_assets, write_risk_model_tables
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource
@@ -21,6 +21,7 @@ LIMIT 15
 
 @dg.asset(
     group_name="risk",
+    metadata={"dagster/column_schema": column_schema("risk.risk_scores")},
     deps=["ai_assets"],
     kinds={"duckdb", "sql"},
     owners=OWNERS,

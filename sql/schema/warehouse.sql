@@ -135,7 +135,7 @@ COMMENT ON COLUMN inventory.ai_assets.status IS 'active = reported by the latest
 CREATE TABLE IF NOT EXISTS inventory.ai_assets_history AS
     SELECT CAST(NULL AS TIMESTAMP) AS snapshot_at, CAST(NULL AS VARCHAR) AS run_id, *
     FROM inventory.ai_assets WITH NO DATA;
-COMMENT ON TABLE inventory.ai_assets_history IS 'A snapshot of inventory.ai_assets appended by every inventory run (snapshot_at, run_id); nothing is overwritten.';
+COMMENT ON TABLE inventory.ai_assets_history IS 'A snapshot of inventory.ai_assets appended by every inventory run (snapshot_at, run_id); nothing is overwritten. Columns as in inventory.ai_assets.';
 
 CREATE TABLE IF NOT EXISTS inventory.asset_dependencies (
     from_asset_id VARCHAR NOT NULL,
@@ -233,3 +233,94 @@ CREATE TABLE IF NOT EXISTS metrics.maturity_scores (
     PRIMARY KEY (assessed_date, dimension)
 );
 COMMENT ON TABLE metrics.maturity_scores IS 'CMMI-style maturity (1 Initial .. 5 Optimizing) per program dimension per day, with evidence and gaps to the next level.';
+
+-- ---------------------------------------------------------------- column comments
+-- The asset record's fields (the design brief's AIAsset), shared by discovery and inventory.
+COMMENT ON COLUMN discovery.discovered_assets.resource_id IS 'The resource identifier as the source reported it.';
+COMMENT ON COLUMN discovery.discovered_assets.name IS 'Resource name as the source knows it.';
+COMMENT ON COLUMN discovery.discovered_assets.asset_type IS 'foundation_model, fine_tuned_model, embedding_model, vector_database, training_dataset, evaluation_dataset, ai_agent, api_endpoint, guardrail_config, prompt_template, api_key, integration_point.';
+COMMENT ON COLUMN discovery.discovered_assets.owner_team IS 'Owning team (registry entry or owner-team tag).';
+COMMENT ON COLUMN discovery.discovered_assets.data_classification IS 'public | internal | confidential | restricted | regulated; NULL = this source does not know.';
+COMMENT ON COLUMN discovery.discovered_assets.deployment_env IS 'development | staging | production | research; NULL = this source does not know.';
+COMMENT ON COLUMN discovery.discovered_assets.extracted_at IS 'When the source run that produced this row read it (UTC).';
+COMMENT ON COLUMN discovery.discovered_assets.run_id IS 'Dagster run that wrote the row.';
+COMMENT ON COLUMN discovery.rejected_records.source IS 'Discovery source that refused the input.';
+COMMENT ON COLUMN discovery.rejected_records.reason IS 'Why it was refused, naming the bad value and what was expected.';
+COMMENT ON COLUMN discovery.rejected_records.excerpt IS 'Short excerpt of the bad input; credential-shaped text is redacted.';
+COMMENT ON COLUMN discovery.rejected_records.rejected_at IS 'When the run refused it (UTC).';
+COMMENT ON COLUMN discovery.source_status.status IS 'ok | failed: outcome of the last attempt.';
+COMMENT ON COLUMN discovery.source_status.stale IS 'The source''s rows come from an earlier successful run (its last attempt failed).';
+COMMENT ON COLUMN discovery.source_status.last_error IS 'Why the last attempt failed (NULL when it succeeded).';
+COMMENT ON COLUMN discovery.source_status.record_count IS 'Rows the source holds in discovered_assets.';
+COMMENT ON COLUMN discovery.source_status.rejected_count IS 'Input records the last successful attempt refused.';
+
+COMMENT ON COLUMN inventory.ai_assets.natural_key IS 'Globally unique resource identifier the id is derived from.';
+COMMENT ON COLUMN inventory.ai_assets.name IS 'Resource name (discovery wins over the registry).';
+COMMENT ON COLUMN inventory.ai_assets.asset_type IS 'foundation_model, fine_tuned_model, embedding_model, vector_database, training_dataset, evaluation_dataset, ai_agent, api_endpoint, guardrail_config, prompt_template, api_key, integration_point.';
+COMMENT ON COLUMN inventory.ai_assets.owner_team IS 'Owning team; NULL is the no_owner gap.';
+COMMENT ON COLUMN inventory.ai_assets.owner_email IS 'Owning team''s contact address.';
+COMMENT ON COLUMN inventory.ai_assets.model_provider IS 'openai, anthropic, google, azure_openai, aws_bedrock, gcp_vertex, aws_sagemaker, huggingface, ...';
+COMMENT ON COLUMN inventory.ai_assets.model_name IS 'Model id or name (e.g. a Bedrock modelId, an Azure model name, a Hub repo id).';
+COMMENT ON COLUMN inventory.ai_assets.is_self_hosted IS 'Weights run on infrastructure the organisation operates.';
+COMMENT ON COLUMN inventory.ai_assets.parameter_count IS 'Parameter count in human form (e.g. 8B), from safetensors headers or the registry.';
+COMMENT ON COLUMN inventory.ai_assets.source_url IS 'Where the model or data comes from (huggingface.co raises supply-chain risk).';
+COMMENT ON COLUMN inventory.ai_assets.license_type IS 'License identifier; NULL or unknown earns no supply-chain credit.';
+COMMENT ON COLUMN inventory.ai_assets.last_security_review IS 'Date of the last security review; NULL is the no_security_review gap, older than 90 days stale_review.';
+COMMENT ON COLUMN inventory.ai_assets.sbom_available IS 'An AI-SBOM exists for the asset.';
+COMMENT ON COLUMN inventory.ai_assets.api_endpoint IS 'Endpoint URL the asset is served at.';
+COMMENT ON COLUMN inventory.ai_assets.cloud_provider IS 'aws | azure | ... (NULL for on-premises).';
+COMMENT ON COLUMN inventory.ai_assets.cloud_account IS 'AWS account id or Azure subscription id.';
+COMMENT ON COLUMN inventory.ai_assets.cloud_region IS 'Cloud region or Azure location.';
+COMMENT ON COLUMN inventory.ai_assets.posture IS 'Technical posture facts keyed by the source that found them: {"aws_bedrock": {...}, "huggingface": {...}}.';
+COMMENT ON COLUMN inventory.ai_assets.upstream_assets IS 'Asset ids this asset depends on (see inventory.asset_dependencies).';
+COMMENT ON COLUMN inventory.ai_assets.downstream_assets IS 'Asset ids that depend on this asset.';
+COMMENT ON COLUMN inventory.ai_assets_history.snapshot_at IS 'When the inventory run took this snapshot (UTC).';
+COMMENT ON COLUMN inventory.ai_assets_history.run_id IS 'Dagster run that took the snapshot.';
+COMMENT ON COLUMN inventory.asset_dependencies.from_asset_id IS 'The dependent asset (e.g. the agent).';
+COMMENT ON COLUMN inventory.asset_dependencies.to_asset_id IS 'What it depends on (e.g. the model it invokes).';
+COMMENT ON COLUMN inventory.asset_dependencies.to_resource_id IS 'Natural key of the target, also when it is not in the inventory.';
+COMMENT ON COLUMN inventory.asset_dependencies.sources IS 'Sources that reported the edge.';
+
+COMMENT ON COLUMN risk.risk_scores.asset_id IS 'The assessed asset (inventory.ai_assets).';
+COMMENT ON COLUMN risk.risk_scores.assessed_date IS 'The day assessed (the run tag aisec/as_of, else the run''s day).';
+COMMENT ON COLUMN risk.risk_scores.data_sensitivity_score IS 'Dimension score 0-100 from the data classification (weight 0.25 by default).';
+COMMENT ON COLUMN risk.risk_scores.deployment_exposure_score IS 'Dimension score 0-100: network exposure x environment multiplier (weight 0.20).';
+COMMENT ON COLUMN risk.risk_scores.model_provenance_score IS 'Dimension score 0-100: provider, self-hosting and review age (weight 0.15).';
+COMMENT ON COLUMN risk.risk_scores.regulatory_impact_score IS 'Dimension score 0-100 from the regulatory scope (weight 0.15).';
+COMMENT ON COLUMN risk.risk_scores.capability_risk_score IS 'Dimension score 0-100 from the asset type (weight 0.15).';
+COMMENT ON COLUMN risk.risk_scores.supply_chain_score IS 'Dimension score 0-100: SBOM, license and Hub origin (weight 0.10).';
+COMMENT ON COLUMN risk.risk_scores.risk_reduction_percentage IS 'How much the controls reduce the inherent risk, in percent.';
+COMMENT ON COLUMN risk.risk_scores.operational_controls IS 'Distinct operational control types that counted towards effectiveness.';
+COMMENT ON COLUMN risk.risk_scores.scored_at IS 'When the scores were computed (UTC).';
+COMMENT ON COLUMN risk.risk_scores.run_id IS 'Dagster run that computed them.';
+
+COMMENT ON COLUMN compliance.compliance_gaps.assessed_date IS 'The day the gap was open.';
+COMMENT ON COLUMN compliance.compliance_gaps.asset_id IS 'The asset with the gap (inventory.ai_assets).';
+COMMENT ON COLUMN compliance.compliance_gaps.severity IS 'critical | high | medium.';
+COMMENT ON COLUMN compliance.compliance_gaps.detail IS 'What exactly is missing or wrong.';
+COMMENT ON COLUMN compliance.compliance_gaps.run_id IS 'Dagster run that found it.';
+
+COMMENT ON COLUMN metrics.program_kpis.kpi_date IS 'The day the KPIs describe.';
+COMMENT ON COLUMN metrics.program_kpis.total_ai_assets IS 'Assets in the inventory, missing ones included.';
+COMMENT ON COLUMN metrics.program_kpis.active_ai_assets IS 'Assets some source still reports.';
+COMMENT ON COLUMN metrics.program_kpis.assets_with_security_review IS 'Active assets with a security review on record.';
+COMMENT ON COLUMN metrics.program_kpis.assets_with_stale_review IS 'Active assets whose last review is older than the stale limit (90 days).';
+COMMENT ON COLUMN metrics.program_kpis.critical_risk_assets IS 'Assets at CRITICAL residual risk that day.';
+COMMENT ON COLUMN metrics.program_kpis.high_risk_assets IS 'Assets at HIGH residual risk that day.';
+COMMENT ON COLUMN metrics.program_kpis.mean_residual_risk IS 'Mean residual risk score of the day''s assessments.';
+COMMENT ON COLUMN metrics.program_kpis.compliance_gap_count IS 'Open gaps (asset x gap type) that day.';
+COMMENT ON COLUMN metrics.program_kpis.assets_with_gaps IS 'Assets with at least one open gap.';
+COMMENT ON COLUMN metrics.program_kpis.controls_deployed IS 'Control evidence records on active assets.';
+COMMENT ON COLUMN metrics.program_kpis.controls_operational IS 'Of those, the ones in operation.';
+COMMENT ON COLUMN metrics.program_kpis.stale_sources IS 'Discovery sources running on last good data.';
+COMMENT ON COLUMN metrics.program_kpis.rejected_records IS 'Input records refused by the sources'' last successful runs.';
+COMMENT ON COLUMN metrics.program_kpis.run_id IS 'Dagster run that computed the row.';
+
+COMMENT ON COLUMN metrics.maturity_scores.assessed_date IS 'The day assessed.';
+COMMENT ON COLUMN metrics.maturity_scores.dimension IS 'Program dimension (Asset Management, ...).';
+COMMENT ON COLUMN metrics.maturity_scores.level IS '1 Initial, 2 Managed, 3 Defined, 4 Quantitatively Managed, 5 Optimizing.';
+COMMENT ON COLUMN metrics.maturity_scores.level_name IS 'Name of the level.';
+COMMENT ON COLUMN metrics.maturity_scores.score IS 'Score 0-100 within the dimension (Asset Management: coverage x 100).';
+COMMENT ON COLUMN metrics.maturity_scores.evidence IS 'The facts the level rests on.';
+COMMENT ON COLUMN metrics.maturity_scores.gaps_to_next_level IS 'What it takes to reach the next level.';
+COMMENT ON COLUMN metrics.maturity_scores.run_id IS 'Dagster run that computed the row.';
