@@ -112,6 +112,7 @@ class WarehouseResource(ConfigurableResource):
             conn = duckdb.connect(str(self.work_path))
             try:
                 run_sql(conn, "schema/warehouse")
+                run_sql(conn, "schema/monitoring")
                 run_sql(conn, "schema/analyst_views")
                 yield conn
                 conn.execute("CHECKPOINT")
