@@ -1,0 +1,105 @@
+"""Writing one log source's events of one day into the warehouse (a partition rewrite)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import duckdb
+import pandas as pd
+
+from aisec_assets.monitoring.events import EventRejection, IngestResult, LlmEvent
+from aisec_resources.warehouse import run_sql
+
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_date",
+    "event_id",
+    "source",
+    "source_record_id",
+    "source_location",
+    "event_time",
+    "operation_name",
+    "provider_name",
+    "request_model",
+    "response_model",
+    "response_id",
+    "finish_reasons",
+    "cloud_account",
+    "cloud_region",
+    "endpoint",
+    "api_key_hash",
+    "user_id",
+    "team_id",
+    "agent_id",
+    "agent_name",
+    "session_id",
+    "system_prompt",
+    "prompt_text",
+    "retrieved_context",
+    "response_text",
+    "input_messages",
+    "output_messages",
+    "tool_calls_json",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost_usd",
+    "duration_ms",
+    "status",
+    "error_code",
+    "is_stream",
+    "client_ip",
+    "raw",
+)
+REJECTION_COLUMNS: tuple[str, ...] = ("source", "location", "reason", "excerpt")
+
+
+def _event_rows(source: str, day: date, events: list[LlmEvent]) -> pd.DataFrame:
+    rows = []
+    seen: set[str] = set()
+    for event in events:
+        if event.source != source:
+            raise ValueError(f"event at {event.source_location} claims source {event.source!r}")
+        if event.event_date != day:
+            raise ValueError(
+                f"event at {event.source_location} is of {event.event_date}, not {day}"
+            )
+        row = event.to_row()
+        if row["event_id"] in seen:  # the same record delivered twice (retried log delivery)
+            continue
+        seen.add(row["event_id"])
+        row["tool_calls_json"] = json.dumps(row.pop("tool_calls"))
+        rows.append({c: row[c] for c in EVENT_COLUMNS})
+    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _rejection_rows(rejections: list[EventRejection]) -> pd.DataFrame:
+    return pd.DataFrame([r.to_row() for r in rejections], columns=list(REJECTION_COLUMNS)).astype(
+        object
+    )
+
+
+def write_source_day(
+    conn: duckdb.DuckDBPyConnection, source: str, day: date, result: IngestResult, run_id: str
+) -> tuple[int, int]:
+    """Replace `source`'s rows of `day`; returns (events written, rejections written)."""
+    events = _event_rows(source, day, result.events)
+    rejections = _rejection_rows(result.rejections)
+    conn.register("incoming_events", events)
+    conn.register("incoming_rejections", rejections)
+    try:
+        run_sql(
+            conn,
+            "monitoring/replace_source_day",
+            {
+                "source": source,
+                "event_date": day,
+                "run_id": run_id,
+                "now": datetime.now(UTC).replace(tzinfo=None),
+            },
+        )
+    finally:
+        conn.unregister("incoming_events")
+        conn.unregister("incoming_rejections")
+    return len(events), len(rejections)
