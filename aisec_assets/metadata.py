@@ -16,6 +16,7 @@ def _schema_catalog() -> dict[str, list[tuple[str, str, str | None]]]:
     conn = duckdb.connect(":memory:")
     try:
         run_sql(conn, "schema/warehouse")
+        run_sql(conn, "schema/monitoring")
         rows = conn.execute(
             "SELECT schema_name || '.' || table_name, column_name, data_type, comment "
             "FROM duckdb_columns() WHERE NOT internal ORDER BY table_name, column_index"
@@ -29,11 +30,11 @@ def _schema_catalog() -> dict[str, list[tuple[str, str, str | None]]]:
 
 
 def column_schema(table: str) -> dg.TableSchema:
-    """The column schema of `schema.table` as declared in sql/schema/warehouse.sql, for the
+    """The column schema of `schema.table` as declared in sql/schema/, for the
     asset's definition metadata (shown in the UI before the first materialization)."""
     columns = _schema_catalog().get(table)
     if not columns:
-        raise ValueError(f"table {table} is not declared in sql/schema/warehouse.sql")
+        raise ValueError(f"table {table} is not declared in sql/schema/")
     return dg.TableSchema(
         columns=[
             dg.TableColumn(name, dtype, description=comment or None)

@@ -13,7 +13,8 @@ import os
 import shutil
 import sys
 import time
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -65,16 +66,12 @@ def _print_summary(config: AisecConfig, day: date) -> None:
     print(f"  duckdb -readonly {config.warehouse.path}")
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    config = load_config()
-    day = _day(config, args.as_of)
-    home = _ensure_dagster_home()
+def _execute(
+    job_fn: Callable, tags: dict[str, str], args: argparse.Namespace, label: str
+) -> tuple[bool, float]:
+    """Run a job on the instance in DAGSTER_HOME; print its outcome and failed checks."""
     import dagster as dg
 
-    from aisec_jobs.definitions import main_job_def
-
-    print(f"aisec: {config.organisation}: config {config.config_path}")
-    print(f"aisec: running the main job for {day} (Dagster home {home})", flush=True)
     # Step-level DEBUG events stay in the run's event log (and the UI); the console gets INFO.
     run_config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
     if args.in_process:
@@ -82,35 +79,56 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with dg.DagsterInstance.get() as instance:
         result = dg.execute_job(
-            dg.reconstructable(main_job_def),
-            instance=instance,
-            run_config=run_config,
-            tags={AS_OF_TAG: day.isoformat()},
+            dg.reconstructable(job_fn), instance=instance, run_config=run_config, tags=tags
         )
-        elapsed = time.monotonic() - started
-        failed_checks = [
-            e
-            for e in result.get_asset_check_evaluations()
-            if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
-        ]
-        warn_checks = [
-            e
-            for e in result.get_asset_check_evaluations()
-            if not e.passed and e.severity == dg.AssetCheckSeverity.WARN
-        ]
-    print(
-        f"aisec: run {result.run_id} {'succeeded' if result.success else 'FAILED'} "
-        f"in {elapsed:.1f}s"
-    )
-    for e in warn_checks:
-        print(f"aisec: check warning: {e.asset_key.to_user_string()}:{e.check_name}")
-    for e in failed_checks:
-        print(f"aisec: check FAILED: {e.asset_key.to_user_string()}:{e.check_name}")
-    if not result.success:
+        evaluations = result.get_asset_check_evaluations()
+    elapsed = time.monotonic() - started
+    outcome = "succeeded" if result.success else "FAILED"
+    print(f"aisec: {label}: run {result.run_id} {outcome} in {elapsed:.1f}s")
+    for e in evaluations:
+        if not e.passed:
+            kind = "FAILED" if e.severity == dg.AssetCheckSeverity.ERROR else "warning"
+            print(f"aisec: check {kind}: {e.asset_key.to_user_string()}:{e.check_name}")
+    return result.success, elapsed
+
+
+def _monitoring_range(config: AisecConfig, day: date) -> tuple[date, date] | None:
+    """The days of LLM traffic to (re)process: monitoring.start_date (at most 31 days back)
+    through the assessed day, when any log source is configured."""
+    logs = config.monitoring.logs
+    if not any((logs.bedrock, logs.litellm, logs.otel, logs.azure_apim)):
+        return None
+    first = max(config.monitoring.start_date or day, day - timedelta(days=31))
+    return (first, day) if first <= day else None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load_config()
+    day = _day(config, args.as_of)
+    home = _ensure_dagster_home()
+    from aisec_jobs.definitions import main_job_def, monitoring_job_def
+
+    print(f"aisec: {config.organisation}: config {config.config_path}")
+    print(f"aisec: running the main job for {day} (Dagster home {home})", flush=True)
+    ok, main_seconds = _execute(main_job_def, {AS_OF_TAG: day.isoformat()}, args, "main job")
+    if not ok:
         return 1
+    monitoring_seconds = None
+    days = _monitoring_range(config, day)
+    if days is not None:
+        print(f"aisec: ingesting LLM logs and running detections for {days[0]}..{days[1]}")
+        tags = {
+            "dagster/asset_partition_range_start": days[0].isoformat(),
+            "dagster/asset_partition_range_end": days[1].isoformat(),
+        }
+        ok, monitoring_seconds = _execute(monitoring_job_def, tags, args, "monitoring job")
+        if not ok:
+            return 1
     print()
     _print_summary(config, day)
-    print(f"\nMain job wall time: {elapsed:.1f}s")
+    print(f"\nMain job wall time: {main_seconds:.1f}s")
+    if monitoring_seconds is not None:
+        print(f"Monitoring job wall time: {monitoring_seconds:.1f}s")
     return 0
 
 

@@ -12,16 +12,21 @@ from aisec_assets.discovery.checks import DISCOVERY_CHECKS
 from aisec_assets.inventory.assets import inventory_assets
 from aisec_assets.inventory.checks import INVENTORY_CHECKS
 from aisec_assets.metrics.assets import maturity_scores, program_kpis
+from aisec_assets.monitoring.assets import build_monitoring_assets, monitoring_partitions
 from aisec_assets.risk.assets import risk_scores
 from aisec_assets.risk.checks import RISK_CHECKS
-from aisec_jobs.jobs import JOBS, main_job
+from aisec_jobs.jobs import JOBS, main_job, monitoring_job
 from aisec_jobs.schedules import build_nightly_rescoring
-from aisec_jobs.sensors import build_new_model_sensor
+from aisec_jobs.sensors import (
+    build_critical_detection_sensor,
+    build_new_logs_sensor,
+    build_new_model_sensor,
+)
 from aisec_resources.config import AisecConfig, load_config
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import WarehouseResource
 
-ASSETS = [
+SPINE_ASSETS = [
     *DISCOVERY_ASSETS,
     inventory_assets,
     risk_scores,
@@ -42,13 +47,22 @@ def resources_for(config: AisecConfig) -> dict[str, dg.ConfigurableResource]:
     }
 
 
+def all_assets(partitions: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    return [*SPINE_ASSETS, *build_monitoring_assets(partitions)]
+
+
 def build_definitions(config: AisecConfig) -> dg.Definitions:
+    partitions = monitoring_partitions(config)
     return dg.Definitions(
-        assets=ASSETS,
+        assets=all_assets(partitions),
         asset_checks=CHECKS,
         jobs=JOBS,
         schedules=[build_nightly_rescoring(config)],
-        sensors=[build_new_model_sensor(config)],
+        sensors=[
+            build_new_model_sensor(config),
+            build_new_logs_sensor(config, partitions),
+            build_critical_detection_sensor(),
+        ],
         resources=resources_for(config),
     )
 
@@ -59,3 +73,8 @@ defs = build_definitions(load_config())
 def main_job_def() -> dg.JobDefinition:
     """The main job, resolved (for `reconstructable`, which runs it out of process)."""
     return defs.resolve_job_def(main_job.name)
+
+
+def monitoring_job_def() -> dg.JobDefinition:
+    """The monitoring job, resolved (for `reconstructable`)."""
+    return defs.resolve_job_def(monitoring_job.name)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-# Everything of this graph for one day: discovery -> inventory -> risk -> gaps -> KPIs.
+# The program's unpartitioned spine, for one day: discovery -> inventory -> risk -> gaps ->
+# KPIs, plus the rule pack. The daily-partitioned monitoring assets run in monitoring_job.
+SPINE = dg.AssetSelection.groups("discovery", "inventory", "risk", "compliance", "metrics")
 main_job = dg.define_asset_job(
     "aisec_main_job",
-    selection=dg.AssetSelection.all(),
+    selection=SPINE | dg.AssetSelection.assets("detection_rules"),
     description="Discover every source, rebuild the inventory, score risk, report gaps, compute "
     "KPIs and maturity for one day (run tag aisec/as_of; default today).",
 )
@@ -22,9 +24,16 @@ rescoring_job = dg.define_asset_job(
 # Discovery and the inventory it feeds, then everything downstream so new assets get scored.
 discovery_job = dg.define_asset_job(
     "discovery_job",
-    selection=dg.AssetSelection.groups("discovery").downstream(),
+    selection=dg.AssetSelection.groups("discovery").downstream() & SPINE,
     description="Rediscover every source and bring the inventory and everything after it "
     "up to date.",
 )
 
-JOBS = [main_job, rescoring_job, discovery_job]
+# LLM traffic of one or more UTC days (one run for a range: single-run backfills).
+monitoring_job = dg.define_asset_job(
+    "monitoring_job",
+    selection=dg.AssetSelection.assets("llm_events", "detections"),
+    description="Ingest the day's LLM logs from every source and run the detection rules.",
+)
+
+JOBS = [main_job, rescoring_job, discovery_job, monitoring_job]

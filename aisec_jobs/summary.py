@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 from tabulate import tabulate
@@ -81,6 +81,26 @@ def render_summary(conn: duckdb.DuckDBPyConnection, day: date) -> str:
             [day],
         )
     )
+    (events,) = conn.execute(
+        "SELECT count(*) FROM monitoring.llm_events WHERE event_date BETWEEN ? - 6 AND ?",
+        [day, day],
+    ).fetchone() or (0,)
+    if events:
+        parts.append(f"\nLLM traffic, {day - timedelta(days=6)}..{day}: {events} events")
+        parts.append(
+            _table(
+                conn,
+                """
+                SELECT family, severity, count(*) AS hits, count(DISTINCT event_id) AS events,
+                       count(DISTINCT asset_id) AS assets
+                FROM monitoring.detections WHERE event_date BETWEEN ? - 6 AND ?
+                GROUP BY family, severity
+                ORDER BY list_position(['critical', 'high', 'medium', 'low'], severity),
+                         hits DESC, family
+                """,
+                [day, day],
+            )
+        )
     stale = conn.execute(
         "SELECT source, last_error FROM discovery.source_status WHERE stale ORDER BY source"
     ).fetchall()

@@ -361,6 +361,7 @@ class WarehouseConfig(_Strict):
 class ScheduleConfig(_Strict):
     rescoring_cron: str = "0 2 * * *"
     model_dir_sensor_interval_seconds: Annotated[int, Field(ge=5)] = 60
+    log_sensor_interval_seconds: Annotated[int, Field(ge=5)] = 60
 
 
 class AisecConfig(_Strict):

@@ -243,7 +243,7 @@ def test_declared_entries_link_to_discovered_assets(
         assert TEAMS[entry["owner_team"]].email == entry["owner_email"]
     declared = {e["resource_id"] for e in entries}
     assert ROUTER not in declared  # shadow AI: the poisoned router was never declared
-    hf_config = demo_config()["sources"]["huggingface"]
+    hf_config = demo_config(date(2026, 11, 23))["sources"]["huggingface"]
     assert hf_config["model_dirs"][0]["name"] == DIRS
     assert hf_config["cache_dirs"][0]["name"] == CACHE
 

@@ -10,8 +10,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from aisec_jobs.definitions import ASSETS, CHECKS, build_definitions, resources_for
+from aisec_assets.monitoring.assets import monitoring_partitions
+from aisec_jobs.definitions import CHECKS, all_assets, build_definitions, resources_for
 from aisec_jobs.demo_estate import generate_demo_estate
+from aisec_jobs.jobs import main_job
 from aisec_resources.config import AisecConfig, load_config_file
 from aisec_resources.settings import AS_OF_TAG
 
@@ -38,9 +40,11 @@ def config(estate: Path) -> AisecConfig:
     return load_config_file(estate / "aisec.yaml")
 
 
-def materialize(config: AisecConfig, selection: str | None = None) -> dg.ExecuteInProcessResult:
+def materialize(
+    config: AisecConfig, selection: str | dg.AssetSelection = main_job.selection
+) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        [*ASSETS, *CHECKS],
+        [*all_assets(monitoring_partitions(config)), *CHECKS],
         resources=resources_for(config),
         selection=selection,
         tags=TAGS,
@@ -57,7 +61,7 @@ def test_definitions_load(config: AisecConfig) -> None:
     defs = build_definitions(config)
     dg.Definitions.validate_loadable(defs)
     groups = {spec.group_name for spec in defs.resolve_all_asset_specs()}
-    assert groups == {"discovery", "inventory", "risk", "compliance", "metrics"}
+    assert groups == {"discovery", "inventory", "risk", "compliance", "metrics", "monitoring"}
     for spec in defs.resolve_all_asset_specs():
         assert spec.description and spec.owners and spec.kinds, spec.key
         # column schemas (with the warehouse's column comments) show before any run

@@ -18,6 +18,7 @@ class SecretPattern:
     id: str
     title: str
     regex: str
+    prefixes: tuple[str, ...]
 
 
 @cache
@@ -25,14 +26,21 @@ def load_patterns(path: Path = PATTERNS_FILE) -> tuple[SecretPattern, ...]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     patterns = []
     for i, item in enumerate(data.get("patterns", [])):
-        missing = {"id", "title", "regex"} - set(item)
+        missing = {"id", "title", "regex", "prefixes"} - set(item)
         if missing:
             raise ValueError(f"{path}: patterns[{i}]: missing {sorted(missing)}")
         try:
             re.compile(item["regex"])
         except re.error as exc:
             raise ValueError(f"{path}: patterns[{i}] ({item['id']}): bad regex: {exc}") from None
-        patterns.append(SecretPattern(item["id"], item["title"], item["regex"]))
+        prefixes = item["prefixes"]
+        if (
+            not isinstance(prefixes, list)
+            or not prefixes
+            or not all(isinstance(p, str) and p for p in prefixes)
+        ):
+            raise ValueError(f"{path}: patterns[{i}] ({item['id']}): prefixes must be a list")
+        patterns.append(SecretPattern(item["id"], item["title"], item["regex"], tuple(prefixes)))
     return tuple(patterns)
 
 
@@ -41,8 +49,20 @@ def _combined() -> re.Pattern[str]:
     return re.compile("|".join(f"(?P<{p.id}>{p.regex})" for p in load_patterns()))
 
 
+@cache
+def _prefilter() -> re.Pattern[str]:
+    prefixes = sorted({x for p in load_patterns() for x in p.prefixes}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(x) for x in prefixes))
+
+
 def mask_secrets(text: str) -> str:
-    """`text` with every credential-shaped run replaced by `<redacted:pattern id>`."""
+    """`text` with every credential-shaped run replaced by `<redacted:pattern id>`.
+
+    Every pattern starts with a known literal, so text without any of them (nearly all text)
+    is returned after one cheap literal scan instead of the full pattern set.
+    """
+    if _prefilter().search(text) is None:
+        return text
     return _combined().sub(lambda m: f"<redacted:{m.lastgroup}>", text)
 
 

@@ -8,6 +8,7 @@
     hf-cache/hub/       a Hugging Face cache laid out as huggingface_hub lays it out
     aws/                offline AWS bundle (Bedrock, Bedrock Agents, SageMaker API responses)
     azure/              offline Azure bundle (Cognitive Services accounts and deployments)
+    llm-logs/           the last TRAFFIC_DAYS days of LLM traffic in four log formats
 
 The same seed and `as_of` date always give the same bytes.
 """
@@ -15,20 +16,21 @@ The same seed and `as_of` date always give the same bytes.
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
 from filelock import FileLock
 
-from aisec_jobs.demo_estate import aws, azure, huggingface, registry
+from aisec_jobs.demo_estate import aws, azure, huggingface, registry, traffic
 from aisec_jobs.demo_estate.company import ORGANISATION
 
 DEFAULT_SEED = 20261128
 CONFIG_NAME = "aisec.yaml"
+TRAFFIC_DAYS = 5
 
 
-def demo_config(warehouse_path: str = "../warehouse/aisec.duckdb") -> dict:
+def demo_config(traffic_start: date, warehouse_path: str = "../warehouse/aisec.duckdb") -> dict:
     return {
         "organisation": ORGANISATION,
         "timezone": "Europe/Amsterdam",
@@ -42,6 +44,7 @@ def demo_config(warehouse_path: str = "../warehouse/aisec.duckdb") -> dict:
             "aws": {"bundle": "aws"},
             "azure": {"bundle": "azure"},
         },
+        "monitoring": {**traffic.monitoring_config(), "start_date": traffic_start.isoformat()},
         "schedules": {"rescoring_cron": "0 2 * * *"},
     }
 
@@ -60,11 +63,14 @@ def generate_demo_estate(root: Path, as_of: date | None = None, seed: int = DEFA
         root / "hf-cache" / "hub", as_of, random.Random(f"{seed}-hf-cache")
     )
     entries += registry.declared_only_entries(as_of, random.Random(f"{seed}-registry"))
+    # The traffic ends the day before as_of: the demo's "today" is the day it is assessed.
+    traffic_start = as_of - timedelta(days=TRAFFIC_DAYS)
+    traffic.write_traffic(root, traffic_start, TRAFFIC_DAYS, random.Random(f"{seed}-traffic"))
     registry.write_registry(root / "registry.yaml", root / "registry.csv", entries)
     config_path = root / CONFIG_NAME
     config_path.write_text(
         "# Demo configuration written by aisec (the bundled demo estate).\n"
-        + yaml.safe_dump(demo_config(), sort_keys=False),
+        + yaml.safe_dump(demo_config(traffic_start), sort_keys=False),
         encoding="utf-8",
     )
     return config_path

@@ -81,3 +81,74 @@ CREATE TABLE IF NOT EXISTS monitoring.llm_events_rejected (
 );
 COMMENT ON TABLE monitoring.llm_events_rejected IS 'Log records that could not be parsed, with source, position and reason; partitioned like llm_events (the day being ingested).';
 COMMENT ON COLUMN monitoring.llm_events_rejected.location IS 'File (and line / byte offset), S3 object or table row of the bad record.';
+
+-- ---------------------------------------------------------------- detections
+CREATE TABLE IF NOT EXISTS monitoring.detection_rules (
+    rule_id VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    description VARCHAR,
+    family VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    owasp VARCHAR[] NOT NULL,
+    atlas VARCHAR[] NOT NULL,
+    targets VARCHAR[] NOT NULL,
+    logic_kind VARCHAR NOT NULL,
+    logic JSON NOT NULL,
+    tier VARCHAR NOT NULL,
+    enabled BOOLEAN NOT NULL,
+    pack_name VARCHAR NOT NULL,
+    pack_version VARCHAR NOT NULL,
+    pack_path VARCHAR NOT NULL,
+    pack_sha256 VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+COMMENT ON TABLE monitoring.detection_rules IS 'The detection rule pack in use, one row per rule (rules are data: aisec_assets/monitoring/rule_pack.yaml or monitoring.rule_pack); rewritten whenever the pack is loaded.';
+COMMENT ON COLUMN monitoring.detection_rules.rule_id IS 'Stable rule id, e.g. AISEC-LLM-001; detections refer to it.';
+COMMENT ON COLUMN monitoring.detection_rules.family IS 'prompt_injection | indirect_injection | jailbreak | system_prompt_extraction | system_prompt_leakage | pii_output | secret_output | exfiltration_url | anomalous_output | cost_abuse | llm_jacking | unauthorized_tool_call | excessive_tool_calls.';
+COMMENT ON COLUMN monitoring.detection_rules.severity IS 'critical | high | medium | low.';
+COMMENT ON COLUMN monitoring.detection_rules.owasp IS 'OWASP Top 10 for LLM Applications 2025 ids (LLM01..LLM10).';
+COMMENT ON COLUMN monitoring.detection_rules.atlas IS 'MITRE ATLAS technique / mitigation ids (AML.Txxxx, AML.Mxxxx).';
+COMMENT ON COLUMN monitoring.detection_rules.targets IS 'monitoring.llm_events columns the rule reads.';
+COMMENT ON COLUMN monitoring.detection_rules.logic_kind IS 'pattern | similarity | session_shift (per event); baseline | distinct_spread | allow_list | rate (aggregate).';
+COMMENT ON COLUMN monitoring.detection_rules.logic IS 'The rule''s logic as in the pack (regexes, thresholds, windows), JSON.';
+COMMENT ON COLUMN monitoring.detection_rules.tier IS 'per_event: one verdict per event; aggregate: one verdict per key and day, pinned to the event that crossed the threshold.';
+COMMENT ON COLUMN monitoring.detection_rules.pack_sha256 IS 'SHA-256 of the rule pack file, to tell which pack version produced a detection.';
+
+CREATE TABLE IF NOT EXISTS monitoring.detections (
+    event_date DATE NOT NULL,
+    detection_id VARCHAR NOT NULL,
+    rule_id VARCHAR NOT NULL,
+    rule_title VARCHAR NOT NULL,
+    family VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    logic_kind VARCHAR NOT NULL,
+    event_id VARCHAR NOT NULL,
+    event_time TIMESTAMP NOT NULL,
+    source VARCHAR NOT NULL,
+    asset_id VARCHAR,
+    asset_match VARCHAR,
+    target_field VARCHAR,
+    subject VARCHAR,
+    evidence VARCHAR,
+    owasp VARCHAR[] NOT NULL,
+    atlas VARCHAR[] NOT NULL,
+    api_key_hash VARCHAR,
+    user_id VARCHAR,
+    session_id VARCHAR,
+    agent_id VARCHAR,
+    detected_at TIMESTAMP NOT NULL,
+    run_id VARCHAR NOT NULL
+);
+COMMENT ON TABLE monitoring.detections IS 'What the detection rules found in monitoring.llm_events: one row per hit (rule, event, subject); daily partitions by event_date, re-detecting a day replaces exactly that day.';
+COMMENT ON COLUMN monitoring.detections.event_date IS 'Partition key: the UTC day of the event.';
+COMMENT ON COLUMN monitoring.detections.detection_id IS 'Deterministic id: SHA-256 prefix of rule_id, event_id and subject; the same hit keeps its id across reruns.';
+COMMENT ON COLUMN monitoring.detections.rule_id IS 'The rule that fired (monitoring.detection_rules.rule_id).';
+COMMENT ON COLUMN monitoring.detections.event_id IS 'The event that matched; for aggregate rules the event at which the threshold was crossed.';
+COMMENT ON COLUMN monitoring.detections.asset_id IS 'Inventory asset the event concerns (inventory.ai_assets), matched by agent id / agent name / endpoint / model (sql/monitoring/event_assets.sql); NULL when unknown or ambiguous.';
+COMMENT ON COLUMN monitoring.detections.asset_match IS 'How the asset was matched: agent_id, agent_name, endpoint, model; ambiguous when several assets tied (asset_id NULL).';
+COMMENT ON COLUMN monitoring.detections.target_field IS 'The llm_events field the rule matched in (prompt_text, response_text, tool_calls, ...) or the measured column of an aggregate rule.';
+COMMENT ON COLUMN monitoring.detections.subject IS 'What an aggregate rule grouped by, e.g. api_key_hash=kfp_..., agent_id=... session_id=...; NULL for per-event rules.';
+COMMENT ON COLUMN monitoring.detections.evidence IS 'The matched span with context, or the measured values; credential-shaped text masked, capped at 400 characters.';
+COMMENT ON COLUMN monitoring.detections.owasp IS 'OWASP LLM 2025 ids of the rule.';
+COMMENT ON COLUMN monitoring.detections.atlas IS 'MITRE ATLAS ids of the rule.';
+COMMENT ON COLUMN monitoring.detections.detected_at IS 'When the detection run wrote the row (UTC).';

@@ -1,0 +1,277 @@
+"""Monitoring assets: LLM traffic by day (`llm_events`), the rule pack, and `detections`.
+
+`llm_events` and `detections` are daily-partitioned (UTC): re-materializing a day replaces
+exactly that day. Each log source of a day is read and replaced on its own, so a source that
+cannot be read keeps its last good rows for that day (logged, and the check warns).
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import dagster as dg
+
+from aisec_assets.discovery.extract import collect
+from aisec_assets.discovery.records import SourceUnavailable
+from aisec_assets.metadata import column_schema, table_metadata
+from aisec_assets.monitoring import ingest
+from aisec_assets.monitoring.detect import run_detections, write_rule_table
+from aisec_assets.monitoring.events import IngestResult
+from aisec_assets.monitoring.rules import load_rule_pack
+from aisec_assets.monitoring.store import write_source_day
+from aisec_resources.config import AisecConfig, LogSources
+from aisec_resources.settings import AisecSettings
+from aisec_resources.warehouse import POOL, WarehouseResource
+
+OWNERS = ["team:ai-security"]
+DEFAULT_HISTORY_DAYS = 30
+
+Read = Callable[[date], IngestResult]
+
+
+def monitoring_partitions(config: AisecConfig) -> dg.DailyPartitionsDefinition:
+    """Daily UTC partitions from `monitoring.start_date` (default: 30 days back); the current
+    day is a partition too (`end_offset=1`), since logs of today arrive during the day."""
+    start = config.monitoring.start_date or (
+        datetime.now().date() - timedelta(days=DEFAULT_HISTORY_DAYS)
+    )
+    return dg.DailyPartitionsDefinition(start_date=start.isoformat(), end_offset=1)
+
+
+def _merge(*results: IngestResult) -> IngestResult:
+    merged = IngestResult()
+    for r in results:
+        merged.events += r.events
+        merged.rejections += r.rejections
+        merged.files_read += r.files_read
+        merged.records_read += r.records_read
+    return merged
+
+
+def _litellm_postgres_url(env_var: str) -> str:
+    url = os.environ.get(env_var)
+    if not url:
+        raise SourceUnavailable(
+            f"monitoring.logs.litellm.postgres_url_env names {env_var}, which is not set"
+        )
+    return url
+
+
+@dataclass(frozen=True)
+class LogSourceSpec:
+    source: str  # the `source` value of its events
+    reader: Callable[[LogSources], Read | None]
+
+
+def _bedrock(logs: LogSources) -> Read | None:
+    src = logs.bedrock
+    return (lambda day: ingest.read_bedrock_logs(src, day)) if src else None
+
+
+def _litellm(logs: LogSources) -> Read | None:
+    src = logs.litellm
+    if src is None or (src.path is None and src.postgres_url_env is None):
+        return None
+
+    def read(day: date) -> IngestResult:
+        parts = []
+        if src.path is not None:
+            parts.append(ingest.read_litellm_export(src.path, day))
+        if src.postgres_url_env is not None:
+            url = _litellm_postgres_url(src.postgres_url_env)
+            parts.append(ingest.read_litellm_postgres(url, src.table, day))
+        return _merge(*parts)
+
+    return read
+
+
+def _otel(logs: LogSources) -> Read | None:
+    src = logs.otel
+    return (lambda day: ingest.read_otel_json(src.path, day)) if src else None
+
+
+def _apim(logs: LogSources) -> Read | None:
+    src = logs.azure_apim
+    return (lambda day: ingest.read_apim_llm_logs(src.path, day)) if src else None
+
+
+LOG_SOURCES: tuple[LogSourceSpec, ...] = (
+    LogSourceSpec("bedrock_invocation_log", _bedrock),
+    LogSourceSpec("litellm_spend_log", _litellm),
+    LogSourceSpec("otel_genai", _otel),
+    LogSourceSpec("azure_apim_llm_log", _apim),
+)
+
+EVENTS_PREVIEW = """
+SELECT source, count(*) AS events, count(DISTINCT session_id) AS sessions,
+       sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+       round(sum(cost_usd), 2) AS cost_usd
+FROM monitoring.llm_events WHERE event_date BETWEEN ? AND ? GROUP BY source ORDER BY source
+"""
+DETECTIONS_PREVIEW = """
+SELECT rule_id, severity, count(*) AS hits, count(DISTINCT event_id) AS events
+FROM monitoring.detections WHERE event_date BETWEEN ? AND ?
+GROUP BY rule_id, severity
+ORDER BY list_position(['critical', 'high', 'medium', 'low'], severity), hits DESC, rule_id
+LIMIT 20
+"""
+
+
+def ingest_day(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    logs: LogSources,
+    day: date,
+) -> dict[str, dict]:
+    """Read every configured log source for `day` and replace each one's rows of that day.
+
+    Reading happens outside the warehouse lock; a source that fails keeps its last good rows.
+    """
+    outcomes: dict[str, dict] = {}
+    results: dict[str, IngestResult] = {}
+    for spec in LOG_SOURCES:
+        read = spec.reader(logs)
+        if read is None:
+            continue
+        result, error = collect(lambda read=read: read(day))
+        if result is None:
+            context.log.error(
+                f"{spec.source}: cannot read {day}; keeping its last good rows: {error}"
+            )
+            outcomes[spec.source] = {"status": "failed", "error": (error or "")[:500]}
+        else:
+            results[spec.source] = result
+    if not outcomes and not results:
+        context.log.warning("no log sources configured (monitoring.logs in aisec.yaml)")
+    with warehouse.connect() as conn:
+        for source, result in results.items():
+            events, rejected = write_source_day(conn, source, day, result, context.run_id)
+            outcomes[source] = {"status": "ok", "events": events, "rejected": rejected}
+            context.log.info(
+                f"{source} {day}: {events} events from {result.records_read} records in "
+                f"{result.files_read} inputs, {rejected} rejected"
+            )
+            for rej in result.rejections[:10]:
+                context.log.warning(f"{source}: rejected {rej.location}: {rej.reason}")
+    return outcomes
+
+
+def build_monitoring_assets(
+    partitions: dg.DailyPartitionsDefinition,
+) -> list[dg.AssetsDefinition]:
+    @dg.asset(
+        group_name="monitoring",
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds={"duckdb", "python"},
+        owners=OWNERS,
+        pool=POOL,
+        metadata={"dagster/column_schema": column_schema("monitoring.llm_events")},
+        description="LLM interactions of one UTC day from every configured log source "
+        "(Bedrock invocation logs, LiteLLM spend logs, OpenTelemetry GenAI spans, Azure APIM "
+        "LLM logs) in one normalized schema; unparseable records go to "
+        "monitoring.llm_events_rejected with source, position and reason.",
+    )
+    def llm_events(
+        context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        logs = settings.config().monitoring.logs
+        days = [date.fromisoformat(k) for k in context.partition_keys]
+        outcomes: dict[str, dict[str, dict]] = {}
+        for day in days:
+            outcomes[day.isoformat()] = ingest_day(context, warehouse, logs, day)
+        with warehouse.connect(publish=False) as conn:
+            meta = table_metadata(
+                conn, "monitoring.llm_events", EVENTS_PREVIEW, [days[0], days[-1]]
+            )
+            (rows,) = conn.execute(
+                "SELECT count(*) FROM monitoring.llm_events WHERE event_date BETWEEN ? AND ?",
+                [days[0], days[-1]],
+            ).fetchone() or (0,)
+        stale = sorted(
+            {s for per_day in outcomes.values() for s, o in per_day.items() if o["status"] != "ok"}
+        )
+        return dg.MaterializeResult(
+            metadata={
+                **meta,
+                "dagster/row_count": int(rows),
+                "days": len(days),
+                "sources_by_day": dg.MetadataValue.json(outcomes),
+                "stale_sources": stale,
+            }
+        )
+
+    @dg.asset(
+        group_name="monitoring",
+        kinds={"yaml", "duckdb"},
+        owners=OWNERS,
+        pool=POOL,
+        metadata={"dagster/column_schema": column_schema("monitoring.detection_rules")},
+        description="The detection rule pack (YAML, schema-validated) as a table: each rule "
+        "with family, severity, OWASP LLM 2025 and MITRE ATLAS mappings, target and logic.",
+    )
+    def detection_rules(
+        context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        pack = load_rule_pack(settings.config().monitoring.rule_pack)
+        with warehouse.connect() as conn:
+            count = write_rule_table(conn, pack)
+            meta = table_metadata(
+                conn,
+                "monitoring.detection_rules",
+                "SELECT rule_id, family, severity, owasp, atlas FROM monitoring.detection_rules "
+                "ORDER BY rule_id",
+            )
+        context.log.info(f"rule pack: {count} rules")
+        return dg.MaterializeResult(metadata=meta)
+
+    @dg.asset(
+        group_name="monitoring",
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        deps=[llm_events, detection_rules, "ai_assets"],
+        kinds={"duckdb", "sql"},
+        owners=OWNERS,
+        pool=POOL,
+        metadata={"dagster/column_schema": column_schema("monitoring.detections")},
+        description="One row per rule hit on one UTC day: rule, severity, event, the inventory "
+        "asset it concerns, a masked evidence excerpt, OWASP and ATLAS mappings. The rule pack "
+        "is compiled to DuckDB SQL; aggregate rules (cost baselines, LLM-jacking, tool-call "
+        "rates) read earlier days too.",
+    )
+    def detections(
+        context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        days = [date.fromisoformat(k) for k in context.partition_keys]
+        pack = load_rule_pack(settings.config().monitoring.rule_pack)
+        by_day: dict[str, dict[str, int]] = {}
+        total = 0
+        for day in days:
+            with warehouse.connect() as conn:
+                hits = run_detections(conn, day, context.run_id, pack)
+                by_severity = dict(
+                    conn.execute(
+                        "SELECT severity, count(*) FROM monitoring.detections "
+                        "WHERE event_date = ? GROUP BY ALL",
+                        [day],
+                    ).fetchall()
+                )
+            total += hits
+            by_day[day.isoformat()] = by_severity
+            if by_severity.get("critical"):
+                context.log.warning(f"{day}: {by_severity['critical']} critical detections")
+            context.log.info(f"detections {day}: {hits} hits {by_severity}")
+        with warehouse.connect(publish=False) as conn:
+            meta = table_metadata(
+                conn, "monitoring.detections", DETECTIONS_PREVIEW, [days[0], days[-1]]
+            )
+        return dg.MaterializeResult(
+            metadata={
+                **meta,
+                "dagster/row_count": total,
+                "by_day_and_severity": dg.MetadataValue.json(by_day),
+            }
+        )
+
+    return [llm_events, detection_rules, detections]

@@ -1,0 +1,139 @@
+"""Run a compiled rule pack over one day of `monitoring.llm_events`, write `monitoring.detections`.
+
+One run:
+1. connection-local helpers (sql/monitoring/detection_functions.sql: excerpt, Luhn, IBAN,
+   shingle macros, the temp table `detection_hits`) and the ingestion's `mask_secrets` as a SQL
+   function, so evidence is masked exactly like the events were;
+2. the day's event -> inventory asset resolution (sql/monitoring/event_assets.sql);
+3. every compiled step (one scan per text target for the pattern rules, one SQL file per other
+   rule) inserts hits into `detection_hits`; nothing is written to the warehouse yet;
+4. sql/monitoring/replace_detections.sql swaps the day's partition in one transaction.
+
+A failing step raises before anything is written, so the day keeps its previous detections.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from datetime import UTC, date, datetime
+
+import duckdb
+from duckdb.sqltypes import VARCHAR
+
+from aisec_assets.discovery.secret_patterns import mask_secrets
+from aisec_assets.monitoring.rules import (
+    EVIDENCE_MAX_CHARS,
+    CompiledPack,
+    CompiledStep,
+    RulePack,
+    compile_pack,
+    rule_rows,
+)
+from aisec_resources.warehouse import run_sql
+
+MASK_FUNCTION = "aisec_mask_secrets"
+
+
+class DetectionStepError(RuntimeError):
+    """A compiled rule step failed; names the step and its rules."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _rules_json(pack: RulePack) -> str:
+    return json.dumps(
+        [
+            {k: row[k] for k in ("rule_id", "title", "family", "severity", "logic_kind")}
+            | {"owasp": row["owasp"], "atlas": row["atlas"]}
+            for row in rule_rows(pack)
+        ]
+    )
+
+
+def register_mask_function(conn: duckdb.DuckDBPyConnection) -> None:
+    """Make `aisec_mask_secrets(text)` (the ingestion's mask) callable from SQL."""
+    # DuckDB refuses to (re)register functions while a result of this connection is still
+    # being fetched; a fully fetched statement of our own closes any such result first.
+    conn.execute("SELECT 1").fetchall()
+    with contextlib.suppress(duckdb.Error):
+        conn.remove_function(MASK_FUNCTION)
+    conn.create_function(MASK_FUNCTION, mask_secrets, [VARCHAR], VARCHAR, side_effects=False)
+
+
+def prepare_detection_run(conn: duckdb.DuckDBPyConnection, day: date) -> None:
+    """Helpers, the empty hits table and the day's event -> asset resolution."""
+    register_mask_function(conn)
+    run_sql(conn, "monitoring/detection_functions")
+    run_sql(conn, "monitoring/event_assets", {"day": day})
+
+
+def run_step(conn: duckdb.DuckDBPyConnection, step: CompiledStep, day: date) -> None:
+    """Run one compiled step: its hits go to the temp table `detection_hits`."""
+    try:
+        if step.sql is not None:
+            conn.execute(step.sql, {**step.params, "day": day})
+        elif step.sql_file is not None:
+            run_sql(conn, step.sql_file, {**step.variables, "day": day})
+        else:  # pragma: no cover - compile_pack never builds one
+            raise ValueError("step has neither SQL nor a SQL file")
+    except duckdb.Error as exc:
+        raise DetectionStepError(
+            f"detection step {step.name!r} (rules {', '.join(step.rule_ids)}) failed on "
+            f"{day.isoformat()}: {exc}"
+        ) from exc
+
+
+def run_detections(
+    conn: duckdb.DuckDBPyConnection,
+    day: date,
+    run_id: str,
+    pack: RulePack,
+    *,
+    detected_at: datetime | None = None,
+    compiled: CompiledPack | None = None,
+    timings: dict[str, float] | None = None,
+) -> int:
+    """Replace the day's rows of `monitoring.detections`; returns how many it now holds.
+
+    `compiled` lets a caller reuse a compilation (or pass a per-rule one, as the benchmark
+    does); `timings`, when given, receives seconds per step.
+    """
+    compiled = compiled or compile_pack(pack)
+    prepare_detection_run(conn, day)
+    for step in compiled.steps:
+        started = time.perf_counter()
+        run_step(conn, step, day)
+        if timings is not None:
+            timings[step.name] = time.perf_counter() - started
+    run_sql(
+        conn,
+        "monitoring/replace_detections",
+        {
+            "day": day,
+            "run_id": run_id,
+            "detected_at": detected_at or _utc_now(),
+            "pack_rules": _rules_json(pack),
+            "max_evidence_chars": EVIDENCE_MAX_CHARS,
+        },
+    )
+    [(count,)] = conn.execute(
+        "SELECT count(*) FROM monitoring.detections WHERE event_date = ?", [day]
+    ).fetchall()
+    return int(count)
+
+
+def write_rule_table(
+    conn: duckdb.DuckDBPyConnection, pack: RulePack, *, loaded_at: datetime | None = None
+) -> int:
+    """Rewrite `monitoring.detection_rules` with the pack (for analysts); returns the row count."""
+    run_sql(
+        conn,
+        "monitoring/write_detection_rules",
+        {"pack_rules": json.dumps(rule_rows(pack)), "loaded_at": loaded_at or _utc_now()},
+    )
+    [(count,)] = conn.execute("SELECT count(*) FROM monitoring.detection_rules").fetchall()
+    return int(count)

@@ -1,0 +1,99 @@
+-- Anomalous output: a response whose length or character entropy is far from the same
+-- session's other responses (variables: day, rule_id, measure, min_z, direction,
+-- min_session_events, min_value, min_stddev, min_stddev_ratio, max_chars, min_chars).
+--
+-- For each response of the day in a session with at least `min_session_events` other
+-- responses (that day and the day before), z = (value - mean of the others) / spread of the
+-- others, computed leave-one-out from window sums. The spread is floored at `min_stddev` and at
+-- `min_stddev_ratio` x the others' mean, so a session of near-identical replies does not turn
+-- any difference into an infinite z. `min_value` is a floor of the response's own value
+-- (direction up or both). Entropy is Shannon entropy in bits per character over the
+-- first `max_chars` characters; responses shorter than `min_chars` take no part.
+INSERT INTO detection_hits (rule_id, event_id, target_field, subject, evidence)
+WITH day_sessions AS (
+    SELECT DISTINCT session_id
+    FROM monitoring.llm_events
+    WHERE event_date = getvariable('day')
+      AND session_id IS NOT NULL
+      AND response_text IS NOT NULL
+),
+responses AS (
+    SELECT
+        e.event_id, e.event_date, e.session_id,
+        length(e.response_text) AS chars,
+        left(e.response_text, getvariable('max_chars')) AS head
+    FROM monitoring.llm_events e
+    SEMI JOIN day_sessions s ON s.session_id = e.session_id
+    WHERE e.event_date BETWEEN getvariable('day') - 1 AND getvariable('day')
+      AND e.response_text IS NOT NULL
+      AND length(e.response_text) >= getvariable('min_chars')
+    QUALIFY count(*) OVER (PARTITION BY e.session_id) > getvariable('min_session_events')
+),
+characters AS (
+    SELECT event_id, length(head) AS n, unnest(string_split(head, '')) AS ch
+    FROM responses
+    WHERE getvariable('measure') = 'entropy' AND length(head) > 0
+),
+entropy AS (
+    SELECT event_id, -sum(p * log2(p)) AS bits
+    FROM (
+        SELECT event_id, count(*) / any_value(n) AS p
+        FROM characters
+        GROUP BY event_id, ch
+    )
+    GROUP BY event_id
+),
+measured AS (
+    SELECT
+        r.event_id, r.event_date, r.session_id,
+        CASE getvariable('measure')
+            WHEN 'length' THEN CAST(r.chars AS DOUBLE)
+            ELSE en.bits
+        END AS v
+    FROM responses r
+    LEFT JOIN entropy en USING (event_id)
+),
+sums AS (
+    SELECT
+        *,
+        count(v) OVER s AS n,
+        sum(v) OVER s AS s1,
+        sum(v * v) OVER s AS s2
+    FROM measured
+    WHERE v IS NOT NULL
+    WINDOW s AS (PARTITION BY session_id)
+),
+others AS (
+    SELECT
+        *,
+        (s1 - v) / (n - 1) AS mean_others,
+        sqrt(greatest((s2 - v * v) / (n - 1) - power((s1 - v) / (n - 1), 2), 0)) AS sd_others
+    FROM sums
+    WHERE n - 1 >= getvariable('min_session_events')
+),
+scored AS (
+    SELECT
+        *,
+        (v - mean_others) / greatest(
+            sd_others, getvariable('min_stddev'),
+            getvariable('min_stddev_ratio') * abs(mean_others), 1e-9) AS z
+    FROM others
+    WHERE event_date = getvariable('day')
+)
+SELECT
+    getvariable('rule_id') AS rule_id,
+    event_id,
+    'response_text' AS target_field,
+    'session_id=' || session_id AS subject,
+    printf(
+        'response %s %.2f vs mean %.2f (sd %.2f) of the session''s %d other responses: z = %.1f',
+        CASE getvariable('measure') WHEN 'length' THEN 'length (chars)' ELSE 'entropy (bits/char)' END,
+        v, mean_others, sd_others, n - 1, z
+    ) AS evidence
+FROM scored
+WHERE (getvariable('direction') = 'down' OR v >= getvariable('min_value'))
+  AND CASE getvariable('direction')
+        WHEN 'up' THEN z >= getvariable('min_z')
+        WHEN 'down' THEN z <= -getvariable('min_z')
+        ELSE abs(z) >= getvariable('min_z')
+      END;

@@ -1,0 +1,209 @@
+"""Monitoring on the demo estate: daily partitions of llm_events and detections, and sensors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from aisec_assets.monitoring.assets import monitoring_partitions
+from aisec_jobs.definitions import CHECKS, all_assets, build_definitions, resources_for
+from aisec_jobs.demo_estate import TRAFFIC_DAYS, generate_demo_estate
+from aisec_jobs.jobs import main_job
+from aisec_jobs.sensors import day_of_log_file, list_log_files
+from aisec_resources.config import AisecConfig, load_config_file
+from aisec_resources.settings import AS_OF_TAG
+
+AS_OF = date(2026, 11, 28)
+FIRST = date(2026, 11, 23)
+LAST = date(2026, 11, 27)
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo-monitoring") / "demo"
+    generate_demo_estate(root, as_of=AS_OF)
+    return root
+
+
+@pytest.fixture
+def config(tmp_path: Path, demo_template: Path) -> AisecConfig:
+    root = tmp_path / "demo"
+    shutil.copytree(demo_template, root, symlinks=True)
+    return load_config_file(root / "aisec.yaml")
+
+
+def run(config: AisecConfig, selection, **kw) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [*all_assets(monitoring_partitions(config)), *CHECKS],
+        resources=resources_for(config),
+        selection=selection,
+        raise_on_error=True,
+        **kw,
+    )
+
+
+def run_days(config: AisecConfig, first: date, last: date) -> dg.ExecuteInProcessResult:
+    return run(
+        config,
+        dg.AssetSelection.assets("llm_events", "detections"),
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        },
+    )
+
+
+def query(config: AisecConfig, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(config.warehouse.path), read_only=True) as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def test_demo_traffic_flows_into_events_and_detections(config: AisecConfig) -> None:
+    assert config.monitoring.start_date == FIRST and TRAFFIC_DAYS == 5
+    assert run(config, main_job.selection, tags={AS_OF_TAG: AS_OF.isoformat()}).success
+    assert run_days(config, FIRST, LAST).success
+
+    per_day = query(
+        config,
+        "SELECT event_date, count(DISTINCT source) FROM monitoring.llm_events GROUP BY ALL "
+        "ORDER BY 1",
+    )
+    assert per_day == [(date(2026, 11, d), 4) for d in range(23, 28)]
+    assert query(config, "SELECT count(*) FROM monitoring.llm_events_rejected") == [(0,)]
+    families = {f for (f,) in query(config, "SELECT DISTINCT family FROM monitoring.detections")}
+    assert families >= {
+        "prompt_injection",
+        "indirect_injection",
+        "jailbreak",
+        "system_prompt_leakage",
+        "pii_output",
+        "secret_output",
+        "exfiltration_url",
+        "cost_abuse",
+        "llm_jacking",
+        "unauthorized_tool_call",
+        "excessive_tool_calls",
+    }
+    # detections are tied to inventory assets where the event names one
+    (linked,) = query(
+        config, "SELECT count(*) FROM monitoring.detections WHERE asset_id IS NOT NULL"
+    )[0]
+    assert linked > 0
+    # no credential survives ingestion; the planted fake secret is detected via its marker
+    with duckdb.connect(str(config.warehouse.path), read_only=True) as conn:
+        from aisec_assets.discovery.secret_patterns import scan_warehouse_for_secrets
+
+        assert scan_warehouse_for_secrets(conn, schemas=("monitoring",)) == []
+
+
+def test_reprocessing_a_day_replaces_exactly_that_day(config: AisecConfig) -> None:
+    assert run(config, main_job.selection, tags={AS_OF_TAG: AS_OF.isoformat()}).success
+    assert run_days(config, FIRST, LAST).success
+    before = query(
+        config,
+        "SELECT event_date, count(*), count(DISTINCT event_id) FROM monitoring.llm_events "
+        "GROUP BY ALL ORDER BY 1",
+    )
+    detections_before = query(
+        config, "SELECT event_date, count(*) FROM monitoring.detections GROUP BY ALL ORDER BY 1"
+    )
+    assert run(
+        config,
+        dg.AssetSelection.assets("llm_events", "detections"),
+        partition_key="2026-11-25",
+    ).success
+    assert (
+        query(
+            config,
+            "SELECT event_date, count(*), count(DISTINCT event_id) FROM monitoring.llm_events "
+            "GROUP BY ALL ORDER BY 1",
+        )
+        == before
+    )
+    assert all(n == distinct for _, n, distinct in before)
+    assert (
+        query(
+            config, "SELECT event_date, count(*) FROM monitoring.detections GROUP BY ALL ORDER BY 1"
+        )
+        == detections_before
+    )
+
+
+def test_a_broken_log_line_is_rejected_and_the_rest_kept(config: AisecConfig) -> None:
+    assert run(config, main_job.selection, tags={AS_OF_TAG: AS_OF.isoformat()}).success
+    litellm_dir = Path(config.monitoring.logs.litellm.path)
+    day_file = next(p for p in sorted(litellm_dir.iterdir()) if "2026-11-24" in p.name)
+    with day_file.open("a") as f:
+        f.write('{"request_id": "broken", "startTime": \n')
+    assert run_days(config, date(2026, 11, 24), date(2026, 11, 24)).success
+    rejected = query(config, "SELECT source, location, reason FROM monitoring.llm_events_rejected")
+    assert len(rejected) == 1
+    source, location, reason = rejected[0]
+    assert source == "litellm_spend_log" and day_file.name in location and reason
+    assert query(
+        config,
+        "SELECT count(*) > 0 FROM monitoring.llm_events WHERE source = 'litellm_spend_log' "
+        "AND event_date = '2026-11-24'",
+    ) == [(True,)]
+
+
+def test_log_files_map_to_their_days(config: AisecConfig) -> None:
+    files = list_log_files(config.monitoring.logs)
+    days = {day for _, _, day in files.values()}
+    assert {f"2026-11-{d}" for d in range(23, 28)} <= days
+    assert day_of_log_file(
+        Path("AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/11/24/07/x.json.gz")
+    ) == date(2026, 11, 24)
+    assert day_of_log_file(Path("/logs/LiteLLM_SpendLogs-2026-11-25.jsonl")) == date(2026, 11, 25)
+
+
+def test_new_log_files_sensor_requests_their_days(config: AisecConfig) -> None:
+    defs = build_definitions(config)
+    sensor = defs.resolve_sensor_def("new_llm_logs_sensor")
+    with dg.instance_for_test() as instance:
+        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+        keys = sorted(r.partition_key for r in first.run_requests or [])
+        assert keys == [f"2026-11-{d}" for d in range(23, 28)]
+        quiet = sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs)
+        )
+        assert not quiet.run_requests
+        otel_dir = Path(config.monitoring.logs.otel.path)
+        target = next(p for p in sorted(otel_dir.iterdir()) if "2026-11-26" in p.name)
+        target.write_text(target.read_text() + "\n")
+        grown = sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs)
+        )
+        assert [r.partition_key for r in grown.run_requests or []] == ["2026-11-26"]
+        assert json.loads(grown.cursor or "{}")
+
+
+def test_critical_detection_sensor_flags_critical_hits(config: AisecConfig) -> None:
+    defs = build_definitions(config)
+    sensor = defs.resolve_sensor_def("critical_detection_sensor")
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [*all_assets(monitoring_partitions(config)), *CHECKS],
+            resources=resources_for(config),
+            selection=main_job.selection,
+            instance=instance,
+            tags={AS_OF_TAG: AS_OF.isoformat()},
+        )
+        assert result.success
+        dg.materialize(
+            [*all_assets(monitoring_partitions(config)), *CHECKS],
+            resources=resources_for(config),
+            selection=dg.AssetSelection.assets("llm_events", "detections"),
+            instance=instance,
+            partition_key="2026-11-24",
+        )
+        ctx = dg.build_sensor_context(instance=instance, definitions=defs)
+        data = sensor.evaluate_tick(ctx)
+    assert "flagged critical detections" in (data.skip_message or "")
+    assert "2026-11-24" in (data.skip_message or "")

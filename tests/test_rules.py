@@ -1,0 +1,287 @@
+"""The rule pack: loading, schema validation (errors name file, line and field), compilation."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from aisec_assets.monitoring.rules import (
+    ATLAS,
+    DEFAULT_PACK,
+    FAMILIES,
+    LLM_EVENT_COLUMNS,
+    OWASP_LLM_2025,
+    TEXT_TARGETS,
+    PatternLogic,
+    RulePackError,
+    compile_pack,
+    load_rule_pack,
+    parse_rule_pack,
+    regex_problem,
+    rule_rows,
+)
+from aisec_resources.warehouse import run_sql
+
+GOOD_RULE = """\
+pack: test-pack
+version: "1"
+rules:
+  - id: T-001
+    title: Instruction override
+    family: prompt_injection
+    severity: high
+    owasp: [LLM01]
+    atlas: [AML.T0051.000]
+    target: prompt_text
+    logic:
+      kind: pattern
+      regex: 'ignore\\s+previous\\s+instructions'
+"""
+REGEX_LINE = "      regex: 'ignore\\s+previous\\s+instructions'\n"
+
+
+def write_pack(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "pack.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """1-based line of the n-th line containing `needle`."""
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    return hits[occurrence - 1]
+
+
+def load_error(tmp_path: Path, text: str) -> tuple[RulePackError, Path]:
+    path = write_pack(tmp_path, text)
+    with pytest.raises(RulePackError) as info:
+        load_rule_pack(path)
+    return info.value, path
+
+
+# --------------------------------------------------------------------------- the shipped pack
+def test_shipped_pack_loads_and_covers_every_family() -> None:
+    pack = load_rule_pack()
+    assert pack.path == str(DEFAULT_PACK)
+    assert re.fullmatch(r"[0-9a-f]{64}", pack.sha256)
+    ids = [r.id for r in pack.rules]
+    assert len(ids) == len(set(ids))
+    assert {r.family for r in pack.rules} == set(FAMILIES)
+    for rule in pack.rules:
+        assert rule.owasp and all(o in OWASP_LLM_2025 for o in rule.owasp)
+        assert rule.atlas and all(a in ATLAS for a in rule.atlas)
+        assert rule.title and rule.description, rule.id
+    kinds = {r.logic.kind for r in pack.rules}
+    assert kinds == {
+        "pattern",
+        "similarity",
+        "session_shift",
+        "baseline",
+        "distinct_spread",
+        "allow_list",
+        "rate",
+    }
+
+
+def test_event_columns_match_the_table() -> None:
+    conn = duckdb.connect()
+    run_sql(conn, "schema/monitoring")
+    columns = [
+        r[0]
+        for r in conn.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'monitoring' "
+            "AND table_name = 'llm_events' ORDER BY column_index"
+        ).fetchall()
+    ]
+    assert tuple(columns) == LLM_EVENT_COLUMNS
+    assert set(TEXT_TARGETS) <= set(LLM_EVENT_COLUMNS)
+
+
+def test_minimal_pack_and_single_strings_become_lists(tmp_path: Path) -> None:
+    pack = load_rule_pack(write_pack(tmp_path, GOOD_RULE))
+    rule = pack.rule("T-001")
+    assert rule.target == ["prompt_text"]
+    assert isinstance(rule.logic, PatternLogic)
+    assert rule.logic.regex == [r"ignore\s+previous\s+instructions"]
+    assert rule.tier == "per_event"
+    assert pack.version == "1"
+
+
+# --------------------------------------------------------------------------- validation errors
+def test_unknown_family_names_file_line_and_field(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace("family: prompt_injection", "family: prompt_injektion")
+    err, path = load_error(tmp_path, text)
+    [problem] = err.problems
+    assert problem.file == str(path)
+    assert problem.line == line_of(text, "family:")
+    assert problem.field == "rules[0].family (T-001)"
+    assert "unknown family 'prompt_injektion'" in problem.message
+    assert f"{path}:{problem.line}: rules[0].family (T-001)" in str(err)
+
+
+def test_bad_regex_names_the_regex(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace(
+        REGEX_LINE,
+        "      regex:\n        - 'fine'\n        - '(?=lookahead)x'\n",
+    )
+    err, _ = load_error(tmp_path, text)
+    [problem] = err.problems
+    assert problem.field == "rules[0].logic.regex[1] (T-001)"
+    assert problem.line == line_of(text, "(?=lookahead)")
+    assert "not a valid RE2 regex" in problem.message
+
+
+def test_regex_matching_empty_text_is_refused(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace(REGEX_LINE, "      regex: '(?:x)?'\n")
+    err, _ = load_error(tmp_path, text)
+    assert "matches the empty text" in err.problems[0].message
+
+
+def test_unknown_target_field(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace("target: prompt_text", "target: [prompt_text, promt_body]")
+    err, _ = load_error(tmp_path, text)
+    [problem] = err.problems
+    assert problem.field == "rules[0].target[1] (T-001)"
+    assert problem.line == line_of(text, "target:")
+    assert "'promt_body' is not a column of monitoring.llm_events" in problem.message
+
+
+def test_target_not_valid_for_logic_kind(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace("target: prompt_text", "target: total_tokens")
+    err, _ = load_error(tmp_path, text)
+    assert "cannot be a target of pattern logic" in err.problems[0].message
+
+
+def test_duplicate_rule_id(tmp_path: Path) -> None:
+    rule = GOOD_RULE.split("rules:\n", 1)[1]
+    text = GOOD_RULE + rule.replace("Instruction override", "Second rule")
+    err, _ = load_error(tmp_path, text)
+    [problem] = err.problems
+    assert problem.field == "rules[1].id (T-001)"
+    assert problem.line == line_of(text, "- id: T-001", occurrence=2)
+    assert "duplicate rule id (first at rules[0])" in problem.message
+
+
+def test_missing_mapping(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace("    owasp: [LLM01]\n", "")
+    err, _ = load_error(tmp_path, text)
+    [problem] = err.problems
+    assert problem.field == "rules[0].owasp (T-001)"
+    assert problem.message == "required field is missing"
+    assert problem.line == line_of(text, "- id: T-001")  # the rule that lacks it
+
+
+def test_unknown_mapping_ids(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace("owasp: [LLM01]", "owasp: [LLM11]").replace(
+        "atlas: [AML.T0051.000]", "atlas: [AML.T9999]"
+    )
+    err, _ = load_error(tmp_path, text)
+    fields = {p.field: p for p in err.problems}
+    assert "LLM11" in fields["rules[0].owasp (T-001)"].message
+    assert "AML.T9999" in fields["rules[0].atlas (T-001)"].message
+    assert fields["rules[0].atlas (T-001)"].line == line_of(text, "atlas:")
+
+
+def test_unknown_logic_kind_and_unknown_field(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace("kind: pattern", "kind: fuzzy").replace(
+        "    title: Instruction override\n", "    title: Instruction override\n    colour: red\n"
+    )
+    err, _ = load_error(tmp_path, text)
+    fields = {p.field: p.message for p in err.problems}
+    assert "unknown logic kind 'fuzzy'" in fields["rules[0].logic (T-001)"]
+    assert fields["rules[0].colour (T-001)"] == "unknown field"
+
+
+def test_yaml_syntax_error_and_duplicate_key(tmp_path: Path) -> None:
+    err, _ = load_error(tmp_path, GOOD_RULE.replace("severity: high", "severity: [high"))
+    assert err.problems[0].field == "<yaml>"
+    assert err.problems[0].line is not None
+    text = GOOD_RULE.replace("    severity: high\n", "    severity: high\n    severity: low\n")
+    err, _ = load_error(tmp_path, text)
+    [problem] = err.problems
+    assert problem.message == "duplicate key"
+    assert problem.line == line_of(text, "severity: low")
+
+
+def test_baseline_and_grouping_checks(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace("target: prompt_text", "target: total_tokens").replace(
+        "      kind: pattern\n" + REGEX_LINE,
+        "      kind: baseline\n      metric: cost_usd\n      group_by: client_ip\n"
+        "      min_ratio: 5\n      min_value: 10\n",
+    )
+    err, _ = load_error(tmp_path, text)
+    messages = {p.field: p.message for p in err.problems}
+    assert "cannot group by 'client_ip'" in messages["rules[0].logic.group_by (T-001)"]
+    assert "targets exactly [cost_usd]" in messages["rules[0].target (T-001)"]
+
+
+def test_unreadable_and_empty_files(tmp_path: Path) -> None:
+    with pytest.raises(RulePackError, match="cannot read"):
+        load_rule_pack(tmp_path / "missing.yaml")
+    err, _ = load_error(tmp_path, "")
+    assert "empty" in str(err)
+    err, _ = load_error(tmp_path, "- just\n- a list\n")
+    assert "must be a mapping" in str(err)
+
+
+def test_regex_problem_uses_duckdb_re2() -> None:
+    assert regex_problem(r"\bDAN\b", case_insensitive=False) is None
+    assert regex_problem(r"(a)\1", case_insensitive=True) is not None  # back-references
+    assert regex_problem(r"[\x{E0000}-\x{E007F}]{2,}", case_insensitive=True) is None
+
+
+# --------------------------------------------------------------------------- compilation
+def test_one_scan_per_target_and_values_are_bound() -> None:
+    pack = load_rule_pack()
+    compiled = compile_pack(pack)
+    pattern_rules = [r for r in pack.enabled_rules if isinstance(r.logic, PatternLogic)]
+    targets = {t for r in pattern_rules for t in r.target}
+    scans = [s for s in compiled.steps if s.sql is not None]
+    assert len(scans) == len(targets)
+    for scan in scans:
+        target = scan.params["target"]
+        assert set(scan.rule_ids) == {r.id for r in pattern_rules if target in r.target}
+    # Regexes, literals and rule ids travel as parameters, never inside the SQL text.
+    for scan in scans:
+        for rule_id in scan.rule_ids:
+            assert rule_id not in scan.sql
+        for rule in pattern_rules:
+            assert isinstance(rule.logic, PatternLogic)
+            for pattern in rule.logic.regex:
+                assert pattern not in scan.sql
+    per_rule = compile_pack(pack, combined=False)
+    assert len([s for s in per_rule.steps if s.sql]) == sum(len(r.target) for r in pattern_rules)
+    files = [s.sql_file for s in compiled.steps if s.sql_file]
+    assert all(f.startswith("monitoring/") for f in files)
+    for name in set(files):
+        assert (Path(__file__).parents[1] / "sql" / f"{name}.sql").is_file()
+
+
+def test_disabled_rules_are_not_compiled(tmp_path: Path) -> None:
+    text = GOOD_RULE.replace(
+        "    target: prompt_text\n", "    target: prompt_text\n    enabled: false\n"
+    )
+    pack = load_rule_pack(write_pack(tmp_path, text))
+    assert compile_pack(pack).steps == ()
+    assert rule_rows(pack)[0]["enabled"] is False
+
+
+def test_rule_rows_carry_the_pack() -> None:
+    pack = load_rule_pack()
+    rows = rule_rows(pack)
+    assert [r["rule_id"] for r in rows] == [r.id for r in pack.rules]
+    first = rows[0]
+    assert first["pack_sha256"] == pack.sha256
+    assert first["logic"]["kind"] == pack.rules[0].logic.kind
+    assert {r["tier"] for r in rows} == {"per_event", "aggregate"}
+
+
+def test_parse_rule_pack_from_text() -> None:
+    pack = parse_rule_pack(GOOD_RULE, "inline.yaml")
+    assert pack.path == "inline.yaml"
+    with pytest.raises(RulePackError, match=r"inline\.yaml:\d+: rules\[0\]\.severity"):
+        parse_rule_pack(GOOD_RULE.replace("severity: high", "severity: urgent"), "inline.yaml")
