@@ -18,11 +18,14 @@ aggregate tier (one verdict per key and day, pinned to the event that crossed th
   rate            tool calls per agent and session within a sliding window
 
 Compilation never loops over rows in Python. All pattern rules of one target field become
-ONE scan: each rule is a `CASE WHEN <condition> THEN <rule index> END` element of a list that
-is filtered and unnested, so the rule ids survive the single pass; the matched span is
-extracted for the hits only. Every other rule runs a fixed SQL file of `sql/monitoring/` with
-its parameters as DuckDB variables. Regexes, literals and rule ids reach the generated SQL only
-as bound parameters; identifiers come from the fixed `TEXT_TARGETS` table below.
+ONE scan: a gate (the rules' regexes, loosened and alternated into DFA-sized chunks) drops the
+texts no rule can match, then each rule is a `CASE WHEN <condition> THEN <rule index> END`
+element of a list that is filtered and unnested, so the rule ids survive the single pass; the
+matched span is extracted for the hits only. Every other rule runs a fixed SQL file of
+`sql/monitoring/` with its parameters as DuckDB variables. Regexes, literals and rule ids reach
+the generated SQL only as bound parameters; identifiers come from the fixed `TEXT_TARGETS`
+table below. (Measured on a generated day of 1,000,000 events, 1.17 GB of text, one core:
+140-155 MB/s for the combined scans vs 32-34 MB/s for one scan per rule.)
 
 A bad pack is one `RulePackError` listing every problem as `file:line: field: message`, with
 lines taken from the YAML nodes.
@@ -221,10 +224,10 @@ class PatternLogic(_Model):
     unless: StrList = []  # none may match anywhere in the text
     span_unless: StrList = []  # a match whose span matches one of these does not count
     case_insensitive: bool = True
-    # Cheap prefilter, run before any other regex of the rule: every match of `regex` must
-    # contain one of the `prefilter` literals (compared case-insensitively) or match
-    # `prefilter_regex` (a small RE2 regex, e.g. a character class). A rule with neither
-    # contributes its whole regex to the target's gate (see compile_pattern_scan).
+    # Cheap pre-check, run on the texts that passed the target's gate, before any other regex
+    # of the rule: every match of `regex` must contain one of the `prefilter` literals
+    # (compared case-insensitively), or match `prefilter_regex` (a small RE2 regex, e.g. a
+    # character class) when no literals are given.
     prefilter: StrList = []
     prefilter_regex: str | None = None
     min_matches: Annotated[int, Field(ge=1)] = 1
@@ -784,24 +787,27 @@ def _domains_regex(domains: Sequence[str]) -> str:
     return rf"(?i)^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?(?:[a-z0-9-]+\.)*(?:{alternatives})(?::\d+)?$"
 
 
-_BOUNDED_GAP = re.compile(r"(?<!\\)\{([01]),(\d+)\}(\??)")
+_COUNTED_REPEAT = re.compile(r"(?<!\\)\{(\d+),(\d*)\}(\??)")
 
 
 def _loosen(pattern: str) -> str:
-    """`pattern` with long bounded repeats made unbounded: `x{0,300}` -> `x*`, `x{1,60}` -> `x+`.
+    """`pattern` with bounded repeats relaxed: `x{0,300}` -> `x*`, `x{1,3}` -> `x+`,
+    `x{9,15}` -> `x{9,}`.
 
     A superset of the pattern (every match still matches), so it may stand in for the pattern
-    in the gate. Large counted repeats are what blow up RE2's DFA when dozens of rules are
-    alternated into one gate (it then falls back to a slow NFA); unbounded ones cost nothing.
+    in the gate. Counted repeats are what blow up RE2's DFA when dozens of rules are
+    alternated into one gate (it then falls back to a slow NFA); stars cost nothing.
     """
 
     def repl(m: re.Match[str]) -> str:
-        low, high, lazy = m.group(1), int(m.group(2)), m.group(3)
-        if high < 10:
+        low, high, lazy = int(m.group(1)), m.group(2), m.group(3)
+        if high == "" or int(high) <= 1:
             return m.group(0)
-        return ("*" if low == "0" else "+") + lazy
+        if low >= 2:  # the minimum is the selective part: keep it, drop the upper bound
+            return f"{{{low},}}{lazy}"
+        return ("*" if low == 0 else "+") + lazy
 
-    return _BOUNDED_GAP.sub(repl, pattern)
+    return _COUNTED_REPEAT.sub(repl, pattern)
 
 
 def _rule_prefilter(logic: PatternLogic) -> str | None:
@@ -817,13 +823,35 @@ def _rule_prefilter(logic: PatternLogic) -> str | None:
 
 def _rule_gate(logic: PatternLogic) -> str:
     """A regex every text the rule can fire on matches, cheap enough to alternate with the
-    other rules' gates in one DFA: the prefilter regex if the author gave one, else the
-    rule's own regex with long counted repeats loosened (repeated `min_matches` times)."""
+    other rules' gates in one DFA: the rule's own regexes with counted repeats loosened,
+    repeated (up to three times) for rules that need several matches. Prefilters are not
+    used here: a literal that is necessary is rarely selective ("system", "@", four digits),
+    and the gate must be."""
     flags = "i" if logic.case_insensitive else "-i"
-    if logic.prefilter_regex:
-        return f"(?{flags}:{logic.prefilter_regex})"
     one = "|".join(f"(?:{_loosen(x)})" for x in logic.regex)
-    return f"(?{flags}:" + r"[\s\S]*".join([f"(?:{one})"] * logic.min_matches) + ")"
+    # Each copy multiplies the DFA's states: at most three (selective enough), and only one
+    # of a large regex (the leetspeak keyword list, the many-shot turn markers).
+    copies = max(1, min(logic.min_matches, 3, 1500 // max(len(one), 1)))
+    return f"(?{flags}:" + r"[\s\S]*".join([f"(?:{one})"] * copies) + ")"
+
+
+# Gate regexes are alternated into chunks of at most this many characters. RE2 (as DuckDB
+# builds it, 8 MB of memory) keeps a DFA for a chunk this size at 250-400 MB/s; one gate of
+# every rule of a large target exhausts the DFA cache and falls back to the NFA at 1-10 MB/s
+# (measured on a 2-vCPU VM with DuckDB 2.0.1).
+GATE_CHUNK_CHARS = 8000
+
+
+def _chunk_gates(gates: Sequence[str]) -> list[str]:
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for gate in gates:
+        if chunks[-1] and size + len(gate) > GATE_CHUNK_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(gate)
+        size += len(gate) + 1
+    return ["|".join(chunk) for chunk in chunks]
 
 
 def compile_pattern_scan(
@@ -895,7 +923,10 @@ def compile_pattern_scan(
             spans.append(f"regexp_extract(t, ${p}_rx)")
         conditions.append(f"CASE WHEN {' AND '.join(parts)} THEN {i} END")
         ids.append(f"${p}_id")
-    params["gate"] = "|".join(gates)
+    gate_chunks = _chunk_gates(gates)
+    for j, chunk in enumerate(gate_chunks):
+        params[f"gate{j}"] = chunk
+    gate_test = " OR ".join(f"regexp_matches(t, $gate{j})" for j in range(len(gate_chunks)))
     expr = TEXT_TARGETS[target]
     case_list = ",\n            ".join(conditions)
     id_case = " ".join(f"WHEN {i} THEN {rid}" for i, rid in enumerate(ids))
@@ -910,7 +941,7 @@ WITH texts AS (
 candidates AS (
     SELECT event_id, t
     FROM texts
-    WHERE t IS NOT NULL AND regexp_matches(t, $gate)
+    WHERE t IS NOT NULL AND ({gate_test})
 ),
 scanned AS (
     SELECT event_id, t, list_filter([

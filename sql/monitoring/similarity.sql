@@ -39,14 +39,39 @@ reference_words AS (
     FROM (SELECT DISTINCT reference FROM pairs WHERE reference IS NOT NULL)
 ),
 reference_shingles AS (
-    SELECT reference, aisec_shingles(words, getvariable('shingle_words')) AS shingles
+    -- probes: the reference's words in chunks of c = (n + 1) / 2 at stride c. A response that
+    -- shares even one n-word shingle shares n consecutive words, which always contain a whole
+    -- chunk (n >= 2c - 1); so a response containing no probe cannot fire, and the costly
+    -- shingling runs only on the few that contain one.
+    SELECT
+        reference,
+        aisec_shingles(words, getvariable('shingle_words')) AS shingles,
+        list_transform(
+            range(1, len(words) - (getvariable('shingle_words') + 1) // 2 + 2,
+                  (getvariable('shingle_words') + 1) // 2),
+            lambda i: ' ' || array_to_string(
+                words[i:i + (getvariable('shingle_words') + 1) // 2 - 1], ' ') || ' '
+        ) AS probes
     FROM reference_words
     WHERE len(words) >= getvariable('shingle_words')
 ),
-response_words AS (
-    SELECT p.event_id, p.reference, aisec_words(p.response_text) AS words
+normalized AS (
+    -- the response as ' word word ... ' (a column, so the probe lambda does not recompute it)
+    SELECT
+        p.event_id, p.reference, p.response_text,
+        ' ' || lower(regexp_replace(p.response_text, '[^\p{L}\p{N}]+', ' ', 'g')) || ' ' AS norm
     FROM pairs p
     SEMI JOIN reference_shingles r ON r.reference = p.reference
+),
+candidates AS (
+    SELECT n.event_id, n.reference, n.response_text
+    FROM normalized n
+    JOIN reference_shingles r USING (reference)
+    WHERE list_bool_or(list_transform(r.probes, lambda probe: contains(n.norm, probe)))
+),
+response_words AS (
+    SELECT event_id, reference, aisec_words(response_text) AS words
+    FROM candidates
 ),
 compared AS (
     SELECT

@@ -152,3 +152,14 @@ COMMENT ON COLUMN monitoring.detections.evidence IS 'The matched span with conte
 COMMENT ON COLUMN monitoring.detections.owasp IS 'OWASP LLM 2025 ids of the rule.';
 COMMENT ON COLUMN monitoring.detections.atlas IS 'MITRE ATLAS ids of the rule.';
 COMMENT ON COLUMN monitoring.detections.detected_at IS 'When the detection run wrote the row (UTC).';
+COMMENT ON COLUMN monitoring.detections.rule_title IS 'Title of the rule, as in the pack that produced the row.';
+COMMENT ON COLUMN monitoring.detections.family IS 'Rule family (see monitoring.detection_rules.family).';
+COMMENT ON COLUMN monitoring.detections.severity IS 'critical | high | medium | low.';
+COMMENT ON COLUMN monitoring.detections.logic_kind IS 'pattern | similarity | session_shift | baseline | distinct_spread | allow_list | rate.';
+COMMENT ON COLUMN monitoring.detections.event_time IS 'When the event started (UTC).';
+COMMENT ON COLUMN monitoring.detections.source IS 'Log source of the event (monitoring.llm_events.source).';
+COMMENT ON COLUMN monitoring.detections.api_key_hash IS 'The event''s API-key fingerprint (never the key), for grouping detections into incidents.';
+COMMENT ON COLUMN monitoring.detections.user_id IS 'The event''s caller.';
+COMMENT ON COLUMN monitoring.detections.session_id IS 'The event''s conversation or gateway session.';
+COMMENT ON COLUMN monitoring.detections.agent_id IS 'The event''s agent id, when an agent made the call.';
+COMMENT ON COLUMN monitoring.detections.run_id IS 'Dagster run (or caller-given id) that wrote the row.';
