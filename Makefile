@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_risk
 	$(BIN)/python -m benchmarks.bench_demo
+	$(BIN)/python -m benchmarks.bench_detection
 
 ui: $(STAMP)
 	mkdir -p .aisec/dagster_home
