@@ -118,11 +118,18 @@ def build_new_logs_sensor(
         minimum_interval_seconds=config.schedules.log_sensor_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Watches the configured local LLM log directories; new or grown log files "
-        "materialize llm_events and detections for the days they hold.",
+        "materialize llm_events and detections for the days they hold (the first tick records "
+        "a baseline).",
     )
     def new_llm_logs_sensor(context: dg.SensorEvaluationContext):
         current = list_log_files(config.monitoring.logs)
-        known: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
+        if context.cursor is None:
+            # Like the model-directory sensor: the first tick records what is there. History is
+            # processed on purpose (`aisec run`, or a backfill of monitoring_job in the UI), not
+            # as a burst of runs the moment the daemon starts.
+            context.update_cursor(json.dumps({p: list(v) for p, v in current.items()}))
+            return dg.SkipReason(f"baseline recorded: {len(current)} log files")
+        known: dict[str, list] = json.loads(context.cursor)
         changed_days = sorted(
             {
                 day
