@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import dagster as dg
 import duckdb
 
-from aisec_resources.warehouse import run_sql
-
-
-@cache
-def _schema_catalog() -> dict[str, list[tuple[str, str, str | None]]]:
-    """Every warehouse table's columns with their comments, from the schema SQL itself."""
-    conn = duckdb.connect(":memory:")
-    try:
-        run_sql(conn, "schema/warehouse")
-        run_sql(conn, "schema/monitoring")
-        rows = conn.execute(
-            "SELECT schema_name || '.' || table_name, column_name, data_type, comment "
-            "FROM duckdb_columns() WHERE NOT internal ORDER BY table_name, column_index"
-        ).fetchall()
-    finally:
-        conn.close()
-    catalog: dict[str, list[tuple[str, str, str | None]]] = {}
-    for table, column, dtype, comment in rows:
-        catalog.setdefault(table, []).append((column, dtype, comment))
-    return catalog
+from aisec_resources.warehouse import schema_catalog
 
 
 def column_schema(table: str) -> dg.TableSchema:
     """The column schema of `schema.table` as declared in sql/schema/, for the
     asset's definition metadata (shown in the UI before the first materialization)."""
-    columns = _schema_catalog().get(table)
+    columns = schema_catalog().get(table)
     if not columns:
         raise ValueError(f"table {table} is not declared in sql/schema/")
     return dg.TableSchema(

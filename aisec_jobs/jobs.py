@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from aisec_jobs.flags import critical_detection_job
+
 # The program's unpartitioned spine, for one day: discovery -> inventory -> risk -> gaps ->
 # KPIs, plus the rule pack. The daily-partitioned monitoring assets run in monitoring_job.
 SPINE = dg.AssetSelection.groups("discovery", "inventory", "risk", "compliance", "metrics")
@@ -36,4 +38,4 @@ monitoring_job = dg.define_asset_job(
     description="Ingest the day's LLM logs from every source and run the detection rules.",
 )
 
-JOBS = [main_job, rescoring_job, discovery_job, monitoring_job]
+JOBS = [main_job, rescoring_job, discovery_job, monitoring_job, critical_detection_job]

@@ -1,4 +1,5 @@
-"""Sensors: new model directories under the configured paths start discovery."""
+"""Sensors: new model directories start discovery, new LLM log files start that day's
+monitoring run, critical detections start a flag run."""
 
 import hashlib
 import json
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from aisec_jobs.flags import CriticalDetectionsConfig, critical_detection_job
 from aisec_jobs.jobs import discovery_job, monitoring_job
 from aisec_resources.config import AisecConfig, HuggingFaceSource, LogSources
 
@@ -161,9 +163,11 @@ def build_new_logs_sensor(
 def build_critical_detection_sensor() -> dg.SensorDefinition:
     @dg.asset_sensor(
         asset_key=dg.AssetKey("detections"),
+        job=critical_detection_job,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="A materialization of detections with critical hits is flagged: logged "
-        "with the rules and counts (incident handling builds on it).",
+        description="A materialization of detections with critical hits starts a flag run "
+        "(critical_detection_job): it logs each critical detection with rule, source, asset and "
+        "masked evidence; incident handling builds on it.",
     )
     def critical_detection_sensor(context: dg.SensorEvaluationContext, asset_event):
         materialization = asset_event.dagster_event.event_specific_data.materialization
@@ -175,6 +179,18 @@ def build_critical_detection_sensor() -> dg.SensorDefinition:
         if not critical:
             return dg.SkipReason("no critical detections in the latest materialization")
         context.log.warning(f"CRITICAL detections by day: {critical}")
-        return dg.SkipReason(f"flagged critical detections: {critical}")
+        days = sorted(critical)
+        return dg.RunRequest(
+            # one flag run per materialization event, however often the sensor re-reads it
+            run_key=f"critical-{asset_event.run_id}-{asset_event.timestamp}",
+            run_config=dg.RunConfig(
+                ops={
+                    "flag_critical_detections": CriticalDetectionsConfig(
+                        days=days, detections_run_id=asset_event.run_id
+                    )
+                }
+            ),
+            tags={"aisec/critical_days": ",".join(days)},
+        )
 
     return critical_detection_sensor

@@ -22,6 +22,7 @@ import shutil
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,34 @@ def run_sql(
         with contextlib.suppress(duckdb.Error):
             conn.execute("ROLLBACK")
         raise
+
+
+@cache
+def schema_catalog() -> dict[str, tuple[tuple[str, str, str | None], ...]]:
+    """Every warehouse table's (column, type, comment), in order, from the schema SQL itself
+    (sql/schema/warehouse.sql and monitoring.sql run on an in-memory database)."""
+    conn = duckdb.connect(":memory:")
+    try:
+        run_sql(conn, "schema/warehouse")
+        run_sql(conn, "schema/monitoring")
+        rows = conn.execute(
+            "SELECT schema_name || '.' || table_name, column_name, data_type, comment "
+            "FROM duckdb_columns() WHERE NOT internal ORDER BY table_name, column_index"
+        ).fetchall()
+    finally:
+        conn.close()
+    catalog: dict[str, list[tuple[str, str, str | None]]] = {}
+    for table, column, dtype, comment in rows:
+        catalog.setdefault(table, []).append((column, dtype, comment))
+    return {table: tuple(columns) for table, columns in catalog.items()}
+
+
+def table_columns(table: str) -> tuple[str, ...]:
+    """Column names of `schema.table` as sql/schema/ declares them."""
+    columns = schema_catalog().get(table)
+    if not columns:
+        raise ValueError(f"table {table} is not declared in sql/schema/")
+    return tuple(name for name, _, _ in columns)
 
 
 class WarehouseResource(ConfigurableResource):

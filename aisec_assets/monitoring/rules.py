@@ -11,6 +11,10 @@ per-event tier (one verdict per event)
   similarity      word n-gram shingles a response shares with the system prompt
   session_shift   z-score of a response's length or character entropy against the same
                   session's other responses
+  classifier      the second tier: the trained classifier of tier2_model/ (hashed n-grams +
+                  logistic regression, numpy) scores prompt_text / retrieved_context; fires
+                  at the model's calibrated threshold when its most likely attack class is
+                  one of the rule's classes
 aggregate tier (one verdict per key and day, pinned to the event that crossed the threshold)
   baseline        tokens / cost / requests per key or user per day vs its own trailing baseline
   distinct_spread a key calling many distinct models or regions within a window (LLM-jacking)
@@ -18,14 +22,15 @@ aggregate tier (one verdict per key and day, pinned to the event that crossed th
   rate            tool calls per agent and session within a sliding window
 
 Compilation never loops over rows in Python. All pattern rules of one target field become
-ONE scan: a gate (the rules' regexes, loosened and alternated into DFA-sized chunks) drops the
-texts no rule can match, then each rule is a `CASE WHEN <condition> THEN <rule index> END`
-element of a list that is filtered and unnested, so the rule ids survive the single pass; the
-matched span is extracted for the hits only. Every other rule runs a fixed SQL file of
+ONE scan: a gate (per rule a necessary factor of its regexes, alternated into DFA-sized chunks)
+drops the texts no rule can match, then each rule is a `CASE WHEN <condition> THEN <rule index>
+END` element of a list that is filtered and unnested, so the rule ids survive the single pass;
+the matched span is extracted for the hits only. Every other rule runs a fixed SQL file of
 `sql/monitoring/` with its parameters as DuckDB variables. Regexes, literals and rule ids reach
 the generated SQL only as bound parameters; identifiers come from the fixed `TEXT_TARGETS`
-table below. (Measured on a generated day of 1,000,000 events, 1.17 GB of text, one core:
-140-155 MB/s for the combined scans vs 32-34 MB/s for one scan per rule.)
+table below. (Measured with `python -m benchmarks.bench_detection` on its day of 1,000,000
+events, 847 MB of prompt, context and response text, one core: 163-175 MB/s for the combined
+scans vs 24-25 MB/s for one scan per rule; 2-vCPU VM, DuckDB 2.0.1.)
 
 A bad pack is one `RulePackError` listing every problem as `file:line: field: message`, with
 lines taken from the YAML nodes.
@@ -45,6 +50,8 @@ from typing import Annotated, Any, Literal
 import duckdb
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from aisec_resources.warehouse import table_columns
 
 DEFAULT_PACK = Path(__file__).with_name("rule_pack.yaml")
 
@@ -104,49 +111,8 @@ ATLAS: dict[str, str] = {
     "AML.M0024": "AI Telemetry Logging",
 }
 
-# Columns of monitoring.llm_events (sql/schema/monitoring.sql); tests check they agree.
-LLM_EVENT_COLUMNS: tuple[str, ...] = (
-    "event_date",
-    "event_id",
-    "source",
-    "source_record_id",
-    "source_location",
-    "event_time",
-    "operation_name",
-    "provider_name",
-    "request_model",
-    "response_model",
-    "response_id",
-    "finish_reasons",
-    "cloud_account",
-    "cloud_region",
-    "endpoint",
-    "api_key_hash",
-    "user_id",
-    "team_id",
-    "agent_id",
-    "agent_name",
-    "session_id",
-    "system_prompt",
-    "prompt_text",
-    "retrieved_context",
-    "response_text",
-    "input_messages",
-    "output_messages",
-    "tool_calls",
-    "input_tokens",
-    "output_tokens",
-    "total_tokens",
-    "cost_usd",
-    "duration_ms",
-    "status",
-    "error_code",
-    "is_stream",
-    "client_ip",
-    "raw",
-    "ingested_at",
-    "run_id",
-)
+# Columns of monitoring.llm_events, read from sql/schema/monitoring.sql.
+LLM_EVENT_COLUMNS: tuple[str, ...] = table_columns("monitoring.llm_events")
 
 # Text a pattern rule can scan: target name -> SQL expression over a monitoring.llm_events row.
 # The only identifiers that reach generated SQL.
@@ -177,7 +143,16 @@ URL_HOST_RE = r"(?i)[a-z][a-z0-9+.-]*://[^\s/?#)\]\"'<>]+"
 EVIDENCE_CONTEXT_CHARS = 80
 EVIDENCE_MAX_CHARS = 400
 
-PER_EVENT_KINDS: tuple[str, ...] = ("pattern", "similarity", "session_shift")
+PER_EVENT_KINDS: tuple[str, ...] = ("pattern", "similarity", "session_shift", "classifier")
+# What the tier-2 classifier can name (its classes besides "benign"; tier2.CLASSES) and the
+# fields it was trained on; a classifier rule may use only these.
+CLASSIFIER_CLASSES: tuple[str, ...] = (
+    "prompt_injection",
+    "indirect_injection",
+    "jailbreak",
+    "system_prompt_extraction",
+)
+CLASSIFIER_TARGETS: tuple[str, ...] = ("prompt_text", "retrieved_context")
 
 
 # --------------------------------------------------------------------------- errors
@@ -307,10 +282,22 @@ class RateLogic(_Model):
     count: Literal["tool_calls", "requests"] = "tool_calls"
 
 
+class ClassifierLogic(_Model):
+    """The second tier: the trained classifier (aisec_assets/monitoring/tier2_model) scores the
+    target text; the rule fires when P(attack) reaches `min_score` (default: the model's
+    calibrated threshold) and the model's most likely attack class is one of `classes` (any
+    class when the list is empty). All classifier rules of one target share one scoring pass."""
+
+    kind: Literal["classifier"]
+    classes: StrList = []
+    min_score: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
 Logic = Annotated[
     PatternLogic
     | SimilarityLogic
     | SessionShiftLogic
+    | ClassifierLogic
     | BaselineLogic
     | DistinctSpreadLogic
     | AllowListLogic
@@ -512,6 +499,7 @@ _FIELD_NAMES = {
         PatternLogic,
         SimilarityLogic,
         SessionShiftLogic,
+        ClassifierLogic,
         BaselineLogic,
         DistinctSpreadLogic,
         AllowListLogic,
@@ -565,8 +553,8 @@ def parse_rule_pack(text: str, file: str = "<string>", sha256: str | None = None
                 given = err.get("input", {})
                 message = (
                     f"unknown logic kind {given.get('kind') if isinstance(given, dict) else None!r}"
-                    "; expected one of: pattern, similarity, session_shift, baseline, "
-                    "distinct_spread, allow_list, rate"
+                    "; expected one of: pattern, similarity, session_shift, classifier, "
+                    "baseline, distinct_spread, allow_list, rate"
                 )
             problems.append(locator.problem(err["loc"], message))
         problems.sort(key=lambda p: (p.line or 0, p.field))
@@ -606,6 +594,7 @@ _KIND_TARGETS: dict[str, tuple[str, ...]] = {
     "pattern": tuple(TEXT_TARGETS),
     "similarity": ("response_text",),
     "session_shift": ("response_text",),
+    "classifier": CLASSIFIER_TARGETS,
     "baseline": ("total_tokens", "input_tokens", "output_tokens", "cost_usd", "event_id"),
     "distinct_spread": SPREAD_DIMENSIONS,
     "allow_list": ("tool_calls",),
@@ -668,6 +657,22 @@ def _check_document(data: dict[str, Any], at: _Locator) -> list[PackProblem]:
                         "the pack has no allowed_domains to skip",
                     )
                 )
+        elif kind == "classifier":
+            raw_classes = logic.get("classes")
+            for j, name in enumerate(_strings(raw_classes)):
+                if name not in CLASSIFIER_CLASSES:
+                    loc = (
+                        (*base, "logic", "classes")
+                        if isinstance(raw_classes, str)
+                        else (*base, "logic", "classes", j)
+                    )
+                    problems.append(
+                        at.problem(
+                            loc,
+                            f"the classifier has no class {name!r}; expected any of: "
+                            f"{', '.join(CLASSIFIER_CLASSES)}",
+                        )
+                    )
         elif kind in ("baseline", "distinct_spread"):
             group_by = logic.get("group_by")
             if isinstance(group_by, str) and group_by not in GROUP_KEYS:
@@ -737,11 +742,28 @@ def _check_targets(
 
 # --------------------------------------------------------------------------- compilation
 @dataclass(frozen=True)
+class ClassifierRule:
+    rule_id: str
+    classes: tuple[str, ...]  # empty: any attack class
+    min_score: float | None  # None: the model's calibrated threshold
+
+
+@dataclass(frozen=True)
+class ClassifierScan:
+    """One scoring pass of the tier-2 classifier over `target` for all its classifier rules."""
+
+    target: str
+    rules: tuple[ClassifierRule, ...]
+
+
+@dataclass(frozen=True)
 class CompiledStep:
     """One pass over the day's events that inserts hits into the temp table detection_hits.
 
-    Either generated SQL (`sql`, values as $named `params`; `$day` is added at run time) or a
-    file of sql/monitoring run with `run_sql` (values as DuckDB `variables`; `day` added).
+    Generated SQL (`sql`, values as $named `params`; `$day` is added at run time), a file of
+    sql/monitoring run with `run_sql` (values as DuckDB `variables`; `day` added), or a
+    classifier scan (`classifier`, run by classify.py: texts read in batches, scored by the
+    model in numpy, hits inserted).
     """
 
     name: str
@@ -750,6 +772,7 @@ class CompiledStep:
     params: dict[str, Any] = field(default_factory=dict)
     sql_file: str | None = None
     variables: dict[str, Any] = field(default_factory=dict)
+    classifier: ClassifierScan | None = None
 
 
 @dataclass(frozen=True)
@@ -763,22 +786,46 @@ def compile_pack(pack: RulePack, combined: bool = True) -> CompiledPack:
 
     `combined=True` (the product): all pattern rules of one target in one scan.
     `combined=False` (the benchmark's reference): every pattern rule as its own scan.
+    Classifier rules of one target always share one scoring pass (the model scores a text once
+    whatever the number of rules reading its verdict).
     """
     steps: list[CompiledStep] = []
     rules = pack.enabled_rules
     by_target: dict[str, list[Rule]] = {}
+    classified: dict[str, list[Rule]] = {}
     for rule in rules:
-        if isinstance(rule.logic, PatternLogic):
+        if isinstance(rule.logic, PatternLogic | ClassifierLogic):
+            into = by_target if isinstance(rule.logic, PatternLogic) else classified
             for target in rule.target:
-                by_target.setdefault(target, []).append(rule)
+                into.setdefault(target, []).append(rule)
     for target, target_rules in by_target.items():
         groups = [target_rules] if combined else [[r] for r in target_rules]
         for group in groups:
             steps.append(compile_pattern_scan(group, target, pack.allowed_domains))
     for rule in rules:
-        if not isinstance(rule.logic, PatternLogic):
+        if not isinstance(rule.logic, PatternLogic | ClassifierLogic):
             steps.extend(_compile_file_rule(rule, pack))
+    # Last: the most expensive steps, and the cheap tier's hits are complete before they run.
+    for target, target_rules in classified.items():
+        steps.append(compile_classifier_scan(target_rules, target))
     return CompiledPack(pack, tuple(steps))
+
+
+def compile_classifier_scan(rules: Sequence[Rule], target: str) -> CompiledStep:
+    """The classifier rules of one target as one scoring pass."""
+    if target not in CLASSIFIER_TARGETS:
+        raise ValueError(f"the classifier cannot score {target!r}")
+    entries: list[ClassifierRule] = []
+    for rule in rules:
+        if not isinstance(rule.logic, ClassifierLogic):
+            raise TypeError(f"{rule.id} is not a classifier rule")
+        entries.append(ClassifierRule(rule.id, tuple(rule.logic.classes), rule.logic.min_score))
+    names = ", ".join(r.id for r in rules)
+    return CompiledStep(
+        name=f"classifier scan of {target} ({len(rules)} rule(s): {names})",
+        rule_ids=tuple(r.id for r in rules),
+        classifier=ClassifierScan(target, tuple(entries)),
+    )
 
 
 def _domains_regex(domains: Sequence[str]) -> str:
@@ -821,12 +868,9 @@ def _rule_prefilter(logic: PatternLogic) -> str | None:
     return None
 
 
-def _rule_gate(logic: PatternLogic) -> str:
-    """A regex every text the rule can fire on matches, cheap enough to alternate with the
-    other rules' gates in one DFA: the rule's own regexes with counted repeats loosened,
-    repeated (up to three times) for rules that need several matches. Prefilters are not
-    used here: a literal that is necessary is rarely selective ("system", "@", four digits),
-    and the gate must be."""
+def _loosened_gate(logic: PatternLogic) -> str:
+    """The rule's own regexes with counted repeats loosened, repeated (up to three times) for
+    rules that need several matches: selective, but large. The last resort of `_rule_gate`."""
     flags = "i" if logic.case_insensitive else "-i"
     one = "|".join(f"(?:{_loosen(x)})" for x in logic.regex)
     # Each copy multiplies the DFA's states: at most three (selective enough), and only one
@@ -835,18 +879,456 @@ def _rule_gate(logic: PatternLogic) -> str:
     return f"(?{flags}:" + r"[\s\S]*".join([f"(?:{one})"] * copies) + ")"
 
 
-# Gate regexes are alternated into chunks of at most this many characters. RE2 (as DuckDB
-# builds it, 8 MB of memory) keeps a DFA for a chunk this size at 250-400 MB/s; one gate of
-# every rule of a large target exhausts the DFA cache and falls back to the NFA at 1-10 MB/s
-# (measured on a 2-vCPU VM with DuckDB 2.0.1).
-GATE_CHUNK_CHARS = 8000
+# --------------------------------------------------------------------------- gates
+# A rule's gate is a regex every text the rule can fire on matches. The gates of all the rules
+# of a target are alternated into one pass that has to stay in RE2's DFA: a DFA state is the set
+# of partial matches alive at a point of the text, and what multiplies them is a gap that runs
+# over words (`[^\n]{0,200}`, `(?:\w+\s+){0,3}`, `[\s\S]*`: a thread that, once started, lives
+# on through the next words, in combination with every other one) and a long count of letters
+# (`[A-Za-z0-9+/]{32,}`: every word of every text is counted). The loosened regexes of the 16
+# prompt_text rules needed three 8,000-character chunks, one of which outgrew the DFA cache (RE2
+# as DuckDB builds it gets 8 MB) and ran at ~50 MB/s; whole, they ran at 0.7 MB/s.
+#
+# So a gate is a *necessary factor* of the rule's regexes, with those parts cut: for `A gap B`
+# every match contains a match of `A` (and of `B`); the heavier of the two stands for it. That
+# needs the regex as a tree; the parser below reads the RE2 syntax the pack uses, and anything
+# else (ValueError) makes the rule fall back to its loosened regexes.
+@dataclass(frozen=True)
+class _RxAtom:
+    src: str
+    kind: Literal["char", "assert", "flags"] = "char"
 
 
-def _chunk_gates(gates: Sequence[str]) -> list[str]:
+@dataclass(frozen=True)
+class _RxGroup:
+    opener: str  # "(?:" or "(?flags:"
+    body: _Rx
+
+
+@dataclass(frozen=True)
+class _RxAlt:
+    branches: tuple[_Rx, ...]
+
+
+@dataclass(frozen=True)
+class _RxConcat:
+    items: tuple[_Rx, ...]
+
+
+@dataclass(frozen=True)
+class _RxRepeat:
+    item: _RxAtom | _RxGroup
+    low: int
+    high: int | None  # None: unbounded
+    quantifier: str  # as written, laziness included
+
+
+_Rx = _RxAtom | _RxGroup | _RxAlt | _RxConcat | _RxRepeat
+
+_RX_QUANTIFIER = re.compile(r"[*+?]|\{(\d+)(?:(,)(\d*))?\}")
+_RX_FLAGS = re.compile(r"\(\?([imsU]*)(?:-([imsU]*))?([:)])")
+_RX_ASSERTIONS = {"^", "$", r"\b", r"\B", r"\A", r"\z"}
+
+
+class _RxParser:
+    def __init__(self, pattern: str):
+        self.s = pattern
+        self.i = 0
+
+    def parse(self) -> _Rx:
+        node = self._alt()
+        if self.i != len(self.s):
+            raise ValueError(f"unexpected {self.s[self.i]!r} at {self.i}")
+        return node
+
+    def _alt(self) -> _Rx:
+        branches = [self._concat()]
+        while self.s.startswith("|", self.i):
+            self.i += 1
+            branches.append(self._concat())
+        return branches[0] if len(branches) == 1 else _RxAlt(tuple(branches))
+
+    def _concat(self) -> _Rx:
+        items: list[_Rx] = []
+        while self.i < len(self.s) and self.s[self.i] not in "|)":
+            atom = self._atom()
+            m = _RX_QUANTIFIER.match(self.s, self.i)
+            if m and isinstance(atom, _RxAtom) and atom.kind != "char":
+                raise ValueError(f"quantified assertion at {self.i}")
+            if m:
+                self.i = m.end()
+                if self.s.startswith("?", self.i):
+                    self.i += 1
+                q = m.group(0)
+                low, high = {"*": (0, None), "+": (1, None), "?": (0, 1)}.get(q, (0, 0))
+                if q.startswith("{"):
+                    low = int(m.group(1))
+                    high = low if not m.group(2) else int(m.group(3)) if m.group(3) else None
+                atom = _RxRepeat(atom, low, high, self.s[m.start() : self.i])
+            items.append(atom)
+        return items[0] if len(items) == 1 else _RxConcat(tuple(items))
+
+    def _atom(self) -> _RxAtom | _RxGroup:
+        s, i = self.s, self.i
+        if s[i] == "(":
+            if s.startswith("(?", i):
+                m = _RX_FLAGS.match(s, i)
+                if not m:
+                    raise ValueError(f"unsupported group at {i}")
+                self.i = m.end()
+                if m.group(3) == ")":
+                    return _RxAtom(m.group(0), "flags")
+                opener = m.group(0)
+            else:  # a capturing group gates like a non-capturing one
+                opener = "(?:"
+                self.i = i + 1
+            body = self._alt()
+            if not s.startswith(")", self.i):
+                raise ValueError(f"unclosed group at {i}")
+            self.i += 1
+            return _RxGroup(opener, body)
+        if s[i] == "[":
+            j = i + 1 + (s[i + 1 : i + 2] == "^")
+            j += s[j : j + 1] == "]"  # a leading ] is a literal
+            while s[j] != "]":
+                if s[j] == "\\":
+                    j = self._escape_end(j)
+                elif s.startswith("[:", j):
+                    j = s.index(":]", j) + 2
+                else:
+                    j += 1
+            self.i = j + 1
+            return _RxAtom(s[i : j + 1])
+        if s[i] in "*+?{":
+            raise ValueError(f"nothing to repeat at {i}")
+        self.i = self._escape_end(i) if s[i] == "\\" else i + 1
+        src = s[i : self.i]
+        return _RxAtom(src, "assert" if src in _RX_ASSERTIONS else "char")
+
+    def _escape_end(self, i: int) -> int:
+        s = self.s
+        if i + 1 >= len(s):
+            raise ValueError("trailing backslash")
+        c = s[i + 1]
+        if c in "xpP" and s.startswith("{", i + 2):
+            return s.index("}", i) + 1
+        if c == "x":
+            return i + 4
+        if c in "pP":
+            return i + 3
+        if c in "QEC" or (c.isdigit() and c != "0"):
+            raise ValueError(f"unsupported escape \\{c}")
+        return i + 2
+
+
+def _rx_emit(node: _Rx) -> str:
+    if isinstance(node, _RxAtom):
+        return node.src
+    if isinstance(node, _RxGroup):
+        return node.opener + _rx_emit(node.body) + ")"
+    if isinstance(node, _RxAlt):
+        return "|".join(_rx_emit(b) for b in node.branches)
+    if isinstance(node, _RxConcat):
+        return "".join(_rx_emit(x) for x in node.items)
+    return _rx_emit(node.item) + node.quantifier
+
+
+# Flags in effect: only those the rule (case_insensitive) or the pattern set explicitly. A
+# `(?i)` holds to the end of its group, over later alternatives too, so a factor taken out of
+# its place is wrapped in the flags that were in effect there.
+_Flags = tuple[tuple[str, bool], ...]
+
+
+def _set_flags(flags: _Flags, on: str, off: str) -> _Flags:
+    merged = dict(flags) | dict.fromkeys(on, True) | dict.fromkeys(off, False)
+    return tuple(sorted(merged.items()))
+
+
+def _with_flags(src: str, flags: _Flags, context: _Flags) -> str:
+    """`src` to be placed where `context` is in effect, matching as under `flags` (but case
+    blind, see `_case_blind`)."""
+    if flags == context:
+        return src
+    on = "".join(f for f, v in flags if v)
+    off = "".join(f for f, v in flags if not v and f != "i")
+    return f"(?{on}{'-' + off if off else ''}:{src})"
+
+
+# A gate may match more than its rule, never less, and what costs DFA states without making
+# it much more selective goes: case (every case-sensitive letter splits RE2's byte classes, and
+# every state carries a transition per class; case-blind, the prompt_text gates ran about 30%
+# faster and passed the same texts) and non-ASCII characters (each splits the UTF-8 bytes).
+def _case_blind(flags_src: str) -> str:
+    """A `(?flags)` setter or `(?flags:` opener without `-i`."""
+    m = _RX_FLAGS.match(flags_src)
+    assert m is not None
+    on, off = m.group(1), (m.group(2) or "").replace("i", "")
+    if m.group(3) == ")":
+        return f"(?{on}-{off})" if off else f"(?{on})" if on else ""
+    return f"(?{on}{'-' + off if off else ''}:"
+
+
+def _excludes_letters(src: str) -> bool:
+    """Whether an atom is a negated class that may name a letter (`[^a]`, `[^\\x{0430}]`,
+    `\\PL`): the one kind of atom that matches less, not more, case-blind."""
+    if not src.startswith(("\\P", "[^")):
+        return False
+    caseless = re.sub(r"\\[sSdDwWntrfv]|\\[^A-Za-z0-9]", "", src[2:])  # \s, \w, \], ...
+    return bool(re.search(r"[A-Za-z\\]|[^\x00-\x7f]", caseless))
+
+
+_NON_ASCII = r"\x{80}-\x{10FFFF}"
+
+
+def _ascii_atom(src: str) -> str:
+    """An atom with its non-ASCII characters widened to any non-ASCII character (`è` ->
+    `[\\x{80}-\\x{10FFFF}]`, `["'“]` -> `["'\\x{80}-\\x{10FFFF}]`, `[^"“\\w]` -> `[^"\\w]`)."""
+    if src.isascii():
+        return src
+    if not src.startswith("["):
+        return f"[{_NON_ASCII}]" if len(src) == 1 else src
+    negated = src.startswith("[^")
+    body = src[2 if negated else 1 : -1]
+    near = "".join(body[max(0, k - 1) : k + 2] for k, c in enumerate(body) if not c.isascii())
+    ascii_body = "".join(c for c in body if c.isascii())
+    if "-" in near or ascii_body.startswith("]") or ascii_body.endswith("-"):
+        return src  # a range of non-ASCII characters, or a class too odd to edit: keep
+    if negated:
+        return f"[^{ascii_body}]" if ascii_body else f"[{_NON_ASCII}\\x00-\\x7F]"
+    return f"[{ascii_body}{_NON_ASCII}]"
+
+
+def _full_match_any(pattern: str, texts: Sequence[str]) -> bool:
+    """Whether RE2 matches one of `texts` entirely with `pattern` (compile-time probes; a
+    pattern RE2 refuses counts as matching, which cuts the repeat probed: still a superset)."""
+    try:
+        row = (
+            _regex_checker()
+            .execute(
+                "SELECT bool_or(regexp_full_match(t, $r)) FROM unnest($t) AS u(t)",
+                {"r": pattern, "t": list(texts)},
+            )
+            .fetchone()
+        )
+    except duckdb.Error:
+        return True
+    return bool(row and row[0])
+
+
+@cache
+def _spans_words(item: str) -> bool:
+    """Whether repeats of `item` can run over several words (`[^\\n]`, `\\w+\\s+`, `.`)."""
+    return _full_match_any(f"(?is:{item})+", ("the quick brown fox ", "the quick brown fox"))
+
+
+@cache
+def _matches_letters(item: str) -> bool:
+    return _full_match_any(f"(?s:{item})", ("a", "e"))
+
+
+# A gap over words of at most this many repeats stays in a gate as written: `(?:\w+\s+){0,2}`
+# keeps "disregard the earlier version" out of AISEC-LLM-001's gate, and its threads die after
+# two words. A longer gap is cut.
+GATE_KEEP_GAP = 2
+# A count of letters from this size on is cut.
+GATE_MAX_LETTER_COUNT = 6
+# A factor lighter than this is no filter (one character class, `\s`): the rule's gate is then
+# its literal prefilter, or one of its `also` regexes, or its loosened regexes.
+GATE_MIN_WEIGHT = 2.0
+
+
+def _atom_weight(atom: _RxAtom, flags: _Flags) -> float:
+    """What a text must contain to match `atom`, roughly: a literal character 1, a class less,
+    a non-ASCII character or a case-sensitive capital more (rarer)."""
+    s = atom.src
+    if atom.kind != "char" or s == ".":
+        return 0.0
+    if s.startswith("["):
+        if s.startswith("[^"):
+            return 0.1
+        # a class of non-ASCII characters only (zero-width, tag, homoglyph) is rare
+        return 2.0 if re.fullmatch(r"\[(?:\\x\{[0-9A-Fa-f]+\}-?)+\]", s) else 0.5
+    if s.startswith("\\"):
+        if s[1] in "xpP":
+            return 2.0
+        return {"s": 0.3, "w": 0.2, "d": 0.5}.get(s[1], 0.1 if s[1] in "SWD" else 1.0)
+    if s.isspace():
+        return 0.3
+    if not s.isascii() or (s.isupper() and not dict(flags).get("i", False)):
+        return 2.0
+    return 1.0
+
+
+# A gate piece: (regex, weight, exact). exact: the regex matches all the node matches (a
+# superset of its language), so it can be concatenated with its neighbours' pieces; otherwise
+# every match of the node only *contains* a match of the regex. None: the node requires nothing.
+_Piece = tuple[str, float, bool]
+
+
+def _gate_node(node: _Rx, flags: _Flags) -> tuple[_Piece | None, _Flags]:
+    """`node`'s gate piece and the flags in effect after it."""
+    if isinstance(node, _RxAtom):
+        if node.kind == "flags":
+            m = _RX_FLAGS.match(node.src)
+            assert m is not None
+            after = _set_flags(flags, m.group(1), m.group(2) or "")
+            return (_case_blind(node.src), 0.0, True), after
+        src = _ascii_atom(node.src)
+        if _excludes_letters(node.src) and not dict(flags).get("i", False):
+            src = f"(?-i:{src})"  # case-blind, `[^a]` would exclude `A` too
+        return (src, _atom_weight(node, flags), True), flags
+    if isinstance(node, _RxGroup):
+        m = _RX_FLAGS.match(node.opener)
+        inner = _set_flags(flags, m.group(1), m.group(2) or "") if m else flags
+        piece, _ = _gate_node(node.body, inner)
+        if piece is None:
+            return None, flags
+        return (_case_blind(node.opener) + piece[0] + ")", piece[1], piece[2]), flags
+    if isinstance(node, _RxAlt):
+        parts: list[str] = []
+        weights: list[float] = []
+        exact, at = True, flags
+        for branch in node.branches:
+            piece, after = _gate_node(branch, at)
+            if piece is None:
+                return None, after
+            parts.append(_with_flags(piece[0], at, flags))
+            weights.append(piece[1])
+            exact = exact and piece[2]
+            at = after
+        return ("|".join(parts), min(weights), exact), at
+    if isinstance(node, _RxRepeat):
+        piece, _ = _gate_node(node.item, flags)
+        if piece is None:
+            return None, flags
+        item = _rx_emit(node.item)
+        gap = (node.high is None or node.high > max(1, GATE_KEEP_GAP)) and _spans_words(item)
+        counts = node.low >= GATE_MAX_LETTER_COUNT and _matches_letters(item)
+        if gap or counts or not piece[2]:
+            # one occurrence of the item is necessary (if any is)
+            return ((piece[0], piece[1], False) if node.low >= 1 else None), flags
+        return (piece[0] + _loosen_quantifier(node), piece[1] * node.low, True), flags
+    assert isinstance(node, _RxConcat)
+    pieces: list[_Piece | None] = []
+    starts: list[_Flags] = []
+    at = flags
+    for item in node.items:
+        starts.append(at)
+        piece, at = _gate_node(item, at)
+        pieces.append(piece)
+    if all(p is not None and p[2] for p in pieces):
+        return ("".join(p[0] for p in pieces if p), sum(p[1] for p in pieces if p), True), at
+    # Not all of it: the heaviest run of exact neighbours, or the heaviest single factor.
+    best: tuple[float, int, str] | None = None
+    run: list[tuple[int, _Piece]] = []
+    for k, piece in enumerate([*pieces, None]):
+        if piece is not None and piece[2]:
+            run.append((k, piece))
+            continue
+        candidates: list[tuple[float, int, str]] = []
+        if run:
+            candidates.append((sum(p[1] for _, p in run), run[0][0], "".join(p[0] for _, p in run)))
+            run = []
+        if piece is not None:
+            candidates.append((piece[1], k, piece[0]))
+        for candidate in candidates:
+            if best is None or candidate[0] > best[0]:
+                best = candidate
+    if best is None or best[0] <= 0:
+        return None, at
+    weight, k, src = best
+    return (_with_flags(src, starts[k], flags), weight, False), at
+
+
+def _loosen_quantifier(node: _RxRepeat) -> str:
+    """`_loosen` for one (non-gap) repeat: `{0,300}` -> `*`, `{9,15}` -> `{9,}`."""
+    low, high = node.low, node.high
+    if high is None or high <= max(1, GATE_KEEP_GAP) or high == low:
+        return node.quantifier
+    lazy = "?" if len(node.quantifier) > 1 and node.quantifier.endswith("?") else ""
+    if low >= 2:
+        return f"{{{low},}}{lazy}"
+    return ("*" if low == 0 else "+") + lazy
+
+
+def _trim(node: _Rx, left: bool = True, right: bool = True) -> _Rx:
+    """`node` as a gate, its ends trimmed: a text contains a match of `x* Y z{2,5}` exactly if it
+    contains one of `Y z{2}`. Fewer threads stay alive in the DFA (`[A-Za-z]+` lives through
+    every word)."""
+    if isinstance(node, _RxGroup):
+        return _RxGroup(node.opener, _trim(node.body, left, right))
+    if isinstance(node, _RxAlt):
+        return _RxAlt(tuple(_trim(b, left, right) for b in node.branches))
+    if isinstance(node, _RxRepeat) and node.low >= 1 and node.high != node.low:
+        return _RxRepeat(node.item, node.low, node.low, f"{{{node.low}}}" if node.low > 1 else "")
+    if not isinstance(node, _RxConcat):
+        return node
+    items = list(node.items)
+    for end in ([0] if left else []) + ([-1] if right else []):
+        # drop optional items at this end (never the last one)
+        while len(items) > 1 and isinstance(items[end], _RxRepeat) and items[end].low == 0:
+            del items[end]
+        items[end] = _trim(items[end], end == 0, end == -1)
+    return items[0] if len(items) == 1 else _RxConcat(tuple(items))
+
+
+@cache
+def _factor(patterns: tuple[str, ...], case_insensitive: bool) -> tuple[float, str] | None:
+    """A necessary factor of the alternation of `patterns` and its weight (the lightest of the
+    alternatives'), or None if one of them requires nothing or cannot be read."""
+    flags: _Flags = (("i", case_insensitive),)
+    parts: list[str] = []
+    weight = float("inf")
+    for pattern in patterns:
+        try:
+            piece, _ = _gate_node(_RxParser(pattern).parse(), flags)
+            if piece is None:
+                return None
+            trimmed = _rx_emit(_trim(_RxParser(piece[0]).parse()))
+        except (ValueError, IndexError):
+            return None
+        parts.append(f"(?:{trimmed})")
+        weight = min(weight, piece[1])
+    return weight, "|".join(parts)
+
+
+def _rule_gate(logic: PatternLogic) -> str:
+    """A regex every text the rule can fire on matches, small enough that the gates of all the
+    rules of a target stay in RE2's DFA. In order of preference (each is required by the rule):
+    1. a necessary factor of the rule's regexes, repeated (at most three times) for rules that
+       need several matches - non-overlapping matches contain non-overlapping factors;
+    2. its literal prefilter (the rule's author's cheap necessary condition);
+    3. the heaviest factor of one of its `also` regexes;
+    4. its loosened regexes.
+    A factor lighter than GATE_MIN_WEIGHT does not count (`[A-Za-z0-9+/]` is no filter)."""
+    found = _factor(tuple(logic.regex), logic.case_insensitive)
+    if found and found[0] >= GATE_MIN_WEIGHT:
+        one = found[1]
+        copies = max(1, min(logic.min_matches, 3, 1500 // max(len(one), 1)))
+        return "(?i:" + r"[\s\S]*".join([f"(?:{one})"] * copies) + ")"
+    prefilter = _rule_prefilter(logic)
+    if logic.prefilter and prefilter is not None:
+        return prefilter
+    also = [_factor((a,), logic.case_insensitive) for a in logic.also]
+    heaviest = max((a for a in also if a and a[0] >= GATE_MIN_WEIGHT), default=None)
+    if heaviest is not None:
+        return f"(?i:{heaviest[1]})"
+    return _loosened_gate(logic)
+
+
+# Gate regexes are alternated into chunks of at most this many characters: each chunk is one
+# pass over every text of the target. RE2's DFA runs at ~310 MB/s for a small regex, slower as
+# its states outgrow the CPU caches, and far slower once they outgrow its own cache. The 16
+# prompt_text gates (17,500 characters) ran at 73 MB/s in one chunk, 100 MB/s in two, 78 MB/s
+# in three (measured on the benchmark's day, a 2-vCPU VM, DuckDB 2.0.1).
+GATE_CHUNK_CHARS = 12000
+
+
+def _chunk_gates(gates: Sequence[str], max_chars: int = GATE_CHUNK_CHARS) -> list[str]:
     chunks: list[list[str]] = [[]]
     size = 0
     for gate in gates:
-        if chunks[-1] and size + len(gate) > GATE_CHUNK_CHARS:
+        if chunks[-1] and size + len(gate) > max_chars:
             chunks.append([])
             size = 0
         chunks[-1].append(gate)
@@ -931,6 +1413,8 @@ def compile_pattern_scan(
     case_list = ",\n            ".join(conditions)
     id_case = " ".join(f"WHEN {i} THEN {rid}" for i, rid in enumerate(ids))
     span_case = "\n            ".join(f"WHEN {i} THEN {s}" for i, s in enumerate(spans))
+    # `spans` is materialized: the excerpt macro names its span five times, and inlined, every
+    # one of them would extract (and bind, and compile) the span's regexes again.
     sql = f"""
 INSERT INTO detection_hits (rule_id, event_id, target_field, subject, evidence)
 WITH texts AS (
@@ -950,19 +1434,24 @@ scanned AS (
     FROM candidates
 ),
 hits AS (
+    -- no WHERE len(rule_indexes) > 0: unnest drops empty lists, and the filter would be pushed
+    -- down into `scanned`, evaluating every rule's condition twice
     SELECT event_id, t, unnest(rule_indexes) AS rule_index
     FROM scanned
-    WHERE len(rule_indexes) > 0
+),
+spans AS MATERIALIZED (
+    SELECT event_id, t, rule_index, CASE rule_index
+            {span_case}
+        END AS span
+    FROM hits
 )
 SELECT
     CASE rule_index {id_case} END AS rule_id,
     event_id,
     $target AS target_field,
     NULL AS subject,
-    aisec_excerpt(t, CASE rule_index
-            {span_case}
-        END, $ctx) AS evidence
-FROM hits
+    aisec_excerpt(t, span, $ctx) AS evidence
+FROM spans
 """
     names = ", ".join(r.id for r in rules)
     return CompiledStep(

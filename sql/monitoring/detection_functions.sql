@@ -66,5 +66,6 @@ CREATE OR REPLACE TEMP TABLE detection_hits (
     event_id VARCHAR NOT NULL,
     target_field VARCHAR,
     subject VARCHAR,
-    evidence VARCHAR
+    evidence VARCHAR,
+    score DOUBLE  -- classifier rules only
 );

@@ -42,6 +42,7 @@ SELECT
     h.subject,
     left(aisec_mask_secrets(trim(regexp_replace(h.evidence, '\s+', ' ', 'g'))),
          getvariable('max_evidence_chars')) AS evidence,
+    h.score,
     r.owasp,
     r.atlas,
     e.api_key_hash,

@@ -109,7 +109,7 @@ COMMENT ON COLUMN monitoring.detection_rules.severity IS 'critical | high | medi
 COMMENT ON COLUMN monitoring.detection_rules.owasp IS 'OWASP Top 10 for LLM Applications 2025 ids (LLM01..LLM10).';
 COMMENT ON COLUMN monitoring.detection_rules.atlas IS 'MITRE ATLAS technique / mitigation ids (AML.Txxxx, AML.Mxxxx).';
 COMMENT ON COLUMN monitoring.detection_rules.targets IS 'monitoring.llm_events columns the rule reads.';
-COMMENT ON COLUMN monitoring.detection_rules.logic_kind IS 'pattern | similarity | session_shift (per event); baseline | distinct_spread | allow_list | rate (aggregate).';
+COMMENT ON COLUMN monitoring.detection_rules.logic_kind IS 'pattern | similarity | session_shift | classifier (per event); baseline | distinct_spread | allow_list | rate (aggregate).';
 COMMENT ON COLUMN monitoring.detection_rules.logic IS 'The rule''s logic as in the pack (regexes, thresholds, windows), JSON.';
 COMMENT ON COLUMN monitoring.detection_rules.tier IS 'per_event: one verdict per event; aggregate: one verdict per key and day, pinned to the event that crossed the threshold.';
 COMMENT ON COLUMN monitoring.detection_rules.pack_sha256 IS 'SHA-256 of the rule pack file, to tell which pack version produced a detection.';
@@ -139,6 +139,8 @@ CREATE TABLE IF NOT EXISTS monitoring.detections (
     detected_at TIMESTAMP NOT NULL,
     run_id VARCHAR NOT NULL
 );
+-- Added with the classifier tier; warehouses created before it get the column here.
+ALTER TABLE monitoring.detections ADD COLUMN IF NOT EXISTS score DOUBLE;
 COMMENT ON TABLE monitoring.detections IS 'What the detection rules found in monitoring.llm_events: one row per hit (rule, event, subject); daily partitions by event_date, re-detecting a day replaces exactly that day.';
 COMMENT ON COLUMN monitoring.detections.event_date IS 'Partition key: the UTC day of the event.';
 COMMENT ON COLUMN monitoring.detections.detection_id IS 'Deterministic id: SHA-256 prefix of rule_id, event_id and subject; the same hit keeps its id across reruns.';
@@ -155,7 +157,7 @@ COMMENT ON COLUMN monitoring.detections.detected_at IS 'When the detection run w
 COMMENT ON COLUMN monitoring.detections.rule_title IS 'Title of the rule, as in the pack that produced the row.';
 COMMENT ON COLUMN monitoring.detections.family IS 'Rule family (see monitoring.detection_rules.family).';
 COMMENT ON COLUMN monitoring.detections.severity IS 'critical | high | medium | low.';
-COMMENT ON COLUMN monitoring.detections.logic_kind IS 'pattern | similarity | session_shift | baseline | distinct_spread | allow_list | rate.';
+COMMENT ON COLUMN monitoring.detections.logic_kind IS 'pattern | similarity | session_shift | classifier | baseline | distinct_spread | allow_list | rate.';
 COMMENT ON COLUMN monitoring.detections.event_time IS 'When the event started (UTC).';
 COMMENT ON COLUMN monitoring.detections.source IS 'Log source of the event (monitoring.llm_events.source).';
 COMMENT ON COLUMN monitoring.detections.api_key_hash IS 'The event''s API-key fingerprint (never the key), for grouping detections into incidents.';
@@ -163,3 +165,4 @@ COMMENT ON COLUMN monitoring.detections.user_id IS 'The event''s caller.';
 COMMENT ON COLUMN monitoring.detections.session_id IS 'The event''s conversation or gateway session.';
 COMMENT ON COLUMN monitoring.detections.agent_id IS 'The event''s agent id, when an agent made the call.';
 COMMENT ON COLUMN monitoring.detections.run_id IS 'Dagster run (or caller-given id) that wrote the row.';
+COMMENT ON COLUMN monitoring.detections.score IS 'Classifier rules (logic_kind classifier): the model''s P(attack) of the deciding text or window, 0..1; NULL for the other rules.';
