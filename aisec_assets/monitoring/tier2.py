@@ -62,7 +62,14 @@ out (before -> after): AgentDojo injections 3.9% -> 27.3%, indirect_injection 56
 jailbreak 97.3% -> 97.0%, prompt_injection 100% -> 100%, no benign source above 0%; with tier 1,
 indirect_injection 75.8% -> 78.1%. Without the joined negatives recall was higher (AgentDojo
 35.1%) at a lower threshold (0.533 vs 0.645) that a benign multi-paragraph policy text
-reached within 0.002; the pairs were chosen for the margin.
+reached within 0.002; the pairs were chosen for the margin. Leave-one-source-out (before ->
+after): AgentDojo injections 4.3% -> 29.7%, generated indirect 15.0% -> 84.7%, WHOIS 61.6% ->
+80.8%; FP benign_documents 30.2% -> 2.0%, agent tool context 8.5% -> 0.0%, prose 19.9% -> 16.4%.
+Afterwards one generator template modeled on AgentDojo's `<INFORMATION>` attack text was
+removed from corpora.py (AgentDojo is evaluation-only) and the model retrained
+(tier2-ngram-lr-22048aa94581, threshold 0.630): held out, tier 1 OR tier 2, AgentDojo
+injections 23.4%, indirect_injection 66.7%, jailbreak 97.3%, prompt_injection 100%, 0% FP on
+every benign source - the honest numbers; the ones above were inflated by that template.
 
 **Calibration.** The threshold is calibrated on out-of-fold scores (5 folds of the authoring
 split by a stable text hash, each fold scored by a model that did not see it): the lowest
@@ -1027,6 +1034,7 @@ def train_model(
             "fold_iterations": fold_iterations,
             "payload_windows_are_positives": config.payload_windows,
             "embedded_per_carrier_source": config.embedded_per_carrier_source,
+            "embedded_joined_negatives": config.embedded_joined_negatives,
         },
         "calibration": {
             "method": f"{config.folds}-fold out-of-fold scores on the authoring split",
