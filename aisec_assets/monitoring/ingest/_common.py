@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from aisec_assets.discovery.records import SourceUnavailable
-from aisec_assets.monitoring.events import EventRejection
+from aisec_assets.monitoring.events import EventRejection, IngestResult
 
 EXCERPT_CHARS = 240
 # A record whose text is longer than this has its large parts replaced in `raw` (the parsed
@@ -664,3 +664,41 @@ def _log_analytics_rows(item: JsonItem) -> Iterator[JsonItem | BadItem]:
                 continue
             record = dict(zip(columns, row, strict=True))
             yield JsonItem(item.line, item.last_line, record, _json_len(row), sub)
+
+
+@dataclass
+class ExportRecord:
+    """One object record of an exported table file, with what its reader needs around it."""
+
+    item: JsonItem
+    location: str  # file:line[#sub-position]
+    row: dict[str, Any]
+    book: DayBook  # the file's rejections; reject through it
+    text_file: TextFile  # for the record's UTF-8 notes
+
+
+def export_records(
+    file: Path, day: date, source: str, result: IngestResult
+) -> Iterator[ExportRecord]:
+    """The object records of one export file (`iter_records`). Unreadable files, malformed
+    records and records that are not JSON objects are rejected here; the file's rejections
+    reach `result` once the records are consumed."""
+    book = DayBook(day, file_day(file))
+    try:
+        text_file = read_text_file(file)
+    except OSError as exc:
+        book.reject(rejection(source, str(file), f"cannot read the file: {exc}"))
+        result.rejections.extend(book.finish())
+        return
+    result.files_read += 1
+    for item in iter_records(file, text_file):
+        location = f"{file}:{item.line}{getattr(item, 'sub', '')}"
+        if isinstance(item, BadItem):
+            book.reject(rejection(source, location, item.reason, item.text))
+            continue
+        result.records_read += 1
+        if not isinstance(item.value, dict):
+            book.reject(rejection(source, location, "record is not a JSON object", item.value))
+            continue
+        yield ExportRecord(item, location, item.value, book, text_file)
+    result.rejections.extend(book.finish())

@@ -33,11 +33,8 @@ from typing import Any
 from aisec_assets.monitoring.events import EventRejection, IngestResult, LlmEvent
 from aisec_assets.monitoring.ingest._common import (
     RECORD_ERRORS,
-    BadItem,
-    DayBook,
-    file_day,
+    export_records,
     gc_paused,
-    iter_records,
     join_texts,
     list_files,
     maybe_json,
@@ -45,7 +42,6 @@ from aisec_assets.monitoring.ingest._common import (
     parse_int,
     parse_time,
     raw_record,
-    read_text_file,
     rejection,
     text_or_none,
     unexpected_shape,
@@ -256,24 +252,9 @@ def _build(request: _Request, day: date) -> tuple[LlmEvent | None, list[EventRej
 
 def _read_file(file: Path, day: date, requests: dict[str, _Request], result: IngestResult) -> None:
     """Add the rows of one export file to `requests` (grouped by request)."""
-    book = DayBook(day, file_day(file))
-    try:
-        text_file = read_text_file(file)
-    except OSError as exc:
-        book.reject(rejection(SOURCE, str(file), f"cannot read the file: {exc}"))
-        result.rejections.extend(book.finish())
-        return
-    result.files_read += 1
-    for item in iter_records(file, text_file):
-        location = f"{file}:{item.line}{getattr(item, 'sub', '')}"
-        if isinstance(item, BadItem):
-            book.reject(rejection(SOURCE, location, item.reason, item.text))
-            continue
-        result.records_read += 1
-        if not isinstance(item.value, dict):
-            book.reject(rejection(SOURCE, location, "record is not a JSON object", item.value))
-            continue
-        row = _normalized_keys(item.value)
+    for record in export_records(file, day, SOURCE, result):
+        item, location, book = record.item, record.location, record.book
+        row = _normalized_keys(record.row)
         try:
             when = parse_time(row.get("TimeGenerated"))
         except ValueError as exc:
@@ -288,12 +269,11 @@ def _read_file(file: Path, day: date, requests: dict[str, _Request], result: Ing
             reason = "neither RequestId nor CorrelationId"
             book.reject(rejection(SOURCE, location, reason, row), when)
             continue
-        notes = text_file.utf8_notes(item.line, item.last_line)
+        notes = record.text_file.utf8_notes(item.line, item.last_line)
         sequence = parse_int(row.get("SequenceNumber"), "SequenceNumber", notes)
         order = result.records_read  # position across all files read
         piece = _Piece(sequence, row, when, location, item.chars, notes, order)
         requests.setdefault(key, _Request(key)).pieces.append(piece)
-    result.rejections.extend(book.finish())
 
 
 def read_apim_llm_logs(path: Path, day: date) -> IngestResult:

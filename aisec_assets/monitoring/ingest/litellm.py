@@ -34,11 +34,9 @@ from aisec_assets.discovery.records import SourceUnavailable
 from aisec_assets.monitoring.events import IngestResult, LlmEvent, ToolCall, key_fingerprint
 from aisec_assets.monitoring.ingest._common import (
     RECORD_ERRORS,
-    BadItem,
     DayBook,
-    file_day,
+    export_records,
     gc_paused,
-    iter_records,
     join_texts,
     list_files,
     maybe_json,
@@ -47,7 +45,6 @@ from aisec_assets.monitoring.ingest._common import (
     parse_int,
     parse_time,
     raw_record,
-    read_text_file,
     rejection,
     text_or_none,
     unexpected_shape,
@@ -248,24 +245,8 @@ def _start_time(row: dict[str, Any]) -> tuple[datetime | None, str | None]:
 
 
 def _read_export_file(file: Path, day: date, result: IngestResult) -> None:
-    book = DayBook(day, file_day(file))
-    try:
-        text_file = read_text_file(file)
-    except OSError as exc:
-        book.reject(rejection(SOURCE, str(file), f"cannot read the file: {exc}"))
-        result.rejections.extend(book.finish())
-        return
-    result.files_read += 1
-    for item in iter_records(file, text_file):
-        location = f"{file}:{item.line}{getattr(item, 'sub', '')}"
-        if isinstance(item, BadItem):
-            book.reject(rejection(SOURCE, location, item.reason, item.text))
-            continue
-        result.records_read += 1
-        row = item.value
-        if not isinstance(row, dict):
-            book.reject(rejection(SOURCE, location, "record is not a JSON object", row))
-            continue
+    for record in export_records(file, day, SOURCE, result):
+        item, location, book, row = record.item, record.location, record.book, record.row
         when, problem = _start_time(row)
         if when is None:
             excerpt = json.dumps(row, default=str)
@@ -274,12 +255,11 @@ def _read_export_file(file: Path, day: date, result: IngestResult) -> None:
         book.saw_time(when)
         if when.date() != day:
             continue
-        notes = text_file.utf8_notes(item.line, item.last_line)
+        notes = record.text_file.utf8_notes(item.line, item.last_line)
         try:
             result.events.append(_row_event(row, when, location, item.chars, notes))
         except RECORD_ERRORS as exc:
             book.reject(rejection(SOURCE, location, unexpected_shape(exc)), when)
-    result.rejections.extend(book.finish())
 
 
 def read_litellm_export(path: Path, day: date) -> IngestResult:
