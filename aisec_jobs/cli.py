@@ -14,21 +14,25 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+import dagster as dg
+import duckdb
+
+from aisec_jobs.definitions import main_job_def, monitoring_job_def
+from aisec_jobs.demo_estate import generate_demo_estate
+from aisec_jobs.loader import load_program_config
+from aisec_jobs.summary import render_summary
+from aisec_resources.clock import ClockError, RunClock, parse_day, today_in
 from aisec_resources.config import (
     CONFIG_ENV_VAR,
     AisecConfig,
     ConfigError,
     aisec_home,
     demo_config_path,
-    load_config,
 )
-from aisec_resources.settings import AS_OF_TAG
-
-LOCAL_INSTANCE_YAML = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
+from aisec_resources.packaged import instance_config_text
 
 
 def _ensure_dagster_home() -> Path:
@@ -37,25 +41,18 @@ def _ensure_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     instance_yaml = home / "dagster.yaml"
     if not instance_yaml.exists():
-        shutil.copyfile(LOCAL_INSTANCE_YAML, instance_yaml)
+        instance_yaml.write_text(instance_config_text("local"), encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
 def _day(config: AisecConfig, as_of: str | None) -> date:
     if as_of:
-        try:
-            return date.fromisoformat(as_of)
-        except ValueError:
-            raise ConfigError(f"--as-of: {as_of!r} is not an ISO date (YYYY-MM-DD)") from None
-    return datetime.now(ZoneInfo(config.timezone)).date()
+        return parse_day(as_of, "--as-of")
+    return today_in(config.timezone)
 
 
 def _print_summary(config: AisecConfig, day: date) -> None:
-    import duckdb
-
-    from aisec_jobs.summary import render_summary
-
     if not config.warehouse.path.exists():
         raise ConfigError(
             f"warehouse {config.warehouse.path} does not exist yet: run `aisec run` first"
@@ -70,8 +67,6 @@ def _execute(
     job_fn: Callable, tags: dict[str, str], args: argparse.Namespace, label: str
 ) -> tuple[bool, float]:
     """Run a job on the instance in DAGSTER_HOME; print its outcome and failed checks."""
-    import dagster as dg
-
     # Step-level DEBUG events stay in the run's event log (and the UI); the console gets INFO.
     run_config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
     if args.in_process:
@@ -103,14 +98,13 @@ def _monitoring_range(config: AisecConfig, day: date) -> tuple[date, date] | Non
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    config = load_config()
+    config = load_program_config()
     day = _day(config, args.as_of)
+    clock = RunClock.for_day(day, config.timezone)
     home = _ensure_dagster_home()
-    from aisec_jobs.definitions import main_job_def, monitoring_job_def
-
     print(f"aisec: {config.organisation}: config {config.config_path}")
     print(f"aisec: running the main job for {day} (Dagster home {home})", flush=True)
-    ok, main_seconds = _execute(main_job_def, {AS_OF_TAG: day.isoformat()}, args, "main job")
+    ok, main_seconds = _execute(main_job_def, clock.tags(), args, "main job")
     if not ok:
         return 1
     monitoring_seconds = None
@@ -118,6 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if days is not None:
         print(f"aisec: ingesting LLM logs and running detections for {days[0]}..{days[1]}")
         tags = {
+            **clock.tags(),
             "dagster/asset_partition_range_start": days[0].isoformat(),
             "dagster/asset_partition_range_end": days[1].isoformat(),
         }
@@ -133,27 +128,26 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    config = load_config()
+    config = load_program_config()
     _print_summary(config, _day(config, args.as_of))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from aisec_jobs.demo_estate import generate_demo_estate
-
     root = demo_config_path().parent
     if root.exists() and args.force:
         shutil.rmtree(root)
     if (root / "aisec.yaml").exists():
         print(f"demo estate already at {root} (use --force to regenerate)")
         return 0
-    path = generate_demo_estate(root)
+    as_of = parse_day(args.as_of, "--as-of") if args.as_of else today_in("UTC")
+    path = generate_demo_estate(root, as_of)
     print(f"demo estate written: {path}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    config = load_config()
+    config = load_program_config()
     print(f"{config.config_path}: valid ({config.organisation})")
     return 0
 
@@ -171,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         p.set_defaults(func=fn)
         if name != "demo":
             p.add_argument("--config", help=f"aisec.yaml (default: ${CONFIG_ENV_VAR} or the demo)")
-        if name in ("run", "summary"):
+        if name in ("run", "summary", "demo"):
             p.add_argument("--as-of", help="day to assess, YYYY-MM-DD (default: today)")
         if name == "run":
             p.add_argument(
@@ -190,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[CONFIG_ENV_VAR] = str(Path(args.config).resolve())
     try:
         return args.func(args)
-    except ConfigError as exc:
+    except (ConfigError, ClockError) as exc:
         print(f"aisec: {exc}", file=sys.stderr)
         return 2
 

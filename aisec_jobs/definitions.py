@@ -1,8 +1,12 @@
 """The composition root: the one `Definitions` of the aisec code location.
 
-Loading it validates `aisec.yaml` (AISEC_CONFIG, else the bundled demo estate, generated on
-first use): an invalid file stops the code location from loading with file, key and reason.
+Importing this module does nothing but define functions. Dagster calls the `@dg.definitions`
+loader `defs`, which reads `aisec.yaml` (AISEC_CONFIG, else the bundled demo estate, generated
+on first use) and builds the graph; an invalid file stops the code location from loading with
+file, key and reason.
 """
+
+from functools import cache
 
 import dagster as dg
 
@@ -16,13 +20,14 @@ from aisec_assets.monitoring.assets import build_monitoring_assets, monitoring_p
 from aisec_assets.risk.assets import risk_scores
 from aisec_assets.risk.checks import RISK_CHECKS
 from aisec_jobs.jobs import JOBS, main_job, monitoring_job
+from aisec_jobs.loader import load_program_config
 from aisec_jobs.schedules import build_nightly_rescoring
 from aisec_jobs.sensors import (
     build_critical_detection_sensor,
     build_new_logs_sensor,
     build_new_model_sensor,
 )
-from aisec_resources.config import AisecConfig, load_config
+from aisec_resources.config import AisecConfig
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import WarehouseResource
 
@@ -67,14 +72,23 @@ def build_definitions(config: AisecConfig) -> dg.Definitions:
     )
 
 
-defs = build_definitions(load_config())
+@cache
+def program_definitions() -> dg.Definitions:
+    """The definitions of the configuration in force, built once per process."""
+    return build_definitions(load_program_config())
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location's loader (workspace.yaml points `dagster dev` here)."""
+    return program_definitions()
 
 
 def main_job_def() -> dg.JobDefinition:
     """The main job, resolved (for `reconstructable`, which runs it out of process)."""
-    return defs.resolve_job_def(main_job.name)
+    return program_definitions().resolve_job_def(main_job.name)
 
 
 def monitoring_job_def() -> dg.JobDefinition:
     """The monitoring job, resolved (for `reconstructable`)."""
-    return defs.resolve_job_def(monitoring_job.name)
+    return program_definitions().resolve_job_def(monitoring_job.name)

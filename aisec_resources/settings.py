@@ -1,20 +1,18 @@
-"""The program's settings as a Dagster resource: the validated `aisec.yaml` and the run's day."""
+"""The program's settings as a Dagster resource: the validated `aisec.yaml` and the run's clock."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from aisec_resources.config import AisecConfig, ConfigError, load_config_file
+from aisec_resources.clock import AS_OF_TAG, NOW_TAG, RunClock
+from aisec_resources.config import AisecConfig, load_config_file
 
-# The day a run assesses is a run tag, so schedules, the CLI and the UI launchpad can all set it
-# without restating the resource's configuration.
-AS_OF_TAG = "aisec/as_of"
+__all__ = ["AS_OF_TAG", "NOW_TAG", "AisecSettings"]
 
 
 @cache
@@ -22,30 +20,30 @@ def _load(path: str) -> AisecConfig:
     return load_config_file(Path(path))
 
 
-def parse_as_of(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(
-            f"run tag {AS_OF_TAG}: {value!r} is not an ISO date (YYYY-MM-DD)"
-        ) from None
-
-
 class AisecSettings(ConfigurableResource):
     """`config_path`: the aisec.yaml in force. The day a run assesses comes from the run tag
-    `aisec/as_of` (ISO date); without it, today in the configured timezone."""
+    `aisec/as_of` (ISO date; without it, today in the configured timezone) and the instant it
+    stamps on rows from `aisec/now` or the as-of day (see `aisec_resources.clock`)."""
 
     config_path: str
-    _as_of: str | None = PrivateAttr(default=None)
+    _tags: dict[str, str] = PrivateAttr(default_factory=dict)
+    _clock: RunClock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         run = context.dagster_run
-        self._as_of = run.tags.get(AS_OF_TAG) if run is not None else None
+        self._tags = dict(run.tags) if run is not None else {}
 
     def config(self) -> AisecConfig:
         return _load(self.config_path)
 
+    def clock(self) -> RunClock:
+        """The run's clock, read once per step so every row of the step agrees."""
+        if self._clock is None:
+            self._clock = RunClock.from_tags(self._tags, self.config().timezone)
+        return self._clock
+
     def assessed_date(self) -> date:
-        if self._as_of:
-            return parse_as_of(self._as_of)
-        return datetime.now(ZoneInfo(self.config().timezone)).date()
+        return self.clock().as_of
+
+    def now(self) -> datetime:
+        return self.clock().now

@@ -31,7 +31,8 @@ from dagster import ConfigurableResource, get_dagster_logger
 from filelock import FileLock, Timeout
 from pydantic import PrivateAttr
 
-SQL_ROOT = Path(__file__).resolve().parents[1] / "sql"
+from aisec_resources.packaged import sql_text
+
 POOL = "duckdb_warehouse"
 
 
@@ -40,12 +41,8 @@ class WarehouseLockTimeout(RuntimeError):
 
 
 def read_sql(name: str) -> str:
-    """The text of `sql/<name>.sql` (e.g. `risk/risk_scores`)."""
-    path = SQL_ROOT / f"{name}.sql"
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"SQL file not found: {path}") from None
+    """The text of `sql/<name>.sql` (e.g. `risk/risk_scores`), from the installed package."""
+    return sql_text(name)
 
 
 def run_sql(

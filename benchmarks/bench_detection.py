@@ -26,13 +26,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 DAY = date(2026, 3, 10)
+FIXED_NOW = datetime(2026, 3, 11, 6, 0)
 TARGET_MB_S = 150.0
 OUT = Path(__file__).resolve().parent / "out" / "bench_detection.json"
 
@@ -141,7 +142,9 @@ def classifier_child(db_path: Path, events: int) -> dict[str, Any]:
     ).fetchone()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    hits = run_detections(conn, CLASSIFIER_DAY, "bench-cls", classifier_only, timings=timings)
+    hits = run_detections(
+        conn, CLASSIFIER_DAY, "bench-cls", classifier_only, timings=timings, detected_at=FIXED_NOW
+    )
     total = time.perf_counter() - started
     conn.close()
     return {
@@ -169,7 +172,15 @@ def child(db_path: Path, combined: bool) -> dict[str, Any]:
     conn.execute("SET threads = 1")
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    hits = run_detections(conn, DAY, f"bench-{combined}", pack, compiled=compiled, timings=timings)
+    hits = run_detections(
+        conn,
+        DAY,
+        f"bench-{combined}",
+        pack,
+        compiled=compiled,
+        timings=timings,
+        detected_at=FIXED_NOW,
+    )
     total = time.perf_counter() - started
     rules = conn.execute(
         "SELECT count(DISTINCT rule_id) FROM monitoring.detections WHERE event_date = ?", [DAY]

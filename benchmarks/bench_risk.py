@@ -30,13 +30,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from aisec_assets.discovery.records import (
+from aisec_assets.risk.scoring import score_assets, write_risk_model_tables
+from aisec_resources.config import RiskModel
+from aisec_resources.records import (
     ASSET_TYPES,
     CONTROL_TYPES,
     DATA_CLASSIFICATIONS,
@@ -44,11 +46,10 @@ from aisec_assets.discovery.records import (
     NETWORK_EXPOSURES,
     REGULATORY_SCOPES,
 )
-from aisec_assets.risk.scoring import score_assets, write_risk_model_tables
-from aisec_resources.config import RiskModel
 from aisec_resources.warehouse import run_sql
 
 ASSESSED_DATE = date(2026, 1, 15)
+FIXED_NOW = datetime(2026, 1, 15, 23, 0)
 TARGET_SPEEDUP = 100.0
 TARGET_PEAK_RSS_MB = 1536.0
 OUT_PATH = Path(__file__).resolve().parent / "out" / "bench_risk.json"
@@ -165,13 +166,13 @@ def sql_child(db_path: Path, rescore: bool) -> dict[str, Any]:
             conn.execute(f"SET {name} = ?", [value])
         started = time.perf_counter()
         write_risk_model_tables(conn, RiskModel())
-        rows = score_assets(conn, ASSESSED_DATE, "bench-risk")
+        rows = score_assets(conn, ASSESSED_DATE, "bench-risk", scored_at=FIXED_NOW)
         seconds = time.perf_counter() - started
         peak_rss_mb = _peak_rss_mb()
         rescore_seconds = None
         if rescore:
             started = time.perf_counter()
-            score_assets(conn, ASSESSED_DATE, "bench-risk-rerun")
+            score_assets(conn, ASSESSED_DATE, "bench-risk-rerun", scored_at=FIXED_NOW)
             rescore_seconds = time.perf_counter() - started
         settings = dict(
             conn.execute(

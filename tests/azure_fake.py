@@ -25,7 +25,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices.models import Account, Deployment, RaiPolicy
 
-from aisec_assets.discovery.records import Rejection
+from aisec_resources.records import Rejection
 
 API_VERSION = "2025-09-01"
 FAKE_TOKEN = "fake-arm-token"  # not a credential: the fake only checks it is sent

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 from hypothesis import strategies as st
 
-from aisec_assets.monitoring.events import EventRejection, LlmEvent
+from aisec_resources.events import EventRejection, LlmEvent
 from aisec_resources.warehouse import read_sql
 
 ACCOUNT = "111122223333"

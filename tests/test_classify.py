@@ -21,7 +21,6 @@ from aisec_assets.monitoring.detect import (
     prepare_detection_run,
     run_detections,
 )
-from aisec_assets.monitoring.events import LlmEvent
 from aisec_assets.monitoring.rules import (
     ClassifierRule,
     ClassifierScan,
@@ -32,9 +31,11 @@ from aisec_assets.monitoring.rules import (
     parse_rule_pack,
 )
 from aisec_assets.monitoring.tier2 import Tier2Error, Verdicts
+from aisec_resources.events import LlmEvent
 from aisec_resources.warehouse import run_sql
 
 DAY = date(2026, 4, 2)
+FIXED_NOW = datetime(2026, 4, 3, 6, 0)
 
 PACK = """
 pack: classifier-test
@@ -239,7 +240,7 @@ def detected(pack: RulePack) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]
         **{f"benign{i}": make_event(10 + i, prompt_text=t) for i, t in enumerate(BENIGN)},
     }
     insert(conn, list(events.values()))
-    run_detections(conn, DAY, "run-1", pack)
+    run_detections(conn, DAY, "run-1", pack, detected_at=FIXED_NOW)
     return conn, {name: e.event_id for name, e in events.items()}
 
 
@@ -298,7 +299,7 @@ def test_small_windows_give_the_same_hits(
 
 def test_empty_day_scores_nothing(pack: RulePack) -> None:
     conn = new_db()
-    assert run_detections(conn, DAY, "run-empty", pack) == 0
+    assert run_detections(conn, DAY, "run-empty", pack, detected_at=FIXED_NOW) == 0
 
 
 def test_classifier_failure_names_the_step(pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -310,7 +311,7 @@ def test_classifier_failure_names_the_step(pack: RulePack, monkeypatch: pytest.M
 
     monkeypatch.setattr("aisec_assets.monitoring.detect.run_classifier_scan", broken)
     with pytest.raises(DetectionStepError, match=r"classifier scan of prompt_text .* weights file"):
-        run_detections(conn, DAY, "run-x", pack)
+        run_detections(conn, DAY, "run-x", pack, detected_at=FIXED_NOW)
 
 
 def test_older_warehouse_gets_the_score_column() -> None:
@@ -389,7 +390,7 @@ def test_shipped_classifier_rules() -> None:
                 events.append(e)
                 expected[e.event_id] = (rule_id, fires, text)
     insert(conn, events)
-    run_detections(conn, DAY, "run-shipped", pack)
+    run_detections(conn, DAY, "run-shipped", pack, detected_at=FIXED_NOW)
     fired = hits_by_event(conn)
     for event_id, (rule_id, fires, text) in expected.items():
         got = fired.get(event_id, set()) & shipped

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,19 @@ def test_invalid_config_fails_fast_naming_file_and_key(tmp_path: Path, env: dict
 def test_code_location_refuses_an_invalid_config(tmp_path: Path, env: dict) -> None:
     bad = tmp_path / "aisec.yaml"
     bad.write_text("organisation: Acme\nwarehouse: {path: w.duckdb}\ntimezone: Nowhere/City\n")
-    done = subprocess.run(
+    env = {**env, "AISEC_CONFIG": str(bad)}
+    # Importing the module reads nothing; the loader Dagster calls reads and refuses the file.
+    imported = subprocess.run(
         [sys.executable, "-c", "import aisec_jobs.definitions"],
-        env={**env, "AISEC_CONFIG": str(bad)},
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    done = subprocess.run(
+        [sys.executable, "-c", "from aisec_jobs.definitions import defs; defs()"],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -66,7 +77,7 @@ def test_summary_before_any_run_says_what_to_do(env: dict) -> None:
 
 
 def test_run_on_the_demo_prints_the_summary(tmp_path: Path, env: dict) -> None:
-    config = generate_demo_estate(tmp_path / "home" / "demo")
+    config = generate_demo_estate(tmp_path / "home" / "demo", as_of=date(2026, 11, 28))
     done = run(["run", "--as-of", "2026-11-28", "--in-process", "--config", str(config)], env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout

@@ -25,7 +25,7 @@ from aisec_assets.monitoring.corpora import (
     assign_splits,
     split_of,
 )
-from aisec_assets.monitoring.events import LlmEvent
+from aisec_resources.events import LlmEvent
 
 if TYPE_CHECKING:
     from aisec_assets.monitoring.rules import RulePack
@@ -128,7 +128,7 @@ def test_output_attacks_carry_what_their_family_names() -> None:
         iban = corpora.fake_iban(rng)
         numeric = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
         assert int(numeric) % 97 == 1
-    from aisec_assets.discovery.secret_patterns import mask_secrets
+    from aisec_resources.secret_patterns import mask_secrets
 
     secrets = [i for i in corpora.generated_attack_corpora() if i["family"] == "secret_output"]
     shaped = [i for i in secrets if mask_secrets(i["text"]) != i["text"]]

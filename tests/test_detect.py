@@ -27,7 +27,6 @@ from aisec_assets.monitoring.detect import (
     run_detections,
     write_rule_table,
 )
-from aisec_assets.monitoring.events import LlmEvent, ToolCall, key_fingerprint
 from aisec_assets.monitoring.rules import (
     CompiledPack,
     CompiledStep,
@@ -37,6 +36,7 @@ from aisec_assets.monitoring.rules import (
     load_rule_pack,
     parse_rule_pack,
 )
+from aisec_resources.events import LlmEvent, ToolCall, key_fingerprint
 from aisec_resources.warehouse import run_sql
 
 DAY = date(2026, 3, 10)

@@ -25,7 +25,9 @@ from aisec_assets.discovery.aws import (
     foundation_model_arn,
     join_key,
 )
-from aisec_assets.discovery.records import (
+from aisec_jobs.demo_estate.aws import write_bundle
+from aisec_jobs.demo_estate.company import AWS_ACCOUNTS, TEAMS
+from aisec_resources.records import (
     ASSET_TYPES,
     CONTROL_TYPES,
     DATA_CLASSIFICATIONS,
@@ -38,9 +40,7 @@ from aisec_assets.discovery.records import (
     SourceUnavailable,
     asset_id_for,
 )
-from aisec_assets.discovery.secret_patterns import load_patterns
-from aisec_jobs.demo_estate.aws import write_bundle
-from aisec_jobs.demo_estate.company import AWS_ACCOUNTS, TEAMS
+from aisec_resources.secret_patterns import load_patterns
 
 AS_OF = date(2026, 11, 28)
 SEED = "20261128-aws"

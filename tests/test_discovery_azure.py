@@ -24,7 +24,9 @@ from aisec_assets.discovery.azure import (
     network_exposure,
     summarize_rai_policy,
 )
-from aisec_assets.discovery.records import (
+from aisec_jobs.demo_estate import azure as demo_azure
+from aisec_jobs.demo_estate.company import AZURE_SUBSCRIPTIONS, TEAMS
+from aisec_resources.records import (
     CONTROL_TYPES,
     DATA_CLASSIFICATIONS,
     DEPLOYMENT_ENVS,
@@ -33,8 +35,6 @@ from aisec_assets.discovery.records import (
     SourceUnavailable,
     asset_id_for,
 )
-from aisec_jobs.demo_estate import azure as demo_azure
-from aisec_jobs.demo_estate.company import AZURE_SUBSCRIPTIONS, TEAMS
 
 AS_OF = date(2026, 11, 28)
 PROD, SANDBOX = (s.subscription_id for s in AZURE_SUBSCRIPTIONS)

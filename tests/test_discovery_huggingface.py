@@ -17,11 +17,11 @@ from huggingface_hub import scan_cache_dir
 
 from aisec_assets.discovery import huggingface as hf
 from aisec_assets.discovery.huggingface import extract_huggingface, human_parameter_count
-from aisec_assets.discovery.records import ASSET_TYPES, RELATIONS, SourceResult, SourceUnavailable
 from aisec_jobs.demo_estate import demo_config
 from aisec_jobs.demo_estate import huggingface as demo
 from aisec_jobs.demo_estate.company import TEAMS
 from aisec_resources.config import NamedPath
+from aisec_resources.records import ASSET_TYPES, RELATIONS, SourceResult, SourceUnavailable
 
 AS_OF = date(2026, 11, 28)
 DIRS = demo.MODEL_DIRS_LOCATION

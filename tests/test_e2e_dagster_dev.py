@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -17,8 +18,10 @@ import requests
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from aisec_jobs.demo_estate import generate_demo_estate
+from aisec_resources.clock import AS_OF_TAG
 
 REPO = Path(__file__).resolve().parents[1]
+AS_OF = date(2026, 11, 28)
 DAGSTER = Path(sys.executable).with_name("dagster")
 ASSET_NODES = """
 query { assetNodes { assetKey { path } groupName description kinds owners {
@@ -49,7 +52,7 @@ def wait_for_server(port: int, proc: subprocess.Popen, log: Path, timeout: float
 @pytest.mark.e2e
 def test_main_job_through_dagster_dev_and_graphql(tmp_path: Path) -> None:
     home = tmp_path / "aisec-home"
-    config = generate_demo_estate(home / "demo")
+    config = generate_demo_estate(home / "demo", as_of=AS_OF)
     dagster_home = tmp_path / "dagster-home"
     dagster_home.mkdir()
     shutil.copyfile(REPO / "deploy" / "local" / "dagster.yaml", dagster_home / "dagster.yaml")
@@ -75,6 +78,7 @@ def test_main_job_through_dagster_dev_and_graphql(tmp_path: Path) -> None:
                     "aisec_main_job",
                     repository_location_name="aisec",
                     repository_name="__repository__",
+                    tags={AS_OF_TAG: AS_OF.isoformat()},
                 )
                 break
             except DagsterGraphQLClientError:

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_fixtures import JSON_VALUES, apim_row, insert_into_monitoring
 
-from aisec_assets.discovery.records import SourceUnavailable
-from aisec_assets.monitoring.events import ToolCall
 from aisec_assets.monitoring.ingest import read_apim_llm_logs
+from aisec_resources.events import ToolCall
+from aisec_resources.records import SourceUnavailable
 
 DAY = date(2025, 3, 11)
 T0 = datetime(2025, 3, 11, 8, 0, 0, 123456)

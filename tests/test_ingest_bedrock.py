@@ -31,10 +31,10 @@ from ingest_fixtures import (
 )
 from moto.server import ThreadedMotoServer
 
-from aisec_assets.discovery.records import SourceUnavailable
-from aisec_assets.monitoring.events import ToolCall
 from aisec_assets.monitoring.ingest import read_bedrock_logs
 from aisec_resources.config import BedrockLogsSource
+from aisec_resources.events import ToolCall
+from aisec_resources.records import SourceUnavailable
 
 DAY = date(2025, 3, 11)
 NOON = datetime(2025, 3, 11, 12, 0, 0)

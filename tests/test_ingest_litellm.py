@@ -29,9 +29,9 @@ from ingest_fixtures import (
 from psycopg2 import sql
 from psycopg2.extras import Json
 
-from aisec_assets.discovery.records import SourceUnavailable
-from aisec_assets.monitoring.events import LlmEvent, ToolCall, key_fingerprint
 from aisec_assets.monitoring.ingest import read_litellm_export, read_litellm_postgres
+from aisec_resources.events import LlmEvent, ToolCall, key_fingerprint
+from aisec_resources.records import SourceUnavailable
 
 DAY = date(2025, 3, 11)
 # the proxy stores sha256 of the virtual key; the key itself is built here at run time

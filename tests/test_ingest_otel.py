@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_fixtures import ACCOUNT, JSON_VALUES, insert_into_monitoring, otel_span, otlp_export
 
-from aisec_assets.discovery.records import SourceUnavailable
-from aisec_assets.monitoring.events import ToolCall
 from aisec_assets.monitoring.ingest import read_otel_json
+from aisec_resources.events import ToolCall
+from aisec_resources.records import SourceUnavailable
 
 DAY = date(2025, 3, 11)
 TRACE = "5b8efff798038103d269b633813fc60c"

@@ -9,12 +9,11 @@ import duckdb
 import pytest
 
 from aisec_assets.discovery.extract import (
-    collect,
     dedupe_records,
     mark_source_failed,
     write_source_result,
 )
-from aisec_assets.discovery.records import (
+from aisec_resources.records import (
     Control,
     Dependency,
     DiscoveredAsset,
@@ -22,6 +21,7 @@ from aisec_assets.discovery.records import (
     SourceResult,
     SourceUnavailable,
     asset_id_for,
+    collect,
 )
 from aisec_resources.warehouse import run_sql
 
@@ -115,8 +115,8 @@ def declared() -> SourceResult:
 
 
 def build(conn: duckdb.DuckDBPyConnection, run_id: str = "r1") -> None:
-    write_source_result(conn, "aws_bedrock", bedrock_estate(), run_id)
-    write_source_result(conn, "declared_registry", declared(), run_id)
+    write_source_result(conn, "aws_bedrock", bedrock_estate(), run_id, now=NOW)
+    write_source_result(conn, "declared_registry", declared(), run_id, now=NOW)
     run_sql(conn, "inventory/ai_assets", {"run_id": run_id, "now": NOW})
 
 
@@ -153,9 +153,9 @@ def test_dedupe_unites_controls_and_edges() -> None:
 
 
 def test_source_rows_replace_and_rejections_are_kept(conn: duckdb.DuckDBPyConnection) -> None:
-    out = write_source_result(conn, "aws_bedrock", bedrock_estate(), "r1")
+    out = write_source_result(conn, "aws_bedrock", bedrock_estate(), "r1", now=NOW)
     assert (out.record_count, out.rejected_count) == (4, 1)
-    write_source_result(conn, "aws_bedrock", bedrock_estate(), "r2")
+    write_source_result(conn, "aws_bedrock", bedrock_estate(), "r2", now=NOW)
     assert conn.execute(
         "SELECT count(*), min(run_id) FROM discovery.discovered_assets"
     ).fetchone() == (4, "r2")
@@ -172,7 +172,7 @@ def test_failed_source_keeps_last_good_data_marked_stale(
     conn: duckdb.DuckDBPyConnection,
 ) -> None:
     build(conn)
-    out = mark_source_failed(conn, "aws_bedrock", "bundle directory missing", "r2")
+    out = mark_source_failed(conn, "aws_bedrock", "bundle directory missing", "r2", now=NOW)
     assert out.stale and out.record_count == 4
     run_sql(conn, "inventory/ai_assets", {"run_id": "r2", "now": NOW + timedelta(days=1)})
     agent = asset(conn, AGENT)
@@ -256,6 +256,7 @@ def test_blast_radius_survives_cycles(conn: duckdb.DuckDBPyConnection) -> None:
             ]
         ),
         "r1",
+        now=NOW,
     )
     run_sql(conn, "inventory/ai_assets", {"run_id": "r1", "now": NOW})
     rows = conn.execute(
@@ -286,7 +287,7 @@ def test_vanished_asset_is_marked_missing_not_deleted(conn: duckdb.DuckDBPyConne
     smaller.records = [r for r in smaller.records if r.resource_id != DATASET]
     for r in smaller.records:
         r.dependencies = [d for d in r.dependencies if d.resource_id != DATASET]
-    write_source_result(conn, "aws_bedrock", smaller, "r2")
+    write_source_result(conn, "aws_bedrock", smaller, "r2", now=NOW)
     run_sql(conn, "inventory/ai_assets", {"run_id": "r2", "now": NOW})
     assert asset(conn, DATASET)["status"] == "missing"
     assert conn.execute("SELECT count(*) FROM inventory.ai_assets").fetchone() == (5,)
@@ -323,6 +324,7 @@ def test_compliance_gaps(conn: duckdb.DuckDBPyConnection) -> None:
             ]
         ),
         "r1",
+        now=NOW,
     )
     build(conn)
     found = gaps(conn)
@@ -359,6 +361,7 @@ def test_unclassified_data_means_internal_with_scope(conn: duckdb.DuckDBPyConnec
             ]
         ),
         "r1",
+        now=NOW,
     )
     run_sql(conn, "inventory/ai_assets", {"run_id": "r1", "now": NOW})
     assert ("x", "unclassified_data") in gaps(conn)
@@ -403,7 +406,7 @@ def test_asset_management_maturity_thresholds(
         )
         for i in range(total)
     ]
-    write_source_result(conn, "declared_registry", SourceResult(records), "r1")
+    write_source_result(conn, "declared_registry", SourceResult(records), "r1", now=NOW)
     run_sql(conn, "inventory/ai_assets", {"run_id": "r1", "now": NOW})
     kpis, (lvl, lvl_name, evidence, next_steps) = kpis_and_maturity(conn)
     assert kpis["asset_coverage_rate"] == pytest.approx(governed / total)

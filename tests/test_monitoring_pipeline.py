@@ -98,7 +98,7 @@ def test_demo_traffic_flows_into_events_and_detections(config: AisecConfig) -> N
     assert linked > 0
     # no credential survives ingestion; the planted fake secret is detected via its marker
     with duckdb.connect(str(config.warehouse.path), read_only=True) as conn:
-        from aisec_assets.discovery.secret_patterns import scan_warehouse_for_secrets
+        from aisec_resources.secret_patterns import scan_warehouse_for_secrets
 
         assert scan_warehouse_for_secrets(conn, schemas=("monitoring",)) == []
 

@@ -7,17 +7,18 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from aisec_assets.monitoring.events import (
+from aisec_assets.monitoring.store import write_source_day
+from aisec_resources.events import (
     EventRejection,
     IngestResult,
     LlmEvent,
     ToolCall,
     key_fingerprint,
 )
-from aisec_assets.monitoring.store import write_source_day
 from aisec_resources.warehouse import run_sql
 
 DAY = date(2026, 11, 27)
+FIXED_NOW = datetime(2026, 11, 28, 6, 0)
 
 
 @pytest.fixture
@@ -41,15 +42,22 @@ def event(n: int, source: str = "litellm_spend_log", day: date = DAY, **kw: obje
 def test_a_day_is_replaced_per_source_and_nothing_else(conn: duckdb.DuckDBPyConnection) -> None:
     other_day = date(2026, 11, 26)
     write_source_day(
-        conn, "litellm_spend_log", other_day, IngestResult([event(1, day=other_day)]), "r0"
+        conn,
+        "litellm_spend_log",
+        other_day,
+        IngestResult([event(1, day=other_day)]),
+        "r0",
+        now=FIXED_NOW,
     )
-    write_source_day(conn, "otel_genai", DAY, IngestResult([event(1, source="otel_genai")]), "r0")
+    write_source_day(
+        conn, "otel_genai", DAY, IngestResult([event(1, source="otel_genai")]), "r0", now=FIXED_NOW
+    )
     first = IngestResult(
         [event(i, prompt_text=f"question {i}") for i in range(5)],
         [EventRejection("litellm_spend_log", "spend.jsonl:99", "invalid JSON", "{oops")],
     )
-    assert write_source_day(conn, "litellm_spend_log", DAY, first, "r1") == (5, 1)
-    assert write_source_day(conn, "litellm_spend_log", DAY, first, "r2") == (5, 1)
+    assert write_source_day(conn, "litellm_spend_log", DAY, first, "r1", now=FIXED_NOW) == (5, 1)
+    assert write_source_day(conn, "litellm_spend_log", DAY, first, "r2", now=FIXED_NOW) == (5, 1)
     rows = conn.execute(
         "SELECT event_date, source, count(*) FROM monitoring.llm_events GROUP BY ALL ORDER BY ALL"
     ).fetchall()
@@ -72,7 +80,9 @@ def test_row_shape_tool_calls_and_redaction(conn: duckdb.DuckDBPyConnection) -> 
         finish_reasons=["stop"],
         input_tokens=12,
     )
-    write_source_day(conn, "litellm_spend_log", DAY, IngestResult([e, e]), "r1")  # twice
+    write_source_day(
+        conn, "litellm_spend_log", DAY, IngestResult([e, e]), "r1", now=FIXED_NOW
+    )  # twice
     row = conn.execute(
         "SELECT event_id, tool_calls, response_text, api_key_hash, finish_reasons, input_tokens, "
         "input_messages->>'$[0].role' FROM monitoring.llm_events"
@@ -88,9 +98,19 @@ def test_row_shape_tool_calls_and_redaction(conn: duckdb.DuckDBPyConnection) -> 
 def test_events_of_another_day_or_source_are_refused(conn: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(ValueError, match="not 2026-11-27"):
         write_source_day(
-            conn, "litellm_spend_log", DAY, IngestResult([event(1, day=date(2026, 11, 28))]), "r"
+            conn,
+            "litellm_spend_log",
+            DAY,
+            IngestResult([event(1, day=date(2026, 11, 28))]),
+            "r",
+            now=FIXED_NOW,
         )
     with pytest.raises(ValueError, match="claims source 'otel_genai'"):
         write_source_day(
-            conn, "litellm_spend_log", DAY, IngestResult([event(1, source="otel_genai")]), "r"
+            conn,
+            "litellm_spend_log",
+            DAY,
+            IngestResult([event(1, source="otel_genai")]),
+            "r",
+            now=FIXED_NOW,
         )

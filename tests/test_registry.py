@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from aisec_assets.discovery import registry as registry_parser
-from aisec_assets.discovery.records import (
+from aisec_assets.discovery.registry import REGISTRY_FIELDS, SOURCE, parse_registry
+from aisec_resources.records import (
     ASSET_TYPES,
     DATA_CLASSIFICATIONS,
     DEPLOYMENT_ENVS,
@@ -29,7 +30,6 @@ from aisec_assets.discovery.records import (
     SourceResult,
     SourceUnavailable,
 )
-from aisec_assets.discovery.registry import REGISTRY_FIELDS, SOURCE, parse_registry
 
 AS_OF = date(2026, 11, 28)
 AZURE_ID = (

@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from risk_reference import assess_asset
 
-from aisec_assets.discovery.records import (
+from aisec_assets.risk.scoring import RiskModelNotWritten, score_assets, write_risk_model_tables
+from aisec_resources.config import DEFAULT_RECOMMENDATIONS, DIMENSIONS, RiskModel, parse_config
+from aisec_resources.records import (
     ASSET_TYPES,
     CONTROL_TYPES,
     DATA_CLASSIFICATIONS,
@@ -23,11 +25,10 @@ from aisec_assets.discovery.records import (
     NETWORK_EXPOSURES,
     REGULATORY_SCOPES,
 )
-from aisec_assets.risk.scoring import RiskModelNotWritten, score_assets, write_risk_model_tables
-from aisec_resources.config import DEFAULT_RECOMMENDATIONS, DIMENSIONS, RiskModel, parse_config
 from aisec_resources.warehouse import run_sql
 
 DAY = date(2026, 3, 1)
+FIXED_NOW = datetime(2026, 3, 1, 23, 0)
 SEEN = datetime(2026, 2, 28, 12, 0)
 REC = {r.dimension: r.text for r in DEFAULT_RECOMMENDATIONS}
 DIMENSION_COLUMNS = [f"{d}_score" for d in DIMENSIONS]
@@ -106,7 +107,7 @@ def score(
     conn.execute("DELETE FROM inventory.ai_assets")
     insert_assets(conn, assets)
     write_risk_model_tables(conn, model or RiskModel())
-    score_assets(conn, day, "test-run")
+    score_assets(conn, day, "test-run", scored_at=FIXED_NOW)
     return fetch_scores(conn, day)
 
 
@@ -514,16 +515,18 @@ def test_rescoring_a_day_replaces_it_and_other_days_are_kept(
 ) -> None:
     insert_assets(warehouse, [make_asset("a"), make_asset("b"), make_asset("c")])
     write_risk_model_tables(warehouse, RiskModel())
-    assert score_assets(warehouse, DAY, "run-1") == 3
-    assert score_assets(warehouse, DAY, "run-2") == 3
+    assert score_assets(warehouse, DAY, "run-1", scored_at=FIXED_NOW) == 3
+    assert score_assets(warehouse, DAY, "run-2", scored_at=FIXED_NOW) == 3
     day = fetch_scores(warehouse, DAY)
     assert sorted(day) == ["a", "b", "c"]
     assert {r["run_id"] for r in day.values()} == {"run-2"}
 
     warehouse.execute("UPDATE inventory.ai_assets SET status = 'missing' WHERE asset_id = 'c'")
-    assert score_assets(warehouse, DAY, "run-3") == 2  # c's row for the day goes too
+    assert (
+        score_assets(warehouse, DAY, "run-3", scored_at=FIXED_NOW) == 2
+    )  # c's row for the day goes too
     next_day = DAY + timedelta(days=1)
-    assert score_assets(warehouse, next_day, "run-4") == 2
+    assert score_assets(warehouse, next_day, "run-4", scored_at=FIXED_NOW) == 2
     history = warehouse.execute(
         "SELECT assessed_date, count(*), min(run_id) FROM risk.risk_scores "
         "GROUP BY ALL ORDER BY assessed_date"
@@ -536,13 +539,13 @@ def test_a_failed_rescoring_leaves_the_day_as_it_was(
 ) -> None:
     insert_assets(warehouse, [make_asset("a"), make_asset("b")])
     write_risk_model_tables(warehouse, RiskModel())
-    score_assets(warehouse, DAY, "good-run")
+    score_assets(warehouse, DAY, "good-run", scored_at=FIXED_NOW)
     # A parameter that passes the presence check but breaks the statement half-way.
     warehouse.execute(
         "UPDATE risk.model_parameters SET value = 1e30 WHERE name = 'max_recommendation_drivers'"
     )
     with pytest.raises(duckdb.Error):
-        score_assets(warehouse, DAY, "bad-run")
+        score_assets(warehouse, DAY, "bad-run", scored_at=FIXED_NOW)
     day = fetch_scores(warehouse, DAY)
     assert sorted(day) == ["a", "b"]
     assert {r["run_id"] for r in day.values()} == {"good-run"}
@@ -551,11 +554,11 @@ def test_a_failed_rescoring_leaves_the_day_as_it_was(
 def test_scoring_without_a_model_is_a_clear_error(warehouse: duckdb.DuckDBPyConnection) -> None:
     insert_assets(warehouse, [make_asset("a")])
     with pytest.raises(RiskModelNotWritten, match="write_risk_model_tables"):
-        score_assets(warehouse, DAY, "run")
+        score_assets(warehouse, DAY, "run", scored_at=FIXED_NOW)
     write_risk_model_tables(warehouse, RiskModel())
     warehouse.execute("DELETE FROM risk.model_parameters WHERE name = 'levels.high'")
     with pytest.raises(RiskModelNotWritten, match=r"levels\.high"):
-        score_assets(warehouse, DAY, "run")
+        score_assets(warehouse, DAY, "run", scored_at=FIXED_NOW)
 
 
 def test_model_tables_are_replaced_and_values_bound_not_spliced(

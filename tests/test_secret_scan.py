@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import random
 import string
+from datetime import datetime
 
 import duckdb
 import pytest
 
-from aisec_assets.discovery.secret_patterns import load_patterns, scan_warehouse_for_secrets
+from aisec_resources.secret_patterns import load_patterns, scan_warehouse_for_secrets
 from aisec_resources.warehouse import run_sql
+
+FIXED_NOW = datetime(2026, 11, 28, 6, 0)
 
 
 def fake(rng: random.Random, alphabet: str, n: int) -> str:
@@ -87,7 +90,7 @@ def test_records_are_masked_on_their_way_into_the_warehouse(
     conn: duckdb.DuckDBPyConnection,
 ) -> None:
     from aisec_assets.discovery.extract import write_source_result
-    from aisec_assets.discovery.records import DiscoveredAsset, Rejection, SourceResult
+    from aisec_resources.records import DiscoveredAsset, Rejection, SourceResult
 
     keys = fake_keys()
     pasted = f"call it with {keys['openai_api_key']} please"
@@ -101,7 +104,9 @@ def test_records_are_masked_on_their_way_into_the_warehouse(
         raw={"notes": keys["aws_access_key_id"]},
     )
     rejection = Rejection("declared_registry", "registry.yaml: assets[3]", "bad", "x", pasted)
-    write_source_result(conn, "declared_registry", SourceResult([record], [rejection]), "r1")
+    write_source_result(
+        conn, "declared_registry", SourceResult([record], [rejection]), "r1", now=FIXED_NOW
+    )
     assert scan_warehouse_for_secrets(conn) == []
     description, posture, raw = conn.execute(
         "SELECT description, posture, raw FROM discovery.discovered_assets"

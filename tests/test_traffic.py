@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from aisec_assets.discovery.secret_patterns import mask_secrets
 from aisec_jobs.demo_estate import aws
 from aisec_jobs.demo_estate.traffic import (
     APIM,
@@ -28,6 +27,7 @@ from aisec_jobs.demo_estate.traffic import (
     TRAFFIC_SOURCES,
     write_traffic,
 )
+from aisec_resources.secret_patterns import mask_secrets
 
 START = date(2026, 11, 23)
 DAYS = 5
@@ -401,6 +401,6 @@ def test_ingestion_parsers_read_every_day_without_rejections(
             row = event.to_row()
             assert "<redacted:aws_access_key_id>" in row["response_text"]
         if "cost_abuse" in families:
-            from aisec_assets.monitoring.events import key_fingerprint
+            from aisec_resources.events import key_fingerprint
 
             assert event.api_key_hash == key_fingerprint(m["cost_abuse"]["api_key_hash"])

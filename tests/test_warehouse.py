@@ -36,7 +36,7 @@ from warehouse_concurrency_defs import (
     writers_run_config,
 )
 
-from aisec_resources.warehouse import POOL, SQL_ROOT, WarehouseLockTimeout, WarehouseResource
+from aisec_resources.warehouse import POOL, WarehouseLockTimeout, WarehouseResource, read_sql
 
 ROWS_PER_WRITE = 10
 SEED_ROWS = 7
@@ -320,8 +320,8 @@ def test_connect_creates_every_schema_table_and_analyst_view(
     warehouse: WarehouseResource, warehouse_path: Path
 ) -> None:
     # What must exist is read from the schema files themselves, so this follows them.
-    layout = (SQL_ROOT / "schema" / "warehouse.sql").read_text(encoding="utf-8")
-    views = (SQL_ROOT / "schema" / "analyst_views.sql").read_text(encoding="utf-8")
+    layout = read_sql("schema/warehouse")
+    views = read_sql("schema/analyst_views")
     schemas = set(re.findall(r"CREATE SCHEMA IF NOT EXISTS (\w+)", layout))
     tables = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+\.\w+)", layout))
     view_names = set(re.findall(r"CREATE OR REPLACE VIEW (\w+\.\w+)", views))

@@ -7,21 +7,21 @@ source's last good rows stay, flagged stale, and the `<source>_is_fresh` check w
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import dagster as dg
 
 from aisec_assets.discovery import aws, azure, huggingface, registry
 from aisec_assets.discovery.extract import (
-    collect,
     mark_source_failed,
     records_preview,
     rejections_preview,
     type_counts,
     write_source_result,
 )
-from aisec_assets.discovery.records import SourceResult, SourceUnavailable
 from aisec_assets.metadata import column_schema
 from aisec_resources.config import AisecConfig
+from aisec_resources.records import SourceResult, SourceUnavailable, collect
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource
 
@@ -33,14 +33,17 @@ def _extract(
     warehouse: WarehouseResource,
     source: str,
     fetch: Callable[[], SourceResult],
+    now: datetime,
 ) -> dg.MaterializeResult:
     context.log.info(f"{source}: reading")
     result, error = collect(fetch)
     with warehouse.connect() as conn:
         if result is None:
-            outcome = mark_source_failed(conn, source, error or "unknown error", context.run_id)
+            outcome = mark_source_failed(
+                conn, source, error or "unknown error", context.run_id, now=now
+            )
         else:
-            outcome = write_source_result(conn, source, result, context.run_id)
+            outcome = write_source_result(conn, source, result, context.run_id, now=now)
     if result is None:
         context.log.error(
             f"{source}: source failed; keeping its last good data ({outcome.record_count} "
@@ -189,7 +192,7 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
         fetch = spec.fetcher(settings.config()) or (lambda: _not_configured(spec.config_key))
-        return _extract(context, warehouse, spec.source, fetch)
+        return _extract(context, warehouse, spec.source, fetch, settings.now())
 
     return _extract_asset
 

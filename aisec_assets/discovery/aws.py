@@ -111,7 +111,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
-from aisec_assets.discovery.records import (
+from aisec_resources.records import (
     ASSET_TYPES,
     DATA_CLASSIFICATIONS,
     DEPLOYMENT_ENVS,
@@ -125,7 +125,7 @@ from aisec_assets.discovery.records import (
     SourceUnavailable,
     natural_key,
 )
-from aisec_assets.discovery.secret_patterns import load_patterns
+from aisec_resources.secret_patterns import load_patterns
 
 SOURCE_BEDROCK = "aws_bedrock"
 SOURCE_SAGEMAKER = "aws_sagemaker"

@@ -67,7 +67,7 @@ from azure.core.exceptions import AzureError, HttpResponseError
 from azure.mgmt.cognitiveservices import models as sdk_models
 from azure.mgmt.cognitiveservices.models import Account, Deployment, RaiPolicy
 
-from aisec_assets.discovery.records import (
+from aisec_resources.records import (
     DATA_CLASSIFICATIONS,
     DEPLOYMENT_ENVS,
     REGULATORY_SCOPES,

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import pandas as pd
 
-from aisec_assets.discovery.records import (
+from aisec_resources.records import (
     Control,
     Dependency,
     DiscoveredAsset,
     Rejection,
     SourceResult,
-    SourceUnavailable,
 )
 from aisec_resources.warehouse import run_sql
 
@@ -112,7 +109,12 @@ def _rejections_frame(rejections: list[Rejection]) -> pd.DataFrame:
 
 
 def write_source_result(
-    conn: duckdb.DuckDBPyConnection, source: str, result: SourceResult, run_id: str
+    conn: duckdb.DuckDBPyConnection,
+    source: str,
+    result: SourceResult,
+    run_id: str,
+    *,
+    now: datetime,
 ) -> ExtractOutcome:
     """Replace the source's rows and rejections with this run's, in one transaction."""
     records = dedupe_records(result.records)
@@ -122,7 +124,7 @@ def write_source_result(
         run_sql(
             conn,
             "discovery/replace_source",
-            {"source": source, "run_id": run_id, "now": datetime.now(UTC).replace(tzinfo=None)},
+            {"source": source, "run_id": run_id, "now": now},
         )
     finally:
         conn.unregister("incoming_records")
@@ -131,7 +133,7 @@ def write_source_result(
 
 
 def mark_source_failed(
-    conn: duckdb.DuckDBPyConnection, source: str, error: str, run_id: str
+    conn: duckdb.DuckDBPyConnection, source: str, error: str, run_id: str, *, now: datetime
 ) -> ExtractOutcome:
     """Keep the source's last good rows; record the failure and flag the rows stale."""
     run_sql(
@@ -141,28 +143,13 @@ def mark_source_failed(
             "source": source,
             "run_id": run_id,
             "error": error,
-            "now": datetime.now(UTC).replace(tzinfo=None),
+            "now": now,
         },
     )
     kept = conn.execute(
         "SELECT count(*) FROM discovery.discovered_assets WHERE source = ?", [source]
     ).fetchone()
     return ExtractOutcome(source, False, True, int(kept[0]) if kept else 0, 0, error)
-
-
-def collect(fetch: Callable[[], SourceResult]) -> tuple[SourceResult | None, str | None]:
-    """Run a source's fetch; a failure of the whole source becomes an error message.
-
-    `SourceUnavailable` is the expected way a source fails. Any other exception is a bug in a
-    parser, but it must still not take the other sources or the last good data down with it,
-    so it is reported with its traceback instead of raised.
-    """
-    try:
-        return fetch(), None
-    except SourceUnavailable as exc:
-        return None, str(exc)
-    except Exception as exc:
-        return None, f"unexpected {type(exc).__name__}: {exc}\n{traceback.format_exc()}"
 
 
 def records_preview(records: list[DiscoveredAsset], limit: int = 10) -> str:

@@ -79,14 +79,14 @@ from huggingface_hub import scan_cache_dir
 from huggingface_hub.errors import CacheNotFound
 
 from aisec_assets.discovery.model_files import MODEL_FILE_SUFFIXES, scan_model_file
-from aisec_assets.discovery.records import (
+from aisec_resources.config import NamedPath
+from aisec_resources.records import (
     Dependency,
     DiscoveredAsset,
     Rejection,
     SourceResult,
     SourceUnavailable,
 )
-from aisec_resources.config import NamedPath
 
 SOURCE = "huggingface"
 HUB_URL = "https://huggingface.co"

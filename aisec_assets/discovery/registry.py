@@ -62,7 +62,7 @@ from typing import Any
 import yaml
 import yaml.constructor
 
-from aisec_assets.discovery.records import (
+from aisec_resources.records import (
     ASSET_TYPES,
     CONTROL_TYPES,
     DATA_CLASSIFICATIONS,

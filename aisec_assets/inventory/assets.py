@@ -1,11 +1,10 @@
 """Inventory assets: the merged AI asset inventory, its history and dependency edges."""
 
-from datetime import UTC, datetime
-
 import dagster as dg
 
 from aisec_assets.discovery.assets import DISCOVERY_ASSETS
 from aisec_assets.metadata import column_schema, table_metadata
+from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource, run_sql
 
 OWNERS = ["team:ai-security"]
@@ -53,8 +52,10 @@ LIMIT 15
     ],
     pool=POOL,
 )
-def inventory_assets(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    now = datetime.now(UTC).replace(tzinfo=None)
+def inventory_assets(
+    context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
+):
+    now = settings.now()
     with warehouse.connect() as conn:
         run_sql(conn, "inventory/ai_assets", {"run_id": context.run_id, "now": now})
         assets_meta = table_metadata(conn, "inventory.ai_assets", AI_ASSETS_PREVIEW)

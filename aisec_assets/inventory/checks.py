@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from aisec_assets.discovery.secret_patterns import scan_warehouse_for_secrets
+from aisec_resources.secret_patterns import scan_warehouse_for_secrets
 from aisec_resources.warehouse import WarehouseResource
 
 
@@ -50,7 +50,7 @@ def production_assets_have_owner(warehouse: WarehouseResource) -> dg.AssetCheckR
     asset="ai_assets",
     blocking=True,
     description="No table in the warehouse holds a clear-text API key or token "
-    "(patterns in aisec_assets/discovery/secret_patterns.yaml). Blocks scoring if one does.",
+    "(patterns in aisec_resources/secret_patterns.yaml). Blocks scoring if one does.",
 )
 def no_clear_text_secrets(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect(publish=False) as conn:

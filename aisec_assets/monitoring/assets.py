@@ -12,15 +12,15 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
-from aisec_assets.discovery.extract import collect
-from aisec_assets.discovery.records import SourceUnavailable
 from aisec_assets.metadata import column_schema, table_metadata
 from aisec_assets.monitoring import ingest
 from aisec_assets.monitoring.detect import run_detections, write_rule_table
-from aisec_assets.monitoring.events import IngestResult
 from aisec_assets.monitoring.rules import load_rule_pack
 from aisec_assets.monitoring.store import write_source_day
+from aisec_resources.clock import today_in
 from aisec_resources.config import AisecConfig, LogSources
+from aisec_resources.events import IngestResult
+from aisec_resources.records import SourceUnavailable, collect
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource
 
@@ -34,7 +34,7 @@ def monitoring_partitions(config: AisecConfig) -> dg.DailyPartitionsDefinition:
     """Daily UTC partitions from `monitoring.start_date` (default: 30 days back); the current
     day is a partition too (`end_offset=1`), since logs of today arrive during the day."""
     start = config.monitoring.start_date or (
-        datetime.now().date() - timedelta(days=DEFAULT_HISTORY_DAYS)
+        today_in(config.timezone) - timedelta(days=DEFAULT_HISTORY_DAYS)
     )
     return dg.DailyPartitionsDefinition(start_date=start.isoformat(), end_offset=1)
 
@@ -123,6 +123,7 @@ def ingest_day(
     warehouse: WarehouseResource,
     logs: LogSources,
     day: date,
+    now: datetime,
 ) -> dict[str, dict]:
     """Read every configured log source for `day` and replace each one's rows of that day.
 
@@ -146,7 +147,7 @@ def ingest_day(
         context.log.warning("no log sources configured (monitoring.logs in aisec.yaml)")
     with warehouse.connect() as conn:
         for source, result in results.items():
-            events, rejected = write_source_day(conn, source, day, result, context.run_id)
+            events, rejected = write_source_day(conn, source, day, result, context.run_id, now=now)
             outcomes[source] = {"status": "ok", "events": events, "rejected": rejected}
             context.log.info(
                 f"{source} {day}: {events} events from {result.records_read} records in "
@@ -180,7 +181,7 @@ def build_monitoring_assets(
         days = [date.fromisoformat(k) for k in context.partition_keys]
         outcomes: dict[str, dict[str, dict]] = {}
         for day in days:
-            outcomes[day.isoformat()] = ingest_day(context, warehouse, logs, day)
+            outcomes[day.isoformat()] = ingest_day(context, warehouse, logs, day, settings.now())
         with warehouse.connect(publish=False) as conn:
             meta = table_metadata(
                 conn, "monitoring.llm_events", EVENTS_PREVIEW, [days[0], days[-1]]
@@ -216,7 +217,7 @@ def build_monitoring_assets(
     ) -> dg.MaterializeResult:
         pack = load_rule_pack(settings.config().monitoring.rule_pack)
         with warehouse.connect() as conn:
-            count = write_rule_table(conn, pack)
+            count = write_rule_table(conn, pack, loaded_at=settings.now())
             meta = table_metadata(
                 conn,
                 "monitoring.detection_rules",
@@ -251,7 +252,9 @@ def build_monitoring_assets(
         for day in days:
             timings: dict[str, float] = {}
             with warehouse.connect() as conn:
-                hits = run_detections(conn, day, context.run_id, pack, timings=timings)
+                hits = run_detections(
+                    conn, day, context.run_id, pack, detected_at=settings.now(), timings=timings
+                )
                 by_severity = dict(
                     conn.execute(
                         "SELECT severity, count(*) FROM monitoring.detections "

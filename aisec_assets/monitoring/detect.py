@@ -18,12 +18,11 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import duckdb
 from duckdb.sqltypes import VARCHAR
 
-from aisec_assets.discovery.secret_patterns import mask_secrets
 from aisec_assets.monitoring.classify import run_classifier_scan
 from aisec_assets.monitoring.rules import (
     EVIDENCE_MAX_CHARS,
@@ -34,6 +33,7 @@ from aisec_assets.monitoring.rules import (
     rule_rows,
 )
 from aisec_assets.monitoring.tier2 import Tier2Error, Tier2Model
+from aisec_resources.secret_patterns import mask_secrets
 from aisec_resources.warehouse import run_sql
 
 MASK_FUNCTION = "aisec_mask_secrets"
@@ -41,10 +41,6 @@ MASK_FUNCTION = "aisec_mask_secrets"
 
 class DetectionStepError(RuntimeError):
     """A compiled rule step failed; names the step and its rules."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _rules_json(pack: RulePack) -> str:
@@ -105,7 +101,7 @@ def run_detections(
     run_id: str,
     pack: RulePack,
     *,
-    detected_at: datetime | None = None,
+    detected_at: datetime,
     compiled: CompiledPack | None = None,
     timings: dict[str, float] | None = None,
     model: Tier2Model | None = None,
@@ -129,7 +125,7 @@ def run_detections(
         {
             "day": day,
             "run_id": run_id,
-            "detected_at": detected_at or _utc_now(),
+            "detected_at": detected_at,
             "pack_rules": _rules_json(pack),
             "max_evidence_chars": EVIDENCE_MAX_CHARS,
         },
@@ -141,13 +137,13 @@ def run_detections(
 
 
 def write_rule_table(
-    conn: duckdb.DuckDBPyConnection, pack: RulePack, *, loaded_at: datetime | None = None
+    conn: duckdb.DuckDBPyConnection, pack: RulePack, *, loaded_at: datetime
 ) -> int:
     """Rewrite `monitoring.detection_rules` with the pack (for analysts); returns the row count."""
     run_sql(
         conn,
         "monitoring/write_detection_rules",
-        {"pack_rules": json.dumps(rule_rows(pack)), "loaded_at": loaded_at or _utc_now()},
+        {"pack_rules": json.dumps(rule_rows(pack)), "loaded_at": loaded_at},
     )
     [(count,)] = conn.execute("SELECT count(*) FROM monitoring.detection_rules").fetchall()
     return int(count)

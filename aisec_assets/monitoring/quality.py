@@ -55,13 +55,14 @@ import duckdb
 
 from aisec_assets.monitoring import corpora
 from aisec_assets.monitoring.corpora import ATTACK, BENIGN, CorpusItem, CorpusUnavailable
-from aisec_assets.monitoring.events import IngestResult, LlmEvent
+from aisec_resources.events import IngestResult, LlmEvent
 
 if TYPE_CHECKING:
     from aisec_assets.monitoring.rules import RulePack
 
 QUALITY_SOURCE = "quality_corpus"
 QUALITY_DAY = date(2026, 1, 1)  # the one partition the corpus events are written to
+FIXED_NOW = datetime(2026, 1, 2)  # when the corpus events are stamped as ingested/detected
 RECALL_TARGET = 0.85
 FP_TARGET = 0.01
 TARGET_FAMILIES: tuple[str, ...] = ("jailbreak", "prompt_injection", "indirect_injection")
@@ -123,9 +124,14 @@ def sql_detector(pack: RulePack | None = None, day: date = QUALITY_DAY) -> Detec
                 run_sql(conn, "schema/warehouse")
                 run_sql(conn, "schema/monitoring")
                 write_source_day(
-                    conn, QUALITY_SOURCE, day, IngestResult(events=list(events)), "quality"
+                    conn,
+                    QUALITY_SOURCE,
+                    day,
+                    IngestResult(events=list(events)),
+                    "quality",
+                    now=FIXED_NOW,
                 )
-                run_detections(conn, day, "quality", rule_pack)
+                run_detections(conn, day, "quality", rule_pack, detected_at=FIXED_NOW)
                 rows = conn.execute(
                     "SELECT event_id, rule_id, family FROM monitoring.detections "
                     "WHERE event_date = ?",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 
-from aisec_assets.monitoring.events import EventRejection, IngestResult, LlmEvent
+from aisec_resources.events import EventRejection, IngestResult, LlmEvent
 from aisec_resources.warehouse import run_sql, table_columns
 
 # What ingestion hands to sql/monitoring/replace_source_day.sql: every column of
@@ -48,7 +48,13 @@ def _rejection_rows(rejections: list[EventRejection]) -> pd.DataFrame:
 
 
 def write_source_day(
-    conn: duckdb.DuckDBPyConnection, source: str, day: date, result: IngestResult, run_id: str
+    conn: duckdb.DuckDBPyConnection,
+    source: str,
+    day: date,
+    result: IngestResult,
+    run_id: str,
+    *,
+    now: datetime,
 ) -> tuple[int, int]:
     """Replace `source`'s rows of `day`; returns (events written, rejections written)."""
     events = _event_rows(source, day, result.events)
@@ -63,7 +69,7 @@ def write_source_day(
                 "source": source,
                 "event_date": day,
                 "run_id": run_id,
-                "now": datetime.now(UTC).replace(tzinfo=None),
+                "now": now,
             },
         )
     finally:

@@ -113,8 +113,8 @@ from aisec_assets.monitoring import corpora
 from aisec_assets.monitoring.corpora import ATTACK, BENIGN, CorpusItem
 
 if TYPE_CHECKING:
-    from aisec_assets.monitoring.events import LlmEvent
     from aisec_assets.monitoring.quality import Detector, Hit
+    from aisec_resources.events import LlmEvent
 
 MODEL_DIR = Path(__file__).resolve().parent / "tier2_model"
 WEIGHTS_FILE = "weights.npz"

@@ -37,7 +37,7 @@ def risk_scores(
     day = settings.assessed_date()
     with warehouse.connect() as conn:
         write_risk_model_tables(conn, settings.config().risk)
-        scored = score_assets(conn, day, context.run_id)
+        scored = score_assets(conn, day, context.run_id, scored_at=settings.now())
         levels = dict(
             conn.execute(
                 "SELECT risk_level, count(*) FROM risk.risk_scores WHERE assessed_date = ? "

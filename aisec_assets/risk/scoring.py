@@ -10,7 +10,7 @@ which model produced the scores.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import duckdb
 
@@ -226,22 +226,21 @@ def score_assets(
     assessed_date: date,
     run_id: str,
     *,
-    scored_at: datetime | None = None,
+    scored_at: datetime,
 ) -> int:
     """Score every active asset of `inventory.ai_assets` for `assessed_date`.
 
     Replaces that day's rows of `risk.risk_scores` in one transaction (other days stay as
-    history) and returns how many rows the day now has. `scored_at` defaults to now (UTC).
+    history) and returns how many rows the day now has. `scored_at` is the run's instant.
     """
     _check_model_tables(conn)
     run_sql(conn, "risk/functions")
-    stamp = scored_at or datetime.now(UTC).replace(tzinfo=None)
     conn.execute("BEGIN TRANSACTION")
     try:
         run_sql(
             conn,
             "risk/risk_scores",
-            {"assessed_date": assessed_date, "run_id": run_id, "scored_at": stamp},
+            {"assessed_date": assessed_date, "run_id": run_id, "scored_at": scored_at},
         )
         row = conn.execute(
             "SELECT count(*) FROM risk.risk_scores WHERE assessed_date = ?", [assessed_date]

@@ -49,9 +49,9 @@ def demo_config(traffic_start: date, warehouse_path: str = "../warehouse/aisec.d
     }
 
 
-def generate_demo_estate(root: Path, as_of: date | None = None, seed: int = DEFAULT_SEED) -> Path:
-    """Write the demo estate under `root`; returns the path of its `aisec.yaml`."""
-    as_of = as_of or date.today()
+def generate_demo_estate(root: Path, as_of: date, seed: int = DEFAULT_SEED) -> Path:
+    """Write the demo estate under `root` as of the day `as_of` (its traffic ends the day
+    before); returns the path of its `aisec.yaml`."""
     root.mkdir(parents=True, exist_ok=True)
     entries: list[dict] = []
     entries += aws.write_bundle(root / "aws", as_of, random.Random(f"{seed}-aws"))
@@ -76,7 +76,7 @@ def generate_demo_estate(root: Path, as_of: date | None = None, seed: int = DEFA
     return config_path
 
 
-def ensure_demo_estate(root: Path) -> Path:
+def ensure_demo_estate(root: Path, as_of: date) -> Path:
     """The demo estate's config path, generating the estate first if it is not there yet."""
     config_path = root / CONFIG_NAME
     if config_path.exists():
@@ -85,5 +85,5 @@ def ensure_demo_estate(root: Path) -> Path:
     # Several processes (dagster dev, run workers) may load the code location at once.
     with FileLock(str(root.parent / ".demo-estate.lock")):
         if not config_path.exists():
-            generate_demo_estate(root)
+            generate_demo_estate(root, as_of)
     return config_path

@@ -64,8 +64,8 @@ from typing import Any
 
 from aisec_assets.discovery.aws import bundle_file_name, join_key
 from aisec_assets.monitoring import corpora as text
-from aisec_assets.monitoring.events import key_fingerprint
 from aisec_jobs.demo_estate.company import AWS_ACCOUNTS, AZURE_SUBSCRIPTIONS, EMAIL_DOMAIN, TEAMS
+from aisec_resources.events import key_fingerprint
 
 LOGS_DIR = "llm-logs"
 BEDROCK_DIR = f"{LOGS_DIR}/bedrock"

@@ -29,8 +29,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aisec_assets.discovery.records import SourceUnavailable
-from aisec_assets.monitoring.events import EventRejection, IngestResult
+from aisec_resources.events import EventRejection, IngestResult
+from aisec_resources.records import SourceUnavailable
 
 EXCERPT_CHARS = 240
 # A record whose text is longer than this has its large parts replaced in `raw` (the parsed

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aisec_assets.monitoring.events import ToolCall
 from aisec_assets.monitoring.ingest._common import as_list
+from aisec_resources.events import ToolCall
 
 _ROLES = {
     "user": "user",

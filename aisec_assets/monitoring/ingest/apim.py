@@ -30,7 +30,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from aisec_assets.monitoring.events import EventRejection, IngestResult, LlmEvent
 from aisec_assets.monitoring.ingest._common import (
     RECORD_ERRORS,
     export_records,
@@ -47,6 +46,7 @@ from aisec_assets.monitoring.ingest._common import (
     unexpected_shape,
 )
 from aisec_assets.monitoring.ingest._messages import read_input, read_openai_response, read_output
+from aisec_resources.events import EventRejection, IngestResult, LlmEvent
 
 SOURCE = "azure_apim_llm_log"
 PROVIDER = "azure.ai.openai"

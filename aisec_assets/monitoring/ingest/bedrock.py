@@ -37,8 +37,6 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aisec_assets.discovery.records import SourceUnavailable
-from aisec_assets.monitoring.events import IngestResult, LlmEvent, ToolCall
 from aisec_assets.monitoring.ingest._common import (
     RECORD_ERRORS,
     BadItem,
@@ -69,6 +67,8 @@ from aisec_assets.monitoring.ingest._messages import (
     read_output,
 )
 from aisec_resources.config import BedrockLogsSource
+from aisec_resources.events import IngestResult, LlmEvent, ToolCall
+from aisec_resources.records import SourceUnavailable
 
 SOURCE = "bedrock_invocation_log"
 PROVIDER = "aws.bedrock"

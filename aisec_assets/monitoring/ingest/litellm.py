@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from aisec_assets.discovery.records import SourceUnavailable
-from aisec_assets.monitoring.events import IngestResult, LlmEvent, ToolCall, key_fingerprint
 from aisec_assets.monitoring.ingest._common import (
     RECORD_ERRORS,
     DayBook,
@@ -56,6 +54,8 @@ from aisec_assets.monitoring.ingest._messages import (
     read_input,
     read_openai_response,
 )
+from aisec_resources.events import IngestResult, LlmEvent, ToolCall, key_fingerprint
+from aisec_resources.records import SourceUnavailable
 
 SOURCE = "litellm_spend_log"
 EXPORT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".json.gz", ".jsonl.gz", ".csv.gz")

@@ -34,7 +34,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from aisec_assets.monitoring.events import EventRejection, IngestResult, LlmEvent, ToolCall
 from aisec_assets.monitoring.ingest._common import (
     RECORD_ERRORS,
     BadItem,
@@ -63,6 +62,7 @@ from aisec_assets.monitoring.ingest._messages import (
     read_input,
     read_output,
 )
+from aisec_resources.events import EventRejection, IngestResult, LlmEvent, ToolCall
 
 SOURCE = "otel_genai"
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz")

@@ -11,11 +11,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from aisec_assets.discovery.secret_patterns import mask_secrets
+from aisec_resources.secret_patterns import mask_secrets
+
+T = TypeVar("T")
 
 # Enumerations carried over from the design brief (lowercase values), plus the two asset types
 # the estate scan finds (api_key, integration_point).
@@ -229,3 +233,18 @@ class SourceUnavailable(Exception):
 
     The extract asset catches it, keeps the source's last good data and marks it stale.
     """
+
+
+def collect(fetch: Callable[[], T]) -> tuple[T | None, str | None]:
+    """Run a source's fetch; a failure of the whole source becomes an error message.
+
+    `SourceUnavailable` is the expected way a source fails. Any other exception is a bug in a
+    parser, but it must still not take the other sources or the last good data down with it,
+    so it is reported with its traceback instead of raised.
+    """
+    try:
+        return fetch(), None
+    except SourceUnavailable as exc:
+        return None, str(exc)
+    except Exception as exc:
+        return None, f"unexpected {type(exc).__name__}: {exc}\n{traceback.format_exc()}"

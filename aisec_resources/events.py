@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from aisec_assets.discovery.secret_patterns import mask_secrets
+from aisec_resources.secret_patterns import mask_secrets
 
 SOURCES: tuple[str, ...] = (
     "bedrock_invocation_log",
