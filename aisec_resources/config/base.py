@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -49,3 +50,29 @@ def resolve_paths(node: Any, base: Path) -> Any:
     if isinstance(node, list):
         return [resolve_paths(n, base) for n in node]
     return node
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_section(model: type[M], raw: Any, *, file: Path, key: str) -> M:
+    """Validate one section of aisec.yaml (e.g. `sources.aws`) with the model its owner
+    declares (a source spec in a pillar): errors read `file: sources.aws.bundle: message`
+    like the rest of the file's, relative paths resolve against the file's directory."""
+    try:
+        parsed = model.model_validate({} if raw is None else raw)
+    except ValidationError as err:
+        raise ConfigError(format_errors(file, err, prefix=key)) from None
+    return resolve_paths(parsed, file.parent.resolve())
+
+
+def check_section_names(
+    raw: Mapping[str, Any], allowed: Iterable[str], *, file: Path, key: str
+) -> None:
+    """Unknown names under a section whose entries a registry defines (`sources`,
+    `monitoring.logs`) are errors listing what is known."""
+    known = sorted(allowed)
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        lines = [f"{file}: {key}.{name}: unknown key; known: {known}" for name in unknown]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
