@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha256sum | cut -c1-12)
 
-.PHONY: setup demo test lint bench ui clean
+.PHONY: setup demo test test-future-clock wheel-smoke bench ui clean
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,17 +20,30 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+# The suite with the system clock a year and a month ahead (libfaketime, Debian's `faketime`):
+# a test or a pipeline step that reads today's date instead of the run's clock fails here.
+test-future-clock: $(STAMP)
+	command -v faketime >/dev/null || { echo "faketime is not installed (apt-get install faketime)"; exit 2; }
+	faketime '+400 days' $(BIN)/pytest
+
+# The project as an installed wheel, outside the checkout: .ci/wheel-smoke.
+wheel-smoke: $(STAMP)
+	PYTHON=$(PYTHON) .ci/wheel-smoke
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_risk
 	$(BIN)/python -m benchmarks.bench_demo
 	$(BIN)/python -m benchmarks.bench_detection
 
+# The Dagster UI on the same instance `make demo` uses: `make ui` or `make ui PORT=3001`.
+PORT ?= 3000
 ui: $(STAMP)
 	mkdir -p .aisec/dagster_home
 	test -f .aisec/dagster_home/dagster.yaml || cp deploy/local/dagster.yaml .aisec/dagster_home/
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.aisec/dagster_home} $(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.aisec/dagster_home} $(BIN)/dagster dev -w workspace.yaml -p $(PORT)
 
 clean:
 	rm -rf .aisec

@@ -20,9 +20,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from aisec_assets.monitoring.ingest import configured_log_sources, log_source_problems
 from aisec_jobs.definitions import main_job_def, monitoring_job_def
 from aisec_jobs.demo_estate import generate_demo_estate
-from aisec_jobs.loader import load_program_config
+from aisec_jobs.loader import discovery_preflight, load_program_config
 from aisec_jobs.summary import render_summary
 from aisec_resources.clock import ClockError, RunClock, parse_day, today_in
 from aisec_resources.config import (
@@ -90,8 +91,7 @@ def _execute(
 def _monitoring_range(config: AisecConfig, day: date) -> tuple[date, date] | None:
     """The days of LLM traffic to (re)process: monitoring.start_date (at most 31 days back)
     through the assessed day, when any log source is configured."""
-    logs = config.monitoring.logs
-    if not any((logs.bedrock, logs.litellm, logs.otel, logs.azure_apim)):
+    if not configured_log_sources(config):
         return None
     first = max(config.monitoring.start_date or day, day - timedelta(days=31))
     return (first, day) if first <= day else None
@@ -147,8 +147,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """The file (exit 2 when invalid), then what a run would meet in the sources it names: a
+    directory or file that does not exist, registry entries with invalid values, an unset
+    credential variable (exit 1, every problem listed)."""
     config = load_program_config()
-    print(f"{config.config_path}: valid ({config.organisation})")
+    problems = [*discovery_preflight(config), *log_source_problems(config)]
+    if problems:
+        print(
+            f"aisec: {config.config_path}: the file is valid, but a run would meet "
+            f"{len(problems)} problem(s):",
+            file=sys.stderr,
+        )
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"{config.config_path}: valid ({config.organisation}); every source can be read")
     return 0
 
 

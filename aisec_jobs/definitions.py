@@ -11,9 +11,9 @@ from functools import cache
 import dagster as dg
 
 from aisec_assets.compliance.assets import compliance_gaps
-from aisec_assets.discovery.assets import DISCOVERY_ASSETS
+from aisec_assets.discovery.assets import DISCOVERY_ASSET_KEYS, DISCOVERY_ASSETS
 from aisec_assets.discovery.checks import DISCOVERY_CHECKS
-from aisec_assets.inventory.assets import inventory_assets
+from aisec_assets.inventory.assets import build_inventory_assets
 from aisec_assets.inventory.checks import INVENTORY_CHECKS
 from aisec_assets.metrics.assets import maturity_scores, program_kpis
 from aisec_assets.monitoring.assets import build_monitoring_assets, monitoring_partitions
@@ -33,7 +33,7 @@ from aisec_resources.warehouse import WarehouseResource
 
 SPINE_ASSETS = [
     *DISCOVERY_ASSETS,
-    inventory_assets,
+    build_inventory_assets(DISCOVERY_ASSET_KEYS),
     risk_scores,
     compliance_gaps,
     program_kpis,

@@ -1,9 +1,9 @@
 """The normalized LLM event every log source produces (table `monitoring.llm_events`).
 
-Every ingestion parser (Bedrock invocation logs, LiteLLM spend logs, OpenTelemetry GenAI
-spans, Azure API Management LLM logs) turns what it reads into `LlmEvent`s and
-`EventRejection`s. Field names follow the OpenTelemetry GenAI semantic conventions where one
-exists; `sql/schema/monitoring.sql` documents each column.
+Every log source registered in `aisec_assets.monitoring.ingest.registry` turns what it reads
+into `LlmEvent`s and `EventRejection`s; its spec names the `source` value of its events (all of
+them: `registry.EVENT_SOURCES`). Field names follow the OpenTelemetry GenAI semantic conventions
+where one exists; `sql/schema/monitoring.sql` documents each column.
 """
 
 from __future__ import annotations
@@ -11,18 +11,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from aisec_resources.secret_patterns import mask_secrets
-
-SOURCES: tuple[str, ...] = (
-    "bedrock_invocation_log",
-    "litellm_spend_log",
-    "otel_genai",
-    "azure_apim_llm_log",
-)
 
 # Salt of the API-key fingerprint: constant so the same key gets the same fingerprint across
 # runs and sources (the cost rules group by it); it only has to keep the stored value from being
@@ -143,3 +137,14 @@ class IngestResult:
     rejections: list[EventRejection] = field(default_factory=list)
     files_read: int = 0
     records_read: int = 0
+
+    @classmethod
+    def merged(cls, results: Iterable[IngestResult]) -> IngestResult:
+        """One result of several reads of one source (e.g. exports and a database table)."""
+        merged = cls()
+        for r in results:
+            merged.events += r.events
+            merged.rejections += r.rejections
+            merged.files_read += r.files_read
+            merged.records_read += r.records_read
+        return merged

@@ -56,6 +56,10 @@ REGULATORY_SCOPES: tuple[str, ...] = (
     "ccpa",
 )
 NETWORK_EXPOSURES: tuple[str, ...] = ("internal", "vpc", "public")
+# The asset type of a declared entry whose asset_type value is invalid: the asset is kept
+# (its name identifies it), `invalid_fields` names asset_type, and risk scores its capability
+# at the worst case (the highest capability score).
+UNKNOWN_ASSET_TYPE = "unknown"
 CONTROL_TYPES: tuple[str, ...] = (
     "input_filtering",
     "output_filtering",
@@ -171,6 +175,9 @@ class DiscoveredAsset:
     cloud_account: str | None = None
     cloud_region: str | None = None
     network_exposure: str | None = None
+    # Fields whose input value was invalid (each one also a `Rejection`): the record keeps the
+    # asset with that field unknown, and the risk engine scores it at its worst case.
+    invalid_fields: list[str] = field(default_factory=list)
     posture: dict[str, Any] = field(default_factory=dict)
     controls: list[Control] = field(default_factory=list)
     dependencies: list[Dependency] = field(default_factory=list)
@@ -202,6 +209,7 @@ class DiscoveredAsset:
             ]
         )
         row["raw"] = json.dumps(self.raw, sort_keys=True, default=str)
+        row["invalid_fields"] = [mask_secrets(name) for name in self.invalid_fields]
         return _masked(row)
 
 

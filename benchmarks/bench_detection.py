@@ -39,7 +39,7 @@ OUT = Path(__file__).resolve().parent / "out" / "bench_detection.json"
 
 
 def generate_day(db_path: Path, events: int, seed: int) -> dict[str, Any]:
-    from aisec_assets.monitoring.corpora import benign_corpora, generated_attack_corpora
+    from aisec_lab.corpora import benign_corpora, generated_attack_corpora
     from aisec_resources.warehouse import run_sql
 
     benign = [i["text"] for i in benign_corpora(seed)]
@@ -163,11 +163,11 @@ def child(db_path: Path, combined: bool) -> dict[str, Any]:
     """Runs in its own process: the pack (without its classifier rules) over the day, with
     per-step timings."""
     from aisec_assets.monitoring.detect import run_detections
-    from aisec_assets.monitoring.quality import without_classifier
     from aisec_assets.monitoring.rules import compile_pack, load_rule_pack
+    from aisec_lab.quality import CORPUS_DOMAIN, without_classifier
 
     pack = without_classifier(load_rule_pack())
-    compiled = compile_pack(pack, combined=combined)
+    compiled = compile_pack(pack, combined=combined, allowed_domains=[CORPUS_DOMAIN])
     conn = duckdb.connect(str(db_path))
     conn.execute("SET threads = 1")
     timings: dict[str, float] = {}

@@ -3,7 +3,7 @@
     python -m benchmarks.bench_tier2                 # 20,000 generated events
     python -m benchmarks.bench_tier2 --events 2000   # quick smoke run
 
-The events are generated with the corpus generators (`corpora`) from one seeded
+The events are generated with the demo text generators (`demo_estate.text`) from one seeded
 `random.Random`, in a realistic mix: most are plain user prompts (questions, multi-turn chats,
 code and table requests, e-mails to rewrite), a quarter carry retrieved context (documents,
 agent tool results) next to the prompt, a few percent are attacks (injections, jailbreaks,
@@ -36,27 +36,27 @@ SEED = 20261128
 
 
 def generate_events(n: int, seed: int = SEED) -> list[dict[str, str | None]]:
-    """`n` events as {prompt_text, retrieved_context} from the corpus generators."""
-    from aisec_assets.monitoring import corpora
+    """`n` events as {prompt_text, retrieved_context} from the demo text generators."""
+    from aisec_jobs.demo_estate import text
 
     rng = random.Random(seed)
     prompt_makers = (
-        (corpora.benign_question, 30),
-        (corpora.benign_chat, 20),
-        (corpora.benign_code, 10),
-        (corpora.benign_table, 8),
-        (corpora.benign_email, 8),
-        (corpora.benign_security_question, 4),
-        (corpora.direct_injection, 2),
-        (corpora.roleplay_jailbreak, 2),
-        (corpora.obfuscated_jailbreak, 1),
-        (corpora.system_prompt_extraction, 1),
-        (corpora.many_shot_jailbreak, 0.3),
+        (text.benign_question, 30),
+        (text.benign_chat, 20),
+        (text.benign_code, 10),
+        (text.benign_table, 8),
+        (text.benign_email, 8),
+        (text.benign_security_question, 4),
+        (text.direct_injection, 2),
+        (text.roleplay_jailbreak, 2),
+        (text.obfuscated_jailbreak, 1),
+        (text.system_prompt_extraction, 1),
+        (text.many_shot_jailbreak, 0.3),
     )
     context_makers = (
-        (corpora.benign_document, 12),
-        (corpora.benign_tool_context, 12),
-        (corpora.indirect_injection, 1),
+        (text.benign_document, 12),
+        (text.benign_tool_context, 12),
+        (text.indirect_injection, 1),
     )
     makers, weights = zip(*prompt_makers, strict=True)
     c_makers, c_weights = zip(*context_makers, strict=True)
@@ -71,7 +71,7 @@ def generate_events(n: int, seed: int = SEED) -> list[dict[str, str | None]]:
 def _child(args: argparse.Namespace) -> dict[str, Any]:
     """Runs in the child: one core, load the model, score every event in batches."""
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    from aisec_assets.monitoring.tier2 import Tier2Model
+    from aisec_assets.monitoring.classifier import Tier2Model
 
     events = generate_events(args.events)
     started = time.perf_counter()

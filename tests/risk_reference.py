@@ -7,7 +7,9 @@ like the brief: one function per dimension, Python's own `round`, a stable `sort
 Two points are spelled out because the SQL must reproduce them to the last bit:
 * the inherent score and the effectiveness are summed left to right in a fixed order (the
   brief's dimension order; control types sorted by name), never with `sum()`/`fsum()`;
-* NULL (None) enum values and values missing from the configured tables score as "unknown".
+* NULL (None) enum values and values missing from the configured tables score as "unknown";
+* a field named in `invalid_fields` (a source gave an invalid value) scores at its worst case:
+  bad input never lowers risk.
 """
 
 from __future__ import annotations
@@ -28,29 +30,53 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def invalid(asset: Mapping[str, Any], field: str) -> bool:
+    """Whether a source reported `field` with an invalid value (worst case, not unknown)."""
+    return field in (asset.get("invalid_fields") or [])
+
+
+def worst(table: Mapping[str, float], *floor: float) -> float:
+    """The worst case of an invalid value: the table's highest value, at least `floor`."""
+    return max([*table.values(), *floor])
+
+
 def score_data_sensitivity(asset: Mapping[str, Any], model: RiskModel) -> float:
     table = model.data_sensitivity
+    if invalid(asset, "data_classification"):
+        return worst(table.scores, table.unknown)
     return table.scores.get(asset.get("data_classification"), table.unknown)
 
 
 def score_deployment_exposure(asset: Mapping[str, Any], model: RiskModel) -> float:
     table = model.deployment_exposure
-    base = table.exposure_scores.get(asset.get("network_exposure"), table.unknown_exposure)
-    multiplier = table.env_multipliers.get(asset.get("deployment_env"), table.unknown_env)
+    if invalid(asset, "network_exposure"):
+        base = worst(table.exposure_scores, table.unknown_exposure)
+    else:
+        base = table.exposure_scores.get(asset.get("network_exposure"), table.unknown_exposure)
+    if invalid(asset, "deployment_env"):
+        multiplier = worst(table.env_multipliers, table.unknown_env)
+    else:
+        multiplier = table.env_multipliers.get(asset.get("deployment_env"), table.unknown_env)
     return min(table.cap, base * multiplier)
 
 
 def score_model_provenance(asset: Mapping[str, Any], model: RiskModel, assessed: date) -> float:
     table = model.model_provenance
     provider = asset.get("model_provider")
-    if provider in table.provider_scores:
+    if invalid(asset, "model_provider"):
+        base = worst(table.provider_scores, table.self_hosted, table.other)
+    elif provider in table.provider_scores:
         base = table.provider_scores[provider]
+    elif invalid(asset, "is_self_hosted"):
+        base = max(table.self_hosted, table.other)
     elif asset.get("is_self_hosted"):
         base = table.self_hosted
     else:
         base = table.other
     reviewed = asset.get("last_security_review")
-    if reviewed is None:
+    if invalid(asset, "last_security_review"):
+        base += max(table.never_reviewed_penalty, table.stale_review_penalty)
+    elif reviewed is None:
         base += table.never_reviewed_penalty
     elif (assessed - reviewed).days > model.stale_review_days:
         base += table.stale_review_penalty
@@ -59,6 +85,8 @@ def score_model_provenance(asset: Mapping[str, Any], model: RiskModel, assessed:
 
 def score_regulatory_impact(asset: Mapping[str, Any], model: RiskModel) -> float:
     table = model.regulatory_impact
+    if invalid(asset, "regulatory_scope"):
+        return max(table.no_scope, table.high_impact, table.other_scope)
     # An explicit "none" is no scope at all; NULL entries carry nothing either.
     scopes = [s for s in asset.get("regulatory_scope") or [] if s is not None and s != "none"]
     if not scopes:
@@ -70,19 +98,21 @@ def score_regulatory_impact(asset: Mapping[str, Any], model: RiskModel) -> float
 
 def score_capability_risk(asset: Mapping[str, Any], model: RiskModel) -> float:
     table = model.capability_risk
+    if invalid(asset, "asset_type"):
+        return worst(table.scores, table.other)
     return table.scores.get(asset.get("asset_type"), table.other)
 
 
 def score_supply_chain(asset: Mapping[str, Any], model: RiskModel) -> float:
     table = model.supply_chain
     score = table.base
-    if asset.get("sbom_available"):
+    if asset.get("sbom_available") and not invalid(asset, "sbom_available"):
         score -= table.sbom_credit
     license_type = asset.get("license_type")
-    if license_type and license_type != "unknown":
+    if license_type and license_type != "unknown" and not invalid(asset, "license_type"):
         score -= table.known_license_credit
     source_url = asset.get("source_url")
-    if source_url and "huggingface.co" in source_url:
+    if invalid(asset, "source_url") or (source_url and "huggingface.co" in source_url):
         score += table.huggingface_penalty
     return max(0.0, min(100.0, score))
 
@@ -107,23 +137,23 @@ def control_effectiveness(operational_types: Sequence[str], model: RiskModel) ->
 
 
 def factor_details(asset: Mapping[str, Any]) -> dict[str, str]:
+    def shown(field: str) -> str:
+        return "invalid" if invalid(asset, field) else _text(asset.get(field))
+
     scopes = ", ".join(s for s in asset.get("regulatory_scope") or [] if s is not None)
+    if invalid(asset, "regulatory_scope"):
+        scopes = "invalid"
     return {
-        "data_sensitivity": f"Data classification: {_text(asset.get('data_classification'))}",
+        "data_sensitivity": f"Data classification: {shown('data_classification')}",
         "deployment_exposure": (
-            f"Network: {_text(asset.get('network_exposure'))}, "
-            f"Env: {_text(asset.get('deployment_env'))}"
+            f"Network: {shown('network_exposure')}, Env: {shown('deployment_env')}"
         ),
         "model_provenance": (
-            f"Provider: {_text(asset.get('model_provider'))}, "
-            f"Self-hosted: {_text(asset.get('is_self_hosted'))}"
+            f"Provider: {shown('model_provider')}, Self-hosted: {shown('is_self_hosted')}"
         ),
         "regulatory_impact": f"Regulatory scope: [{scopes}]",
-        "capability_risk": f"Asset type: {_text(asset.get('asset_type'))}",
-        "supply_chain": (
-            f"SBOM: {_text(asset.get('sbom_available'))}, "
-            f"License: {_text(asset.get('license_type'))}"
-        ),
+        "capability_risk": f"Asset type: {shown('asset_type')}",
+        "supply_chain": f"SBOM: {shown('sbom_available')}, License: {shown('license_type')}",
     }
 
 

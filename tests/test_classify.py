@@ -10,7 +10,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from aisec_assets.monitoring.classify import (
+from aisec_assets.monitoring.classifier import (
+    Tier2Error,
+    Verdicts,
     check_rules,
     classifier_hits,
     run_classifier_scan,
@@ -30,7 +32,6 @@ from aisec_assets.monitoring.rules import (
     load_rule_pack,
     parse_rule_pack,
 )
-from aisec_assets.monitoring.tier2 import Tier2Error, Verdicts
 from aisec_resources.events import LlmEvent
 from aisec_resources.warehouse import run_sql
 
@@ -401,7 +402,7 @@ def test_shipped_classifier_rules() -> None:
 
 
 def test_char_batches_bound_the_text_per_model_call() -> None:
-    from aisec_assets.monitoring.classify import _char_batches
+    from aisec_assets.monitoring.classifier.scan import _char_batches
 
     rows = [("e1", "a" * 5), ("e2", "b" * 5), ("e3", "c" * 30), ("e4", "d"), ("e5", "e")]
     batches = _char_batches(rows, 10)

@@ -46,6 +46,44 @@ def test_invalid_config_fails_fast_naming_file_and_key(tmp_path: Path, env: dict
         assert not (tmp_path / "w.duckdb").exists()
 
 
+def test_validate_checks_what_the_run_will_check(tmp_path: Path, env: dict) -> None:
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(
+        yaml.safe_dump(
+            {
+                "assets": [
+                    {"name": "fraud-scorer", "asset_type": "fine_tuned_model"},
+                    {"name": "chat-api", "asset_type": "api_endpoint", "deployment_env": "prod"},
+                ]
+            }
+        )
+    )
+    config = tmp_path / "aisec.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "organisation": "Acme",
+                "warehouse": {"path": "w.duckdb"},
+                "sources": {
+                    "declared_registry": {"path": "registry.yaml"},
+                    "aws": {"bundle": "no-such-bundle"},
+                },
+            }
+        )
+    )
+    done = run(["validate", "--config", str(config)], env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the file is valid, but a run would meet 2 problem(s)" in done.stderr
+    assert "deployment_env" in done.stderr and "'prod'" in done.stderr
+    assert "no-such-bundle" in done.stderr
+    assert "valid (Acme)" not in done.stdout
+    (tmp_path / "no-such-bundle").mkdir()
+    registry.write_text(registry.read_text().replace("prod\n", "production\n"))
+    clean = run(["validate", "--config", str(config)], env)
+    assert clean.returncode == 0, clean.stderr
+    assert "valid (Acme); every source can be read" in clean.stdout
+
+
 def test_code_location_refuses_an_invalid_config(tmp_path: Path, env: dict) -> None:
     bad = tmp_path / "aisec.yaml"
     bad.write_text("organisation: Acme\nwarehouse: {path: w.duckdb}\ntimezone: Nowhere/City\n")

@@ -41,6 +41,9 @@ from aisec_resources.warehouse import run_sql
 
 DAY = date(2026, 3, 10)
 DETECTED_AT = datetime(2026, 3, 11, 6, 0)
+# The organisation the examples' traffic belongs to (its configuration, aisec.yaml
+# `monitoring.allowed_domains`): the shipped pack is organisation-neutral.
+ORG_DOMAINS = ("kestrel-dynamics.example",)
 _ids = itertools.count()
 
 
@@ -114,6 +117,7 @@ def insert_asset(
 
 
 def detect(conn: duckdb.DuckDBPyConnection, pack: RulePack, day: date = DAY, **kw: Any) -> int:
+    kw.setdefault("allowed_domains", ORG_DOMAINS)
     return run_detections(conn, day, f"run-{day}", pack, detected_at=DETECTED_AT, **kw)
 
 
@@ -755,7 +759,7 @@ def test_combined_scan_equals_rule_by_rule(
     conn, _ = example_run
     query = "SELECT rule_id, event_id, evidence FROM monitoring.detections ORDER BY ALL"
     combined = conn.execute(query).fetchall()
-    detect(conn, pack, compiled=compile_pack(pack, combined=False))
+    detect(conn, pack, compiled=compile_pack(pack, combined=False, allowed_domains=ORG_DOMAINS))
     assert conn.execute(query).fetchall() == combined
     detect(conn, pack)  # leave the module fixture as it was
 
@@ -1034,7 +1038,7 @@ def test_tool_calls_outside_allow_list(pack: RulePack) -> None:
     foreign = event(
         agent_id="AGENT12345", tool_calls=calls("customer-admin__export_customer_records")
     )
-    # agent the inventory does not describe: the pack's tool_allow_lists decides
+    # agent the inventory does not describe: the organisation's configuration decides
     inhouse_ok = event(agent_name="cx-support-agent", tool_calls=calls("lookup_order"))
     inhouse_bad = event(
         agent_name="cx-support-agent", tool_calls=calls("lookup_order", "delete_account")
@@ -1043,14 +1047,26 @@ def test_tool_calls_outside_allow_list(pack: RulePack) -> None:
     insert_events(
         conn, [allowed, api_style, disabled, foreign, inhouse_ok, inhouse_bad, unknown_agent]
     )
-    detect(conn, pack)
+    inhouse_tools = {"cx-support-agent": ["search_help_center", "lookup_order", "issue_refund"]}
+    detect(conn, pack, tool_allow_lists=inhouse_tools)
     fired = {e for e, rules in hits(conn).items() if "AISEC-LLM-080" in rules}
     assert fired == {disabled.event_id, foreign.event_id, inhouse_bad.event_id}
     row = detection(conn, "AISEC-LLM-080", disabled.event_id)
     assert "refunds__issue_refund" in row["evidence"] and "order-status__x" not in row["evidence"]
     assert "from the inventory" in row["evidence"]
     assert row["asset_id"] == "ai-agent0000000001" and row["asset_match"] == "agent_id"
+    evidence = detection(conn, "AISEC-LLM-080", inhouse_bad.event_id)["evidence"]
+    assert "from the configuration" in evidence
+    # a site's own pack may carry the lists instead
+    detect(conn, pack.model_copy(update={"tool_allow_lists": inhouse_tools}))
+    assert {e for e, rules in hits(conn).items() if "AISEC-LLM-080" in rules} == fired
     assert "from the pack" in detection(conn, "AISEC-LLM-080", inhouse_bad.event_id)["evidence"]
+    # the shipped pack lists no agent: without configuration the in-house agent is not judged
+    detect(conn, pack)
+    assert {e for e, rules in hits(conn).items() if "AISEC-LLM-080" in rules} == {
+        disabled.event_id,
+        foreign.event_id,
+    }
 
     # once discovery records the group's functions, only those functions pass
     conn = new_db()
@@ -1239,14 +1255,24 @@ SNAPSHOT = (
 
 def test_rerunning_a_day_replaces_exactly_that_day(pack: RulePack) -> None:
     conn, days = _multi_day_db()
-    counts = {d: run_detections(conn, d, f"first-{d}", pack, detected_at=DETECTED_AT) for d in days}
+    counts = {
+        d: run_detections(
+            conn, d, f"first-{d}", pack, detected_at=DETECTED_AT, allowed_domains=ORG_DOMAINS
+        )
+        for d in days
+    }
     assert all(c > 0 for c in counts.values())
     before = {d: conn.execute(SNAPSHOT, [d]).fetchall() for d in days}
     neighbours = conn.execute(
         "SELECT * FROM monitoring.detections WHERE event_date <> ? ORDER BY ALL", [days[1]]
     ).fetchall()
     again = run_detections(
-        conn, days[1], "second", pack, detected_at=DETECTED_AT + timedelta(hours=1)
+        conn,
+        days[1],
+        "second",
+        pack,
+        detected_at=DETECTED_AT + timedelta(hours=1),
+        allowed_domains=ORG_DOMAINS,
     )
     assert again == counts[days[1]]
     assert conn.execute(SNAPSHOT, [days[1]]).fetchall() == before[days[1]]
@@ -1289,7 +1315,7 @@ def test_failing_step_keeps_the_previous_detections(pack: RulePack) -> None:
     conn, days = _multi_day_db()
     detect(conn, pack, days[1])
     before = conn.execute(SNAPSHOT, [days[1]]).fetchall()
-    compiled = compile_pack(pack)
+    compiled = compile_pack(pack, allowed_domains=ORG_DOMAINS)
     broken = CompiledPack(
         pack,
         (*compiled.steps, CompiledStep("broken", ("X-1",), sql="SELECT * FROM no_such_table")),

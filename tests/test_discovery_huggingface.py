@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from huggingface_hub import scan_cache_dir
 
-from aisec_assets.discovery import huggingface as hf
+from aisec_assets.discovery.huggingface import cache as hf_cache
 from aisec_assets.discovery.huggingface import extract_huggingface, human_parameter_count
+from aisec_assets.discovery.huggingface import model_dirs as hf_model_dirs
 from aisec_jobs.demo_estate import demo_config
 from aisec_jobs.demo_estate import huggingface as demo
 from aisec_jobs.demo_estate.company import TEAMS
@@ -451,14 +452,14 @@ def test_unreadable_directory_is_rejected_and_the_rest_extracted(
     root = tmp_path / "models"
     write_model(root / "locked" / "secret-model")
     write_model(root / "open" / "model")
-    real_list_dir = hf._list_dir
+    real_list_dir = hf_model_dirs._list_dir
 
     def list_dir(path: Path) -> list[os.DirEntry[str]]:
         if Path(path) == root / "locked":  # tests run as root, so chmod would not stop us
             raise PermissionError(13, "Permission denied", str(path))
         return real_list_dir(path)
 
-    monkeypatch.setattr(hf, "_list_dir", list_dir)
+    monkeypatch.setattr(hf_model_dirs, "_list_dir", list_dir)
     result = extract(locations("vol", root))
     assert sorted(by_id(result)) == ["hf-dir://vol/open/model"]
     assert reasons_at(result, root / "locked") == ["cannot list directory: Permission denied"]
@@ -531,7 +532,7 @@ def test_unreadable_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     def denied(path: Path) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(hf, "scan_cache_dir", denied)
+    monkeypatch.setattr(hf_cache, "scan_cache_dir", denied)
     cache = tmp_path / "hub"
     cache.mkdir()
     with pytest.raises(SourceUnavailable, match="cannot be read: Permission denied"):

@@ -29,6 +29,20 @@ query { assetNodes { assetKey { path } groupName description kinds owners {
 """
 
 
+def without_libfaketime(env: dict[str, str]) -> dict[str, str]:
+    """The environment for the `dagster dev` processes under the future-clock run.
+
+    libfaketime 0.9.10 (LD_PRELOAD) does not intercept `sem_clockwait`, which Python 3.11 uses
+    for every timed wait (`threading.Event.wait`, `Lock.acquire(timeout=)`): under it the
+    Dagster daemon's loops never wake and a queued run stays QUEUED forever. (Shifting the clock
+    at the Python level instead, with time-machine, breaks the gRPC heartbeats between the
+    webserver and the code server.) So these processes keep the real clock; the job is pinned
+    to its day by the `aisec/as_of` tag, and this test's own code, like every other test,
+    runs with the clock moved. Outside that run this changes nothing.
+    """
+    return {k: v for k, v in env.items() if k not in ("LD_PRELOAD", "FAKETIME")}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -56,7 +70,9 @@ def test_main_job_through_dagster_dev_and_graphql(tmp_path: Path) -> None:
     dagster_home = tmp_path / "dagster-home"
     dagster_home.mkdir()
     shutil.copyfile(REPO / "deploy" / "local" / "dagster.yaml", dagster_home / "dagster.yaml")
-    env = {**os.environ, "AISEC_CONFIG": str(config), "DAGSTER_HOME": str(dagster_home)}
+    env = without_libfaketime(
+        {**os.environ, "AISEC_CONFIG": str(config), "DAGSTER_HOME": str(dagster_home)}
+    )
     port = free_port()
     log = tmp_path / "dagster-dev.log"
     with log.open("w") as out:

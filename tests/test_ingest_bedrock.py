@@ -31,8 +31,7 @@ from ingest_fixtures import (
 )
 from moto.server import ThreadedMotoServer
 
-from aisec_assets.monitoring.ingest import read_bedrock_logs
-from aisec_resources.config import BedrockLogsSource
+from aisec_assets.monitoring.ingest import BedrockLogsSource, read_bedrock_logs
 from aisec_resources.events import ToolCall
 from aisec_resources.records import SourceUnavailable
 

@@ -9,10 +9,15 @@ import duckdb
 import pytest
 
 from aisec_assets.discovery.extract import (
+    RECORD_COLUMNS,
+    WRITTEN_BY_SQL,
     dedupe_records,
     mark_source_failed,
     write_source_result,
 )
+from aisec_assets.discovery.registry import parse_registry
+from aisec_assets.risk.scoring import score_assets, write_risk_model_tables
+from aisec_resources.config import RiskModel
 from aisec_resources.records import (
     Control,
     Dependency,
@@ -23,7 +28,7 @@ from aisec_resources.records import (
     asset_id_for,
     collect,
 )
-from aisec_resources.warehouse import run_sql
+from aisec_resources.warehouse import run_sql, table_columns
 
 DAY = date(2026, 11, 28)
 NOW = datetime(2026, 11, 28, 1, 0)
@@ -435,3 +440,158 @@ def test_kpis_count_what_the_tables_hold(conn: duckdb.DuckDBPyConnection) -> Non
     kpis_and_maturity(conn, DAY + timedelta(days=1))
     assert conn.execute("SELECT count(*) FROM metrics.program_kpis").fetchone() == (2,)
     assert conn.execute("SELECT count(*) FROM metrics.maturity_scores").fetchone() == (2,)
+
+
+# ------------------------------------------------------------------ the record, declared once
+
+
+def test_record_fields_and_table_columns_agree() -> None:
+    """sql/schema/warehouse.sql declares the record; the dataclass and the writer follow it."""
+    import dataclasses
+
+    table = table_columns("discovery.discovered_assets")
+    record = [f.name for f in dataclasses.fields(DiscoveredAsset)]
+    assert set(record) | {"natural_key", "asset_id"} == set(table) - set(WRITTEN_BY_SQL)
+    assert tuple(c for c in table if c not in WRITTEN_BY_SQL) == RECORD_COLUMNS
+    row = rec("aws_bedrock", MODEL).to_row()
+    assert set(row) == set(RECORD_COLUMNS)
+    # The inventory carries every fact of the record (merged); per-source parts stay behind.
+    inventory = set(table_columns("inventory.ai_assets"))
+    per_source = {"source", "resource_id", "dependencies", "raw"}
+    assert set(RECORD_COLUMNS) - per_source <= inventory
+
+
+# ------------------------------------------------------------------ bad input never lowers risk
+
+TYPO_REGISTRY = """
+assets:
+  - name: claims-agent-typo
+    asset_type: ai_agent
+    owner_team: claims
+    data_classification: regulated
+    deployment_env: prod
+    network_exposure: public
+    regulatory_scope: [hipaa]
+  - name: claims-agent
+    asset_type: ai_agent
+    owner_team: claims
+    data_classification: regulated
+    deployment_env: production
+    network_exposure: public
+    regulatory_scope: [hipaa]
+  - name: notes-bot
+    asset_type: ai_agent
+    owner_team: claims
+    data_classification: top-secret
+    network_exposure: everywhere
+    regulatory_scope: [hipaa, sox2]
+    sbom_available: "yes"
+  - name: notes-bot-absent
+    asset_type: ai_agent
+    owner_team: claims
+    regulatory_scope: [none]
+  - name: mystery
+    asset_type: chatbot
+    owner_team: claims
+"""
+
+
+def _score_registry(conn: duckdb.DuckDBPyConnection, tmp_path: Path) -> dict[str, dict]:
+    path = tmp_path / "registry.yaml"
+    path.write_text(TYPO_REGISTRY, encoding="utf-8")
+    write_source_result(conn, "declared_registry", parse_registry(path), "r1", now=NOW)
+    run_sql(conn, "inventory/ai_assets", {"run_id": "r1", "now": NOW})
+    write_risk_model_tables(conn, RiskModel())
+    score_assets(conn, DAY, "r1", scored_at=NOW)
+    run_sql(
+        conn,
+        "compliance/compliance_gaps",
+        {"assessed_date": DAY, "stale_review_days": 90, "run_id": "r1"},
+    )
+    cursor = conn.execute(
+        "SELECT a.name, a.asset_type, a.deployment_env, a.invalid_fields, "
+        "r.deployment_exposure_score, r.data_sensitivity_score, r.regulatory_impact_score, "
+        "r.capability_risk_score, r.residual_risk_score, r.risk_level, "
+        "list(g.gap_type ORDER BY g.gap_type) FILTER (WHERE g.gap_type IS NOT NULL) AS gaps "
+        "FROM inventory.ai_assets a JOIN risk.risk_scores r USING (asset_id) "
+        "LEFT JOIN compliance.compliance_gaps g USING (asset_id) GROUP BY ALL"
+    )
+    names = [d[0] for d in cursor.description]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def test_a_typo_keeps_the_asset_and_never_lowers_its_risk(
+    conn: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    rows = _score_registry(conn, tmp_path)
+    typo, good = rows["claims-agent-typo"], rows["claims-agent"]
+    # The asset stays in the inventory with the field unknown and flagged ...
+    assert (typo["deployment_env"], typo["invalid_fields"]) == (None, ["deployment_env"])
+    # ... its risk does not go down against the same asset declared correctly ...
+    assert typo["deployment_exposure_score"] >= good["deployment_exposure_score"]
+    assert typo["residual_risk_score"] >= good["residual_risk_score"]
+    assert typo["risk_level"] == good["risk_level"] == "CRITICAL"
+    # ... the rejection is still recorded per field ...
+    rejected = conn.execute(
+        "SELECT location, field FROM discovery.rejected_records ORDER BY location, field"
+    ).fetchall()
+    assert (f"{tmp_path / 'registry.yaml'}: assets[0] (claims-agent-typo)", "deployment_env") in (
+        rejected
+    )
+    # ... and compliance shows it: the invalid declaration, and no gap hidden by it.
+    assert "invalid_declaration" in typo["gaps"]
+    assert set(good["gaps"]) <= set(typo["gaps"])
+
+
+def test_invalid_values_score_at_their_worst_case_absent_ones_as_unknown(
+    conn: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    rows = _score_registry(conn, tmp_path)
+    bad, absent = rows["notes-bot"], rows["notes-bot-absent"]
+    assert bad["invalid_fields"] == [
+        "data_classification",
+        "network_exposure",
+        "regulatory_scope",
+        "sbom_available",
+    ]
+    assert bad["data_sensitivity_score"] == 95  # regulated, the highest
+    assert absent["data_sensitivity_score"] == 50  # unknown
+    assert bad["deployment_exposure_score"] == 90 * 0.5  # public x unknown environment
+    assert absent["deployment_exposure_score"] == 50 * 0.5
+    assert (bad["regulatory_impact_score"], absent["regulatory_impact_score"]) == (90, 10)
+    assert bad["residual_risk_score"] > absent["residual_risk_score"]
+    assert "public_exposure_high_sensitivity" in bad["gaps"]
+    assert "unclassified_data" in bad["gaps"]
+    # An invalid asset type keeps the asset, its capability at the worst case (ai_agent 90).
+    mystery = rows["mystery"]
+    assert (mystery["asset_type"], mystery["invalid_fields"]) == ("unknown", ["asset_type"])
+    assert mystery["capability_risk_score"] == 90
+
+
+def test_invalid_fields_are_united_across_sources_and_kept_in_history(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    build(conn)
+    bad = SourceResult(
+        [
+            rec(
+                "declared_registry",
+                AGENT,
+                name="Support agent",
+                asset_type="ai_agent",
+                invalid_fields=["data_classification"],
+            )
+        ]
+    )
+    write_source_result(conn, "declared_registry", bad, "r2", now=NOW)
+    run_sql(conn, "inventory/ai_assets", {"run_id": "r2", "now": NOW})
+    invalid = conn.execute(
+        "SELECT invalid_fields FROM inventory.ai_assets WHERE asset_id = ?", [asset_id_for(AGENT)]
+    ).fetchone()
+    assert invalid == (["data_classification"],)
+    history = conn.execute(
+        "SELECT run_id, invalid_fields FROM inventory.ai_assets_history "
+        "WHERE asset_id = ? ORDER BY run_id",
+        [asset_id_for(AGENT)],
+    ).fetchall()
+    assert history == [("r1", []), ("r2", ["data_classification"])]

@@ -13,10 +13,12 @@ import duckdb
 import pytest
 
 from aisec_assets.monitoring.assets import monitoring_partitions
+from aisec_assets.monitoring.ingest import configured_log_sources
 from aisec_jobs.definitions import CHECKS, all_assets, build_definitions, resources_for
 from aisec_jobs.demo_estate import TRAFFIC_DAYS, generate_demo_estate
 from aisec_jobs.jobs import main_job
 from aisec_jobs.sensors import day_of_log_file, list_log_files
+from aisec_jobs.sensors.logs import watched_roots
 from aisec_resources.config import AisecConfig, load_config_file
 from aisec_resources.settings import AS_OF_TAG
 
@@ -37,6 +39,12 @@ def config(tmp_path: Path, demo_template: Path) -> AisecConfig:
     root = tmp_path / "demo"
     shutil.copytree(demo_template, root, symlinks=True)
     return load_config_file(root / "aisec.yaml")
+
+
+def log_dir(config: AisecConfig, key: str) -> Path:
+    """The local path of the log source configured under `monitoring.logs.<key>`."""
+    (section,) = [c.section for c in configured_log_sources(config) if c.spec.key == key]
+    return Path(section.path)
 
 
 def run(config: AisecConfig, selection, **kw) -> dg.ExecuteInProcessResult:
@@ -138,7 +146,7 @@ def test_reprocessing_a_day_replaces_exactly_that_day(config: AisecConfig) -> No
 
 def test_a_broken_log_line_is_rejected_and_the_rest_kept(config: AisecConfig) -> None:
     assert run(config, main_job.selection, tags={AS_OF_TAG: AS_OF.isoformat()}).success
-    litellm_dir = Path(config.monitoring.logs.litellm.path)
+    litellm_dir = log_dir(config, "litellm")
     day_file = next(p for p in sorted(litellm_dir.iterdir()) if "2026-11-24" in p.name)
     with day_file.open("a") as f:
         f.write('{"request_id": "broken", "startTime": \n')
@@ -155,7 +163,7 @@ def test_a_broken_log_line_is_rejected_and_the_rest_kept(config: AisecConfig) ->
 
 
 def test_log_files_map_to_their_days(config: AisecConfig) -> None:
-    files = list_log_files(config.monitoring.logs)
+    files = list_log_files(watched_roots(config))
     days = {day for _, _, day in files.values()}
     assert {f"2026-11-{d}" for d in range(23, 28)} <= days
     assert day_of_log_file(
@@ -176,12 +184,10 @@ def test_new_log_files_sensor_requests_their_days(config: AisecConfig) -> None:
             dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
         )
         assert not quiet.run_requests
-        otel_dir = Path(config.monitoring.logs.otel.path)
+        otel_dir = log_dir(config, "otel")
         target = next(p for p in sorted(otel_dir.iterdir()) if "2026-11-26" in p.name)
         target.write_text(target.read_text() + "\n")
-        new_file = (
-            Path(config.monitoring.logs.litellm.path) / "LiteLLM_SpendLogs-2026-11-24.b.jsonl"
-        )
+        new_file = log_dir(config, "litellm") / "LiteLLM_SpendLogs-2026-11-24.b.jsonl"
         new_file.write_text("")
         grown = sensor.evaluate_tick(
             dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs)

@@ -23,6 +23,7 @@ from aisec_resources.records import (
     DEPLOYMENT_ENVS,
     NETWORK_EXPOSURES,
     REGULATORY_SCOPES,
+    UNKNOWN_ASSET_TYPE,
     Control,
     Dependency,
     DiscoveredAsset,
@@ -293,7 +294,8 @@ def test_an_asset_cannot_depend_on_itself(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------ entry validation
 
 
-def test_an_invalid_entry_is_rejected_and_the_others_still_load(tmp_path: Path) -> None:
+def test_an_invalid_field_is_rejected_and_its_entry_still_loads(tmp_path: Path) -> None:
+    # Bad input never lowers risk: the entry stays, the field is named in invalid_fields.
     path, result = parse_yaml(
         tmp_path,
         """
@@ -307,7 +309,8 @@ def test_an_invalid_entry_is_rejected_and_the_others_still_load(tmp_path: Path) 
             asset_type: evaluation_dataset
         """,
     )
-    assert [r.name for r in result.records] == ["good-one", "good-two"]
+    assert [r.name for r in result.records] == ["good-one", "bad-one", "good-two"]
+    assert [r.invalid_fields for r in result.records] == [[], ["owner"], []]
     assert result.scanned == 3
     rejection = only_rejection(result)
     assert rejection.source == SOURCE
@@ -527,7 +530,8 @@ def test_yaml_values_of_the_wrong_type_or_shape_are_rejected(
         key,
         reason,
     )
-    assert result.records == []
+    (record,) = result.records  # the asset stays; the field is unknown and flagged invalid
+    assert (record.name, record.asset_type, record.invalid_fields) == ("asset-x", "ai_agent", [key])
 
 
 @pytest.mark.parametrize(
@@ -639,7 +643,11 @@ def test_every_problem_of_an_entry_is_its_own_rejection(tmp_path: Path) -> None:
         "deployment_env",
         "sbom_available",
     ]
-    assert result.records == []
+    # The asset stays, every invalid field unknown and flagged (an invalid type is "unknown").
+    (record,) = result.records
+    assert (record.name, record.asset_type) == ("messy", UNKNOWN_ASSET_TYPE)
+    assert record.invalid_fields == ["asset_type", "deployment_env", "sbom_available"]
+    assert (record.deployment_env, record.sbom_available) == (None, None)
 
 
 def test_duplicate_name_rejects_the_later_entry(tmp_path: Path) -> None:
@@ -673,7 +681,10 @@ def test_duplicate_name_counts_an_earlier_rejected_entry(tmp_path: Path) -> None
         twin,ai_agent
         """,
     )
-    assert result.records == []
+    # The first keeps its asset (type invalid, so unknown); the later duplicate is not loaded.
+    assert [(r.name, r.asset_type, r.invalid_fields) for r in result.records] == [
+        ("twin", UNKNOWN_ASSET_TYPE, ["asset_type"])
+    ]
     assert [(r.location, r.field) for r in result.rejections] == [
         (f"{path}: line 2 (twin)", "asset_type"),
         (f"{path}: line 3 (twin)", "name"),
@@ -775,7 +786,10 @@ def test_csv_line_numbers_count_physical_lines(tmp_path: Path) -> None:
         "third,ai_agent,ok,surplus\n"
         "fourth,ai_agent,trailing empty cells are fine,,\n",
     )
-    assert [r.name for r in result.records] == ["first", "fourth"]
+    # "second" has an invalid type (kept, flagged); "third" has cells the header does not name
+    # (the row cannot be read reliably, so it is not loaded).
+    assert [r.name for r in result.records] == ["first", "second", "fourth"]
+    assert result.records[1].invalid_fields == ["asset_type"]
     assert result.records[0].description == "two\nlines"
     assert result.scanned == 4  # blank lines and rows of empty cells are not entries
     assert [(r.location, r.field) for r in result.rejections] == [
@@ -1089,3 +1103,40 @@ def test_demo_agent_links_to_gateway_prompt_and_vector_store(
     for record in demo_records.values():  # every declared edge points at a declared entry
         assert {d.resource_id for d in record.dependencies} <= known
     assert demo_records["kestrel-llm-gateway"].api_endpoint.startswith("https://llm-gateway.")
+
+
+# ------------------------------------------------------------------ one declaration of fields
+
+
+def test_registry_fields_are_the_record_fields_a_team_can_declare() -> None:
+    record_fields = [f.name for f in dataclasses.fields(DiscoveredAsset)]
+    declared = [f for f in REGISTRY_FIELDS if f not in ("upstream_assets", "controls")]
+    assert set(declared) <= set(record_fields)
+    # Only what discovery alone knows (or holds for it) is not declarable.
+    assert set(record_fields) - set(declared) == {
+        "source",
+        "cloud_account",
+        "invalid_fields",
+        "posture",
+        "controls",
+        "dependencies",
+        "raw",
+    }
+
+
+def test_an_entry_that_cannot_be_identified_is_not_loaded(tmp_path: Path) -> None:
+    _, result = parse_yaml(
+        tmp_path,
+        """
+        assets:
+          - name: 7
+            asset_type: ai_agent
+          - name: typed-id
+            asset_type: ai_agent
+            resource_id: 12
+          - name: ok
+            asset_type: ai_agent
+        """,
+    )
+    assert [r.name for r in result.records] == ["ok"]
+    assert [r.field for r in result.rejections] == ["name", "resource_id"]

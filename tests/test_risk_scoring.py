@@ -629,6 +629,31 @@ SCOPES = st.one_of(
     st.none(),
     st.lists(st.one_of(st.none(), st.sampled_from(REGULATORY_SCOPES), EXTRA_TEXT), max_size=4),
 )
+# Fields a source may report invalid (scored at their worst case), plus ones risk ignores.
+INVALID_FIELDS = st.one_of(
+    st.none(),
+    st.lists(
+        st.sampled_from(
+            [
+                "data_classification",
+                "deployment_env",
+                "network_exposure",
+                "regulatory_scope",
+                "asset_type",
+                "model_provider",
+                "is_self_hosted",
+                "last_security_review",
+                "sbom_available",
+                "license_type",
+                "source_url",
+                "owner_email",
+                "controls",
+            ]
+        ),
+        max_size=4,
+        unique=True,
+    ),
+)
 REVIEW_AGE = st.one_of(
     st.none(), st.integers(-3, 220), st.sampled_from([29, 30, 31, 89, 90, 91, 119, 120, 121])
 )
@@ -681,6 +706,7 @@ def inventories(draw: st.DrawFn) -> list[dict[str, Any]]:
                 sbom_available=draw(st.one_of(st.none(), st.booleans())),
                 last_security_review=None if age is None else DAY - timedelta(days=age),
                 controls=draw(CONTROLS),
+                invalid_fields=draw(INVALID_FIELDS),
                 status=draw(st.sampled_from(["active", "active", "active", "missing"])),
             )
         )

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
+from typing import Any, get_args
 
 import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aisec_assets.monitoring.corpora import benign_corpora, generated_attack_corpora
 from aisec_assets.monitoring.rules import (
     ATLAS,
     DEFAULT_PACK,
     FAMILIES,
     LLM_EVENT_COLUMNS,
     OWASP_LLM_2025,
+    RULE_KINDS,
+    SCAN_KINDS,
     TEXT_TARGETS,
+    Logic,
     PatternLogic,
     Rule,
     RulePackError,
+    compile_pack,
+    load_rule_pack,
+    parse_rule_pack,
+    regex_problem,
+    rule_rows,
+)
+from aisec_assets.monitoring.rules.gate import (
     _chunk_gates,
     _factor,
     _loosened_gate,
@@ -29,12 +40,9 @@ from aisec_assets.monitoring.rules import (
     _rule_prefilter,
     _rx_emit,
     _RxParser,
-    compile_pack,
-    load_rule_pack,
-    parse_rule_pack,
-    regex_problem,
-    rule_rows,
 )
+from aisec_lab.corpora import benign_corpora, generated_attack_corpora
+from aisec_resources.config import MonitoringConfig
 
 GOOD_RULE = """\
 pack: test-pack
@@ -96,6 +104,56 @@ def test_shipped_pack_loads_and_covers_every_family() -> None:
         "allow_list",
         "rate",
     }
+
+
+def test_shipped_pack_is_organisation_neutral() -> None:
+    """No organisation's own domain or agent in the shipped pack: those are configuration."""
+    pack = load_rule_pack()
+    assert pack.tool_allow_lists == {}
+    assert not [d for d in pack.allowed_domains if d.endswith(".example")]
+    text = DEFAULT_PACK.read_text(encoding="utf-8")
+    assert "kestrel" not in text.lower() and "cx-support-agent" not in text
+
+
+def test_organisation_settings_reach_the_compiled_steps() -> None:
+    pack = load_rule_pack()
+    plain = compile_pack(pack)
+    org = compile_pack(
+        pack, allowed_domains=["corp.example"], tool_allow_lists={"helpdesk-bot": ["lookup_*"]}
+    )
+    allow = next(s for s in org.steps if s.sql_file == "monitoring/tool_allow_list")
+    assert json.loads(allow.variables["fallback_tool_allow_lists"]) == [
+        {"agent": "helpdesk-bot", "tool": "lookup_*", "source": "configuration"}
+    ]
+    assert org.org.allowed_domains == ("corp.example",)
+
+    def domain_params(steps: tuple[Any, ...]) -> list[str]:
+        return [v for s in steps for k, v in s.params.items() if k.endswith("_dom")]
+
+    assert domain_params(org.steps) and all(
+        re.escape("corp.example") in v for v in domain_params(org.steps)
+    )
+    assert domain_params(plain.steps)  # the pack's own (public) hosts
+    assert not [v for v in domain_params(plain.steps) if "corp" in v]
+
+
+def test_every_logic_kind_has_one_compiler() -> None:
+    union, _ = get_args(Logic)  # Annotated[A | B | ..., Field(discriminator="kind")]
+    kinds = {get_args(m.model_fields["kind"].annotation)[0] for m in get_args(union)}
+    assert len(kinds) == 8
+    assert set(RULE_KINDS) | set(SCAN_KINDS) == kinds
+    assert not set(RULE_KINDS) & set(SCAN_KINDS)
+
+
+def test_monitoring_config_validates_organisation_settings() -> None:
+    config = MonitoringConfig(
+        allowed_domains=["corp.example"], tool_allow_lists={"bot": ["search", "admin_*"]}
+    )
+    assert config.allowed_domains == ["corp.example"]
+    with pytest.raises(ValueError, match="not lower-case domain"):
+        MonitoringConfig(allowed_domains=["Corp.Example"])
+    with pytest.raises(ValueError, match="match-all"):
+        MonitoringConfig(tool_allow_lists={"bot": ["*"]})
 
 
 def test_rule_vocabulary_names_real_event_columns() -> None:

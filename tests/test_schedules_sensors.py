@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import yaml
 
+from aisec_assets.discovery.sources.huggingface import SPEC as HUGGINGFACE
 from aisec_jobs.schedules import build_nightly_rescoring
 from aisec_jobs.sensors import build_new_model_sensor, list_model_directories
 from aisec_resources.config import AisecConfig, load_config_file
@@ -59,7 +60,9 @@ def test_model_directory_listing(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     loop = tmp_path / "models" / "team-a" / "loop"
     loop.symlink_to(tmp_path / "models", target_is_directory=True)
-    assert list_model_directories(config.sources.huggingface) == [
+    section = HUGGINGFACE.section(config)
+    assert section is not None
+    assert list_model_directories(section) == [
         "build/models--acme--tiny",
         "shared/team-a/bert-ft",
     ]
@@ -73,7 +76,10 @@ def test_new_model_sensor_baseline_then_new_directory(tmp_path: Path) -> None:
         assert not first.run_requests
         assert "baseline recorded: 2" in (first.skip_message or "")
         cursor = first.cursor
-        assert json.loads(cursor or "[]") == ["build/models--acme--tiny", "shared/team-a/bert-ft"]
+        # What each watched source listed, by its config key.
+        assert json.loads(cursor or "{}") == {
+            "huggingface": ["build/models--acme--tiny", "shared/team-a/bert-ft"]
+        }
 
         quiet = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor))
         assert not quiet.run_requests
@@ -89,3 +95,23 @@ def test_new_model_sensor_baseline_then_new_directory(tmp_path: Path) -> None:
             dg.build_sensor_context(instance=instance, cursor=fired.cursor)
         )
         assert not again.run_requests
+
+
+def test_new_model_sensor_skips_without_a_watched_source(tmp_path: Path) -> None:
+    path = tmp_path / "aisec.yaml"
+    path.write_text(yaml.safe_dump({"organisation": "Acme", "warehouse": {"path": "w.duckdb"}}))
+    sensor = build_new_model_sensor(load_config_file(path))
+    with dg.instance_for_test() as instance:
+        tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+    assert not tick.run_requests
+    assert "no watched discovery source configured" in (tick.skip_message or "")
+
+
+def test_new_model_sensor_takes_a_new_baseline_from_an_old_cursor(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    sensor = build_new_model_sensor(config)
+    old_cursor = json.dumps(["shared/team-a/bert-ft"])  # the format before the registry
+    with dg.instance_for_test() as instance:
+        tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=old_cursor))
+    assert not tick.run_requests
+    assert "baseline recorded: 2" in (tick.skip_message or "")

@@ -355,7 +355,7 @@ def test_ingestion_parsers_read_every_day_without_rejections(
     estate: tuple[Path, dict[str, Any]],
 ) -> None:
     ingest = pytest.importorskip("aisec_assets.monitoring.ingest")
-    from aisec_resources.config import BedrockLogsSource
+    from aisec_assets.monitoring.ingest import BedrockLogsSource
 
     root, m = estate
     logs = m["config"]["logs"]

@@ -354,7 +354,7 @@ def test_connect_creates_every_schema_table_and_analyst_view(
         for (m,) in _published_rows(
             warehouse_path,
             "SELECT schema_name || '.' || function_name FROM duckdb_functions() "
-            "WHERE function_type = 'table_macro'",
+            "WHERE function_type IN ('table_macro', 'macro')",
         )
     }
     assert schemas <= found_schemas

@@ -26,7 +26,8 @@ LIMIT 15
     pool=POOL,
     description="Compliance gaps per asset per day: no_security_review, stale_review, "
     "missing_sbom, unclassified_data, no_owner, public_exposure_high_sensitivity (the design "
-    "brief's six) and unsafe_model_file.",
+    "brief's six), unsafe_model_file and invalid_declaration (a source gave invalid values; "
+    "an invalid field never hides a gap: it counts as its worst case).",
 )
 def compliance_gaps(
     context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource

@@ -1,17 +1,16 @@
 """Discovery assets: one per source, so one failing source never blocks the others.
 
+The assets are built from the source registry (`sources/__init__.py`, DISCOVERY_SOURCES).
 Each asset fetches with its parser (outside the warehouse lock), then replaces its own rows in
 `discovery.discovered_assets`. When the source as a whole fails, the asset still succeeds: the
 source's last good rows stay, flagged stale, and the `<source>_is_fresh` check warns.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 import dagster as dg
 
-from aisec_assets.discovery import aws, azure, huggingface, registry
 from aisec_assets.discovery.extract import (
     mark_source_failed,
     records_preview,
@@ -19,6 +18,7 @@ from aisec_assets.discovery.extract import (
     type_counts,
     write_source_result,
 )
+from aisec_assets.discovery.sources import DISCOVERY_SOURCES, SourceSpec
 from aisec_assets.metadata import column_schema
 from aisec_resources.config import AisecConfig
 from aisec_resources.records import SourceResult, SourceUnavailable, collect
@@ -75,104 +75,18 @@ def _extract(
     )
 
 
-def _not_configured(key: str) -> SourceResult:
-    raise SourceUnavailable(f"{key} is not configured in aisec.yaml (sources.{key})")
-
-
-Fetch = Callable[[], SourceResult]
-
-
-def _registry(cfg: AisecConfig) -> Fetch | None:
-    src = cfg.sources.declared_registry
-    return (lambda: registry.parse_registry(src.path)) if src else None
-
-
-def _huggingface(cfg: AisecConfig) -> Fetch | None:
-    src = cfg.sources.huggingface
-    if src is None:
-        return None
-    return lambda: huggingface.extract_huggingface(
-        src.model_dirs, src.cache_dirs, src.max_file_bytes, src.max_depth
+def _not_configured(spec: SourceSpec) -> SourceResult:
+    raise SourceUnavailable(
+        f"{spec.config_key} is not configured in aisec.yaml ({spec.config_path})"
     )
 
 
-def _aws_bedrock(cfg: AisecConfig) -> Fetch | None:
-    src = cfg.sources.aws
-    return (lambda: aws.extract_bedrock(aws.AwsBundleReader(src.bundle))) if src else None
-
-
-def _aws_sagemaker(cfg: AisecConfig) -> Fetch | None:
-    src = cfg.sources.aws
-    return (lambda: aws.extract_sagemaker(aws.AwsBundleReader(src.bundle))) if src else None
-
-
-def _azure_openai(cfg: AisecConfig) -> Fetch | None:
-    src = cfg.sources.azure
-    if src is None:
-        return None
-    return lambda: azure.extract_azure_openai(azure.AzureBundleReader(src.bundle))
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """One discovery source: its asset, its name in the warehouse, and how to read it."""
-
-    asset_name: str
-    source: str
-    config_key: str  # under `sources:` in aisec.yaml
-    description: str
-    kinds: frozenset[str]
-    fetcher: Callable[[AisecConfig], Fetch | None]
-
-
-SOURCES: tuple[SourceSpec, ...] = (
-    SourceSpec(
-        "declared_registry",
-        "declared_registry",
-        "declared_registry",
-        "Assets, owners, classification, scope, controls and reviews that teams declare in the "
-        "registry file (YAML or CSV, sources.declared_registry.path).",
-        frozenset({"yaml", "duckdb"}),
-        _registry,
-    ),
-    SourceSpec(
-        "huggingface_extract",
-        "huggingface",
-        "huggingface",
-        "Hugging Face models on disk: model directories (config.json, safetensors headers, "
-        "pickle files analysed statically, never loaded) and the local HF cache read with "
-        "huggingface_hub's own cache scanner.",
-        frozenset({"huggingface", "python", "duckdb"}),
-        _huggingface,
-    ),
-    SourceSpec(
-        "aws_bedrock_extract",
-        "aws_bedrock",
-        "aws",
-        "AWS Bedrock: custom models and customization jobs, provisioned throughput, imported "
-        "models, guardrails, agents (action groups, aliases, knowledge bases), knowledge bases "
-        "(data sources, embedding model, vector store) and model-invocation logging.",
-        frozenset({"aws", "bedrock", "duckdb"}),
-        _aws_bedrock,
-    ),
-    SourceSpec(
-        "aws_sagemaker_extract",
-        "aws_sagemaker",
-        "aws",
-        "AWS SageMaker endpoints, endpoint configs and models.",
-        frozenset({"aws", "sagemaker", "duckdb"}),
-        _aws_sagemaker,
-    ),
-    SourceSpec(
-        "azure_openai_extract",
-        "azure_openai",
-        "azure",
-        "Azure OpenAI / AI Services accounts (network settings, local auth, encryption) and "
-        "their deployments (model, version, SKU, content filters).",
-        frozenset({"azure", "duckdb"}),
-        _azure_openai,
-    ),
-)
+def _fetcher(spec: SourceSpec, config: AisecConfig) -> Callable[[], SourceResult]:
+    """The source's fetch bound to its section (validated when the config loaded)."""
+    section = spec.section(config)
+    if section is None:
+        return lambda: _not_configured(spec)
+    return lambda: spec.fetch(section)
 
 
 def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
@@ -186,16 +100,18 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         metadata={
             "dagster/column_schema": column_schema("discovery.discovered_assets"),
             "source": spec.source,
+            "config_key": spec.config_path,
         },
     )
     def _extract_asset(
         context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        fetch = spec.fetcher(settings.config()) or (lambda: _not_configured(spec.config_key))
+        fetch = _fetcher(spec, settings.config())
         return _extract(context, warehouse, spec.source, fetch, settings.now())
 
     return _extract_asset
 
 
-DISCOVERY_ASSETS = [build_extract_asset(spec) for spec in SOURCES]
-SOURCE_BY_ASSET = {spec.asset_name: spec.source for spec in SOURCES}
+DISCOVERY_ASSETS = [build_extract_asset(spec) for spec in DISCOVERY_SOURCES]
+DISCOVERY_ASSET_KEYS = [a.key for a in DISCOVERY_ASSETS]
+SOURCE_BY_ASSET = {spec.asset_name: spec.source for spec in DISCOVERY_SOURCES}

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from aisec_assets.discovery.assets import SOURCE_BY_ASSET
+from aisec_assets.discovery.sources import DISCOVERY_SOURCES
 from aisec_resources.warehouse import WarehouseResource
 
 
@@ -41,4 +41,4 @@ def _freshness_check(asset_name: str, source: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-DISCOVERY_CHECKS = [_freshness_check(a, s) for a, s in SOURCE_BY_ASSET.items()]
+DISCOVERY_CHECKS = [_freshness_check(spec.asset_name, spec.source) for spec in DISCOVERY_SOURCES]

@@ -17,39 +17,13 @@ from aisec_resources.records import (
     Rejection,
     SourceResult,
 )
-from aisec_resources.warehouse import run_sql
+from aisec_resources.warehouse import run_sql, table_columns
 
-RECORD_COLUMNS: tuple[str, ...] = (
-    "source",
-    "asset_id",
-    "natural_key",
-    "resource_id",
-    "name",
-    "asset_type",
-    "description",
-    "owner_team",
-    "owner_email",
-    "data_classification",
-    "deployment_env",
-    "regulatory_scope",
-    "model_provider",
-    "model_name",
-    "model_version",
-    "is_self_hosted",
-    "parameter_count",
-    "source_url",
-    "license_type",
-    "last_security_review",
-    "sbom_available",
-    "api_endpoint",
-    "cloud_provider",
-    "cloud_account",
-    "cloud_region",
-    "network_exposure",
-    "posture",
-    "controls",
-    "dependencies",
-    "raw",
+# Set by sql/discovery/replace_source.sql, not carried by the record.
+WRITTEN_BY_SQL: tuple[str, ...] = ("extracted_at", "run_id")
+# The record's columns: declared once, in sql/schema/warehouse.sql.
+RECORD_COLUMNS: tuple[str, ...] = tuple(
+    c for c in table_columns("discovery.discovered_assets") if c not in WRITTEN_BY_SQL
 )
 REJECTION_COLUMNS: tuple[str, ...] = ("source", "location", "field", "reason", "excerpt")
 
@@ -77,13 +51,17 @@ def dedupe_records(records: list[DiscoveredAsset]) -> list[DiscoveredAsset]:
         first = by_key.get(rec.natural_key)
         if first is None:
             by_key[rec.natural_key] = dataclasses.replace(
-                rec, controls=list(rec.controls), dependencies=list(rec.dependencies)
+                rec,
+                controls=list(rec.controls),
+                dependencies=list(rec.dependencies),
+                invalid_fields=list(rec.invalid_fields),
             )
             continue
         seen_controls: set[Control] = set(first.controls)
         first.controls += [c for c in rec.controls if c not in seen_controls]
         seen_deps: set[Dependency] = set(first.dependencies)
         first.dependencies += [d for d in rec.dependencies if d not in seen_deps]
+        first.invalid_fields += [f for f in rec.invalid_fields if f not in first.invalid_fields]
         for f in dataclasses.fields(first):
             if getattr(first, f.name) is None and getattr(rec, f.name) is not None:
                 setattr(first, f.name, getattr(rec, f.name))

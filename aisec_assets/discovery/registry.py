@@ -25,12 +25,20 @@ that CSV ``upstream_assets`` can refer to them) and resource ids must be unique.
 
 Errors:
 
-* A bad entry becomes `Rejection`s and is not loaded; every other entry still loads. Each
-  problem is its own `Rejection` (one per offending field, all with the entry's location), so
-  an entry with three mistakes shows all three at once. Locations are
+* Every problem is its own `Rejection` (one per offending field, all with the entry's
+  location), so an entry with three mistakes shows all three at once. Locations are
   ``<file>: assets[<index>] (<name>)`` (YAML, index from 0) or ``<file>: line <n> (<name>)``
-  (CSV, physical line the row starts on, header = line 1). Duplicates are judged in file order
-  against every earlier entry, valid or not: the later entry is rejected.
+  (CSV, physical line the row starts on, header = line 1).
+* Bad input never lowers risk, so an entry with an invalid *field* is still loaded: the
+  field is left unknown and named in the record's ``invalid_fields`` (unknown field names
+  too), which the risk engine scores at the field's worst case and compliance reports. An
+  invalid ``asset_type`` keeps the entry as well, with ``asset_type`` ``"unknown"``
+  (`UNKNOWN_ASSET_TYPE`, capability scored at its worst case).
+* Only an entry that cannot be identified is not loaded: no valid ``name`` (missing, not a
+  string, containing ``;``), no ``asset_type`` at all, a ``resource_id`` that is not a string,
+  a YAML item that is not a mapping, a CSV row with more cells than the header names (its
+  cells cannot be trusted to be in their columns), or a duplicate. Duplicates are judged in
+  file order against every earlier entry, valid or not: the later entry is rejected.
 * A file that cannot be read as a registry at all (missing, unreadable, too large, not UTF-8,
   YAML syntax error, wrong top-level shape, CSV without a usable header) raises
   `SourceUnavailable` naming the file (and line/column where there is one); the inventory then
@@ -49,6 +57,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import difflib
 import io
 import re
@@ -69,6 +78,7 @@ from aisec_resources.records import (
     DEPLOYMENT_ENVS,
     NETWORK_EXPOSURES,
     REGULATORY_SCOPES,
+    UNKNOWN_ASSET_TYPE,
     Control,
     Dependency,
     DiscoveredAsset,
@@ -82,31 +92,28 @@ SOURCE = "declared_registry"
 
 # The accepted keys, in the order writers emit them (identity, ownership, classification,
 # model facts, supply chain, deployment, relations).
+# Record fields only discovery fills in (or that hold what discovery found); every other field
+# of `DiscoveredAsset` can be declared, under the same name.
+_NOT_DECLARABLE: frozenset[str] = frozenset(
+    {"source", "cloud_account", "invalid_fields", "posture", "controls", "dependencies", "raw"}
+)
+_IDENTITY_FIELDS: tuple[str, ...] = ("name", "asset_type", "resource_id")
+# Registry-only fields: they become dependency edges and control records, not record fields.
+_RELATION_FIELDS: tuple[str, ...] = ("upstream_assets", "controls")
+_RECORD_FIELD_TYPES: dict[str, str] = {
+    f.name: str(f.type) for f in dataclasses.fields(DiscoveredAsset)
+}
+# The accepted keys, in the order writers emit them: identity, then the record's own fields
+# in the record's order (declared once, in sql/schema/warehouse.sql and `DiscoveredAsset`),
+# then relations.
 REGISTRY_FIELDS: tuple[str, ...] = (
-    "name",
-    "asset_type",
-    "resource_id",
-    "description",
-    "owner_team",
-    "owner_email",
-    "data_classification",
-    "deployment_env",
-    "regulatory_scope",
-    "network_exposure",
-    "model_provider",
-    "model_name",
-    "model_version",
-    "is_self_hosted",
-    "parameter_count",
-    "source_url",
-    "license_type",
-    "last_security_review",
-    "sbom_available",
-    "api_endpoint",
-    "cloud_provider",
-    "cloud_region",
-    "upstream_assets",
-    "controls",
+    *_IDENTITY_FIELDS,
+    *(
+        name
+        for name in _RECORD_FIELD_TYPES
+        if name not in _NOT_DECLARABLE and name not in _IDENTITY_FIELDS
+    ),
+    *_RELATION_FIELDS,
 )
 REQUIRED_FIELDS: tuple[str, ...] = ("name", "asset_type")
 YAML_TOP_LEVEL_KEYS: tuple[str, ...] = ("assets",)
@@ -126,30 +133,18 @@ _ENUM_FIELDS: dict[str, tuple[str, ...]] = {
     "deployment_env": DEPLOYMENT_ENVS,
     "network_exposure": NETWORK_EXPOSURES,
 }
-_BOOL_FIELDS: frozenset[str] = frozenset({"is_self_hosted", "sbom_available"})
+# Parsers by the record field's declared type (the dataclass annotation).
+_BOOL_FIELDS: frozenset[str] = frozenset(
+    f for f in REGISTRY_FIELDS if _RECORD_FIELD_TYPES.get(f) == "bool | None"
+)
 _STRING_FIELDS: frozenset[str] = frozenset(
-    {
-        "name",
-        "resource_id",
-        "description",
-        "owner_team",
-        "owner_email",
-        "model_provider",
-        "model_name",
-        "model_version",
-        "parameter_count",
-        "source_url",
-        "license_type",
-        "api_endpoint",
-        "cloud_provider",
-        "cloud_region",
-    }
+    f
+    for f in REGISTRY_FIELDS
+    if _RECORD_FIELD_TYPES.get(f) in ("str", "str | None") and f not in _ENUM_FIELDS
 )
 # Fields copied onto DiscoveredAsset unchanged (the others are identity or become edges/controls).
 _COPIED_FIELDS: tuple[str, ...] = tuple(
-    f
-    for f in REGISTRY_FIELDS
-    if f not in ("name", "asset_type", "resource_id", "upstream_assets", "controls")
+    f for f in REGISTRY_FIELDS if f not in _IDENTITY_FIELDS and f not in _RELATION_FIELDS
 )
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -413,6 +408,7 @@ class _Entry:
     is_mapping: bool = True  # False: a YAML list item that is not a mapping (nothing to parse)
     parsed: dict[str, Any] = field(default_factory=dict)
     problems: list[tuple[str | None, str, str | None]] = field(default_factory=list)
+    missing: set[str] = field(default_factory=set)  # required fields absent (or blank)
     # The resource id the entry's record will have; None if unknown (no valid name, or a
     # resource_id value that failed to parse).
     resource_id: str | None = None
@@ -423,6 +419,23 @@ class _Entry:
 
     def problem(self, key: str | None, reason: str, excerpt: str | None = None) -> None:
         self.problems.append((key, reason, excerpt))
+
+    @property
+    def identified(self) -> bool:
+        """Whether the entry names one asset: a mapping with a valid, unique name and resource
+        id and an asset_type (valid or not). Only such entries are loaded; any other problem
+        is an invalid field of an asset that is still loaded."""
+        if not self.is_mapping or self.name is None or self.resource_id is None:
+            return False
+        failed = {key for key, _, _ in self.problems}
+        if failed & {None, "name", "resource_id"}:
+            return False
+        return "asset_type" not in self.missing
+
+    @property
+    def invalid_fields(self) -> list[str]:
+        """The fields (and unknown keys) with a problem, in the order found, each once."""
+        return list(dict.fromkeys(key for key, _, _ in self.problems if key is not None))
 
     def parse_fields(self) -> None:
         for key, value in self.values.items():
@@ -442,6 +455,7 @@ class _Entry:
         failed = {key for key, _, _ in self.problems}
         for key in REQUIRED_FIELDS:
             if key not in self.parsed and key not in failed:
+                self.missing.add(key)
                 self.problem(key, f"missing required field {key!r}")
         if "resource_id" in self.parsed:
             self.resource_id = self.parsed["resource_id"]
@@ -525,15 +539,17 @@ def _build_records(path: Path, entries: list[_Entry]) -> SourceResult:
                 Rejection(SOURCE, location, reason, field=field_name, excerpt=excerpt)
                 for field_name, reason, excerpt in entry.problems
             )
+        if not entry.identified:
             continue
-        assert name is not None and resource_id is not None  # required fields passed
+        assert name is not None and resource_id is not None  # identified
         parsed = entry.parsed
         result.records.append(
             DiscoveredAsset(
                 source=SOURCE,
                 resource_id=resource_id,
                 name=name,
-                asset_type=parsed["asset_type"],
+                asset_type=parsed.get("asset_type", UNKNOWN_ASSET_TYPE),
+                invalid_fields=entry.invalid_fields,
                 **{key: parsed.get(key) for key in _COPIED_FIELDS},
                 controls=[
                     Control(control_type, operational, evidence)

@@ -5,29 +5,28 @@ exactly that day. Each log source of a day is read and replaced on its own, so a
 cannot be read keeps its last good rows for that day (logged, and the check warns).
 """
 
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import dagster as dg
 
 from aisec_assets.metadata import column_schema, table_metadata
-from aisec_assets.monitoring import ingest
 from aisec_assets.monitoring.detect import run_detections, write_rule_table
+from aisec_assets.monitoring.ingest import (
+    LOG_SOURCES,
+    ConfiguredLogSource,
+    configured_log_sources,
+)
 from aisec_assets.monitoring.rules import load_rule_pack
 from aisec_assets.monitoring.store import write_source_day
 from aisec_resources.clock import today_in
-from aisec_resources.config import AisecConfig, LogSources
+from aisec_resources.config import AisecConfig
 from aisec_resources.events import IngestResult
-from aisec_resources.records import SourceUnavailable, collect
+from aisec_resources.records import collect
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource
 
 OWNERS = ["team:ai-security"]
 DEFAULT_HISTORY_DAYS = 30
-
-Read = Callable[[date], IngestResult]
 
 
 def monitoring_partitions(config: AisecConfig) -> dg.DailyPartitionsDefinition:
@@ -39,68 +38,11 @@ def monitoring_partitions(config: AisecConfig) -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(start_date=start.isoformat(), end_offset=1)
 
 
-def _merge(*results: IngestResult) -> IngestResult:
-    merged = IngestResult()
-    for r in results:
-        merged.events += r.events
-        merged.rejections += r.rejections
-        merged.files_read += r.files_read
-        merged.records_read += r.records_read
-    return merged
-
-
-def _litellm_postgres_url(env_var: str) -> str:
-    url = os.environ.get(env_var)
-    if not url:
-        raise SourceUnavailable(
-            f"monitoring.logs.litellm.postgres_url_env names {env_var}, which is not set"
-        )
-    return url
-
-
-@dataclass(frozen=True)
-class LogSourceSpec:
-    source: str  # the `source` value of its events
-    reader: Callable[[LogSources], Read | None]
-
-
-def _bedrock(logs: LogSources) -> Read | None:
-    src = logs.bedrock
-    return (lambda day: ingest.read_bedrock_logs(src, day)) if src else None
-
-
-def _litellm(logs: LogSources) -> Read | None:
-    src = logs.litellm
-    if src is None or (src.path is None and src.postgres_url_env is None):
-        return None
-
-    def read(day: date) -> IngestResult:
-        parts = []
-        if src.path is not None:
-            parts.append(ingest.read_litellm_export(src.path, day))
-        if src.postgres_url_env is not None:
-            url = _litellm_postgres_url(src.postgres_url_env)
-            parts.append(ingest.read_litellm_postgres(url, src.table, day))
-        return _merge(*parts)
-
-    return read
-
-
-def _otel(logs: LogSources) -> Read | None:
-    src = logs.otel
-    return (lambda day: ingest.read_otel_json(src.path, day)) if src else None
-
-
-def _apim(logs: LogSources) -> Read | None:
-    src = logs.azure_apim
-    return (lambda day: ingest.read_apim_llm_logs(src.path, day)) if src else None
-
-
-LOG_SOURCES: tuple[LogSourceSpec, ...] = (
-    LogSourceSpec("bedrock_invocation_log", _bedrock),
-    LogSourceSpec("litellm_spend_log", _litellm),
-    LogSourceSpec("otel_genai", _otel),
-    LogSourceSpec("azure_apim_llm_log", _apim),
+LLM_EVENTS_DESCRIPTION = (
+    "LLM interactions of one UTC day from every configured log source in one normalized "
+    "schema; unparseable records go to monitoring.llm_events_rejected with source, position "
+    "and reason. Log sources (`monitoring.logs` in aisec.yaml):\n\n"
+    + "\n".join(f"- `{s.key}` ({s.source}): {s.description}" for s in LOG_SOURCES)
 )
 
 EVENTS_PREVIEW = """
@@ -121,7 +63,7 @@ LIMIT 20
 def ingest_day(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
-    logs: LogSources,
+    sources: list[ConfiguredLogSource],
     day: date,
     now: datetime,
 ) -> dict[str, dict]:
@@ -131,18 +73,15 @@ def ingest_day(
     """
     outcomes: dict[str, dict] = {}
     results: dict[str, IngestResult] = {}
-    for spec in LOG_SOURCES:
-        read = spec.reader(logs)
-        if read is None:
-            continue
-        result, error = collect(lambda read=read: read(day))
+    for configured in sources:
+        result, error = collect(lambda configured=configured: configured.read(day))
         if result is None:
             context.log.error(
-                f"{spec.source}: cannot read {day}; keeping its last good rows: {error}"
+                f"{configured.source}: cannot read {day}; keeping its last good rows: {error}"
             )
-            outcomes[spec.source] = {"status": "failed", "error": (error or "")[:500]}
+            outcomes[configured.source] = {"status": "failed", "error": (error or "")[:500]}
         else:
-            results[spec.source] = result
+            results[configured.source] = result
     if not outcomes and not results:
         context.log.warning("no log sources configured (monitoring.logs in aisec.yaml)")
     with warehouse.connect() as conn:
@@ -169,19 +108,16 @@ def build_monitoring_assets(
         owners=OWNERS,
         pool=POOL,
         metadata={"dagster/column_schema": column_schema("monitoring.llm_events")},
-        description="LLM interactions of one UTC day from every configured log source "
-        "(Bedrock invocation logs, LiteLLM spend logs, OpenTelemetry GenAI spans, Azure APIM "
-        "LLM logs) in one normalized schema; unparseable records go to "
-        "monitoring.llm_events_rejected with source, position and reason.",
+        description=LLM_EVENTS_DESCRIPTION,
     )
     def llm_events(
         context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        logs = settings.config().monitoring.logs
+        sources = configured_log_sources(settings.config())
         days = [date.fromisoformat(k) for k in context.partition_keys]
         outcomes: dict[str, dict[str, dict]] = {}
         for day in days:
-            outcomes[day.isoformat()] = ingest_day(context, warehouse, logs, day, settings.now())
+            outcomes[day.isoformat()] = ingest_day(context, warehouse, sources, day, settings.now())
         with warehouse.connect(publish=False) as conn:
             meta = table_metadata(
                 conn, "monitoring.llm_events", EVENTS_PREVIEW, [days[0], days[-1]]
@@ -246,14 +182,23 @@ def build_monitoring_assets(
         context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
         days = [date.fromisoformat(k) for k in context.partition_keys]
-        pack = load_rule_pack(settings.config().monitoring.rule_pack)
+        monitoring = settings.config().monitoring
+        pack = load_rule_pack(monitoring.rule_pack)
         by_day: dict[str, dict[str, int]] = {}
         total = 0
         for day in days:
             timings: dict[str, float] = {}
             with warehouse.connect() as conn:
                 hits = run_detections(
-                    conn, day, context.run_id, pack, detected_at=settings.now(), timings=timings
+                    conn,
+                    day,
+                    context.run_id,
+                    pack,
+                    detected_at=settings.now(),
+                    timings=timings,
+                    # the organisation's settings: the shipped pack is organisation-neutral
+                    allowed_domains=monitoring.allowed_domains,
+                    tool_allow_lists=monitoring.tool_allow_lists,
                 )
                 by_severity = dict(
                     conn.execute(

@@ -6,8 +6,8 @@ One run:
    function, so evidence is masked exactly like the events were;
 2. the day's event -> inventory asset resolution (sql/monitoring/event_assets.sql);
 3. every compiled step (one scan per text target for the pattern rules, one SQL file per other
-   rule, last one scoring pass of the tier-2 classifier per target it reads - classify.py)
-   inserts hits into `detection_hits`; nothing is written to the warehouse yet;
+   rule, last one scoring pass of the tier-2 classifier per target it reads - the classifier
+   runtime) inserts hits into `detection_hits`; nothing is written to the warehouse yet;
 4. sql/monitoring/replace_detections.sql swaps the day's partition in one transaction.
 
 A failing step raises before anything is written, so the day keeps its previous detections.
@@ -18,12 +18,13 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 import duckdb
 from duckdb.sqltypes import VARCHAR
 
-from aisec_assets.monitoring.classify import run_classifier_scan
+from aisec_assets.monitoring.classifier import Tier2Error, Tier2Model, run_classifier_scan
 from aisec_assets.monitoring.rules import (
     EVIDENCE_MAX_CHARS,
     CompiledPack,
@@ -32,7 +33,6 @@ from aisec_assets.monitoring.rules import (
     compile_pack,
     rule_rows,
 )
-from aisec_assets.monitoring.tier2 import Tier2Error, Tier2Model
 from aisec_resources.secret_patterns import mask_secrets
 from aisec_resources.warehouse import run_sql
 
@@ -105,14 +105,20 @@ def run_detections(
     compiled: CompiledPack | None = None,
     timings: dict[str, float] | None = None,
     model: Tier2Model | None = None,
+    allowed_domains: Sequence[str] = (),
+    tool_allow_lists: Mapping[str, Sequence[str]] | None = None,
 ) -> int:
     """Replace the day's rows of `monitoring.detections`; returns how many it now holds.
 
-    `compiled` lets a caller reuse a compilation (or pass a per-rule one, as the benchmark
-    does); `timings`, when given, receives seconds per step; `model` replaces the shipped
-    tier-2 classifier for the pack's classifier rules.
+    `allowed_domains` and `tool_allow_lists` are the organisation's settings the pack is
+    compiled with (aisec.yaml `monitoring:`, see `rules.compile_pack`); `compiled` lets a
+    caller reuse a compilation instead (or pass a per-rule one, as the benchmark does), which
+    carries its own. `timings`, when given, receives seconds per step; `model` replaces the
+    shipped tier-2 classifier for the pack's classifier rules.
     """
-    compiled = compiled or compile_pack(pack)
+    compiled = compiled or compile_pack(
+        pack, allowed_domains=allowed_domains, tool_allow_lists=tool_allow_lists
+    )
     prepare_detection_run(conn, day)
     for step in compiled.steps:
         started = time.perf_counter()

@@ -23,7 +23,7 @@ import yaml
 from filelock import FileLock
 
 from aisec_jobs.demo_estate import aws, azure, huggingface, registry, traffic
-from aisec_jobs.demo_estate.company import ORGANISATION
+from aisec_jobs.demo_estate.company import EMAIL_DOMAIN, ORGANISATION
 
 DEFAULT_SEED = 20261128
 CONFIG_NAME = "aisec.yaml"
@@ -44,7 +44,22 @@ def demo_config(traffic_start: date, warehouse_path: str = "../warehouse/aisec.d
             "aws": {"bundle": "aws"},
             "azure": {"bundle": "azure"},
         },
-        "monitoring": {**traffic.monitoring_config(), "start_date": traffic_start.isoformat()},
+        "monitoring": {
+            **traffic.monitoring_config(),
+            "start_date": traffic_start.isoformat(),
+            # the organisation's settings the (neutral) rule pack is compiled with: the
+            # company's own hosts, and the tools of its in-house LangGraph agent, which the
+            # inventory does not describe (the Bedrock agents' come from discovery)
+            "allowed_domains": [EMAIL_DOMAIN],
+            "tool_allow_lists": {
+                "cx-support-agent": [
+                    "search_help_center",
+                    "lookup_order",
+                    "create_ticket",
+                    "issue_refund",
+                ]
+            },
+        },
         "schedules": {"rescoring_cron": "0 2 * * *"},
     }
 

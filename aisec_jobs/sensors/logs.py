@@ -4,13 +4,15 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 
+from aisec_assets.monitoring.ingest import configured_log_sources
 from aisec_jobs.jobs import monitoring_job
-from aisec_resources.config import AisecConfig, LogSources
+from aisec_resources.config import AisecConfig
 
 _PATH_DAY = re.compile(r"(?<!\d)(\d{4})/(\d{2})/(\d{2})(?:/|$)")  # Bedrock .../YYYY/MM/DD/HH/
 _NAME_DAY = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")  # export-2026-11-27.jsonl
@@ -30,13 +32,14 @@ def day_of_log_file(path: Path) -> date:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
 
 
-def list_log_files(logs: LogSources) -> dict[str, tuple[int, int, str]]:
-    """Local log files of every configured source: path -> (size, mtime_ns, day)."""
-    roots = [
-        src.path
-        for src in (logs.bedrock, logs.litellm, logs.otel, logs.azure_apim)
-        if src is not None and getattr(src, "path", None) is not None
-    ]
+def watched_roots(config: AisecConfig) -> list[Path]:
+    """The local files and directories of every configured log source (each source's spec says
+    which: S3 buckets and databases are not watched)."""
+    return [root for src in configured_log_sources(config) for root in src.local_files()]
+
+
+def list_log_files(roots: Iterable[Path]) -> dict[str, tuple[int, int, str]]:
+    """Log files under `roots` (files, or directories walked): path -> (size, mtime_ns, day)."""
     files: dict[str, tuple[int, int, str]] = {}
     for root in roots:
         candidates = [Path(root)] if Path(root).is_file() else []
@@ -55,16 +58,19 @@ def list_log_files(logs: LogSources) -> dict[str, tuple[int, int, str]]:
 def build_new_logs_sensor(
     config: AisecConfig, partitions: dg.DailyPartitionsDefinition
 ) -> dg.SensorDefinition:
+    roots = watched_roots(config)
+
     @dg.sensor(
         job=monitoring_job,
         minimum_interval_seconds=config.schedules.log_sensor_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Watches the configured local LLM log directories; new or grown log files "
         "materialize llm_events and detections for the days they hold (the first tick records "
-        "a baseline).",
+        "a baseline). Watched: "
+        + (", ".join(str(r) for r in roots) or "nothing (no local log source configured)"),
     )
     def new_llm_logs_sensor(context: dg.SensorEvaluationContext):
-        current = list_log_files(config.monitoring.logs)
+        current = list_log_files(roots)
         if context.cursor is None:
             # Like the model-directory sensor: the first tick records what is there. History is
             # processed on purpose (`aisec run`, or a backfill of monitoring_job in the UI), not

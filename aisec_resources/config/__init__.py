@@ -1,8 +1,8 @@
 """`aisec.yaml`: the configuration model, one module per part (risk model, discovery sources,
-log sources, monitoring), and loading with errors that name file, key and reason."""
+monitoring; the log-source sections are validated by the monitoring pillar's registry), and
+loading with errors that name file, key and reason."""
 
 from aisec_resources.config.base import ConfigError
-from aisec_resources.config.logs import BedrockLogsSource, FileLogSource, LiteLLMSource, LogSources
 from aisec_resources.config.monitoring import MonitoringConfig
 from aisec_resources.config.risk import DEFAULT_RECOMMENDATIONS, DIMENSIONS, RiskModel
 from aisec_resources.config.root import (
@@ -17,13 +17,7 @@ from aisec_resources.config.root import (
     load_config_file,
     parse_config,
 )
-from aisec_resources.config.sources import (
-    BundleSource,
-    HuggingFaceSource,
-    NamedPath,
-    RegistrySource,
-    Sources,
-)
+from aisec_resources.config.sources import NamedPath
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -31,19 +25,11 @@ __all__ = [
     "DIMENSIONS",
     "HOME_ENV_VAR",
     "AisecConfig",
-    "BedrockLogsSource",
-    "BundleSource",
     "ConfigError",
-    "FileLogSource",
-    "HuggingFaceSource",
-    "LiteLLMSource",
-    "LogSources",
     "MonitoringConfig",
     "NamedPath",
-    "RegistrySource",
     "RiskModel",
     "ScheduleConfig",
-    "Sources",
     "WarehouseConfig",
     "aisec_home",
     "configured_path",

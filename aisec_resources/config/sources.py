@@ -1,4 +1,10 @@
-"""`sources:` in aisec.yaml: where discovery reads."""
+"""`sources:` in aisec.yaml: where discovery reads.
+
+The section is a mapping from a source's config key to its settings. Each discovery source
+declares its own settings model beside its spec (`aisec_assets/discovery/sources/`); the
+composition root validates every section against it when the configuration loads
+(`aisec_jobs.loader.validate_sections`). What the sources share lives here.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +13,11 @@ from typing import Annotated
 
 from pydantic import Field
 
-from aisec_resources.config.base import _Strict
+from aisec_resources.config.base import Strict
 
 
-class NamedPath(_Strict):
+class NamedPath(Strict):
     """A directory the program reads, with a stable name used in asset ids."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     path: Path
-
-
-class RegistrySource(_Strict):
-    path: Path
-
-
-class HuggingFaceSource(_Strict):
-    model_dirs: list[NamedPath] = []
-    cache_dirs: list[NamedPath] = []
-    max_file_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
-    max_depth: Annotated[int, Field(ge=1, le=64)] = 12
-
-
-class BundleSource(_Strict):
-    """A directory of offline API exports (the same JSON the cloud APIs return)."""
-
-    bundle: Path
-
-
-class Sources(_Strict):
-    declared_registry: RegistrySource | None = None
-    huggingface: HuggingFaceSource | None = None
-    aws: BundleSource | None = None
-    azure: BundleSource | None = None

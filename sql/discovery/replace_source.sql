@@ -4,17 +4,23 @@
 BEGIN TRANSACTION;
 
 DELETE FROM discovery.discovered_assets WHERE source = getvariable('source');
-INSERT INTO discovery.discovered_assets
+-- By name: the columns are the record's (sql/schema/warehouse.sql declares them once); the
+-- casts give the DataFrame's loosely typed columns the table's types.
+INSERT INTO discovery.discovered_assets BY NAME
 SELECT
-    source, asset_id, natural_key, resource_id, name, asset_type, description,
-    owner_team, owner_email, data_classification, deployment_env,
-    CAST(regulatory_scope AS VARCHAR[]),
-    model_provider, model_name, model_version, CAST(is_self_hosted AS BOOLEAN),
-    parameter_count, source_url, license_type, CAST(last_security_review AS DATE),
-    CAST(sbom_available AS BOOLEAN), api_endpoint, cloud_provider, cloud_account, cloud_region,
-    network_exposure,
-    CAST(posture AS JSON), CAST(controls AS JSON), CAST(dependencies AS JSON), CAST(raw AS JSON),
-    getvariable('now'), getvariable('run_id')
+    * REPLACE (
+        CAST(regulatory_scope AS VARCHAR[]) AS regulatory_scope,
+        CAST(invalid_fields AS VARCHAR[]) AS invalid_fields,
+        CAST(is_self_hosted AS BOOLEAN) AS is_self_hosted,
+        CAST(last_security_review AS DATE) AS last_security_review,
+        CAST(sbom_available AS BOOLEAN) AS sbom_available,
+        CAST(posture AS JSON) AS posture,
+        CAST(controls AS JSON) AS controls,
+        CAST(dependencies AS JSON) AS dependencies,
+        CAST(raw AS JSON) AS raw
+    ),
+    getvariable('now') AS extracted_at,
+    getvariable('run_id') AS run_id
 FROM incoming_records;
 
 DELETE FROM discovery.rejected_records WHERE source = getvariable('source');

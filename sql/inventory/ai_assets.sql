@@ -4,6 +4,8 @@
 -- Precedence: for ownership, classification, scope and review facts the declared registry
 -- wins; for technical facts discovery wins (sources in name order), the registry filling in
 -- what discovery does not know. Assets no source reports any more stay, with status 'missing'.
+-- invalid_fields unites every source's invalid fields (a field stays flagged until every
+-- source's input for it is valid).
 BEGIN TRANSACTION;
 
 CREATE OR REPLACE TEMP TABLE merged_assets AS
@@ -79,6 +81,9 @@ SELECT
         FILTER (WHERE r.cloud_region IS NOT NULL) AS cloud_region,
     arg_min(r.network_exposure, r.tech_rank)
         FILTER (WHERE r.network_exposure IS NOT NULL) AS network_exposure,
+    -- Every field some source reported with an invalid value (risk scores it at its worst
+    -- case whatever another source says: bad input never lowers risk).
+    list_sort(list_distinct(flatten(list(coalesce(r.invalid_fields, []))))) AS invalid_fields,
     any_value(p.posture) AS posture,
     any_value(c.controls) AS controls,
     list_sort(list(DISTINCT r.source)) AS sources,
@@ -118,7 +123,8 @@ SELECT
     m.owner_email, m.data_classification, m.deployment_env, m.regulatory_scope,
     m.model_provider, m.model_name, m.model_version, m.is_self_hosted, m.parameter_count,
     m.source_url, m.license_type, m.last_security_review, m.sbom_available, m.api_endpoint,
-    m.cloud_provider, m.cloud_account, m.cloud_region, m.network_exposure, m.posture,
+    m.cloud_provider, m.cloud_account, m.cloud_region, m.network_exposure, m.invalid_fields,
+    m.posture,
     coalesce(m.controls, []) AS controls,
     m.sources, m.declared, m.discovered, m.source_stale,
     coalesce((SELECT list_sort(list(DISTINCT e.to_asset_id))

@@ -1,5 +1,6 @@
 -- Unauthorized tool calls: an agent calling a tool outside its allow-list (variables: day,
--- rule_id, use_inventory, use_pack, pack_tool_allow_lists).
+-- rule_id, use_inventory, use_pack, use_config, fallback_tool_allow_lists; compiled by
+-- aisec_assets/monitoring/rules/kinds/allow_list.py).
 --
 -- The agent is the inventory asset resolved from the event (detection_event_assets, ranks
 -- agent_id / agent_name; see event_assets.sql). Its allow-list, in this order:
@@ -10,9 +11,13 @@
 --      with sep one of `__`, `::`, `.`, `/` (any function when discovery did not record the
 --      group's functions), or Bedrock's API-schema form `<HTTP verb>__<group>__<path>`.
 --    * any source's posture $.<source>.allowed_tools[*] (exact names).
---  2 the pack's tool_allow_lists (`use_pack`), for agents the inventory does not describe;
---    keyed by the event's agent_id or agent_name or the resolved asset's name; a tool name
---    ending in * allows a prefix.
+--  2 for agents the inventory does not describe, the fallback lists
+--    (`fallback_tool_allow_lists`, JSON [{agent, tool, source}]): the organisation's
+--    configuration, aisec.yaml `monitoring.tool_allow_lists` (source 'configuration',
+--    `use_config`), and a site pack's own `tool_allow_lists` (source 'pack', `use_pack`; the
+--    shipped pack has none). An agent listed in both may call the tools of either. Keyed by the
+--    event's agent_id or agent_name or the resolved asset's name; a tool name ending in *
+--    allows a prefix.
 -- An agent described by neither is not judged (no allow-list to judge against). One hit per
 -- event, listing every tool outside the allow-list.
 INSERT INTO detection_hits (rule_id, event_id, target_field, subject, evidence)
@@ -76,29 +81,33 @@ inventory_verdicts AS (
     FROM calls c
     JOIN listed_tools l ON l.asset_id = c.agent_asset_id AND l.tool = c.tool
 ),
-pack_lists AS (
-    SELECT entry.agent AS agent, entry.tool AS tool
+fallback_lists AS (
+    SELECT entry.agent AS agent, entry.tool AS tool, entry.source AS source
     FROM (
-        SELECT unnest(from_json(getvariable('pack_tool_allow_lists'),
-                                '[{"agent":"VARCHAR","tool":"VARCHAR"}]')) AS entry
+        SELECT unnest(from_json(getvariable('fallback_tool_allow_lists'),
+                                '[{"agent":"VARCHAR","tool":"VARCHAR","source":"VARCHAR"}]'))
+            AS entry
     )
-    WHERE getvariable('use_pack')
+    WHERE (entry.source = 'configuration' AND getvariable('use_config'))
+       OR (entry.source = 'pack' AND getvariable('use_pack'))
 ),
 asset_names AS (
     SELECT asset_id, name FROM inventory.ai_assets WHERE asset_type = 'ai_agent'
 ),
-pack_matches AS (
-    SELECT c.event_id, c.position, p.tool AS allowed_tool
+fallback_matches AS (
+    SELECT c.event_id, c.position, f.tool AS allowed_tool, f.source
     FROM calls c
     LEFT JOIN asset_names n ON n.asset_id = c.agent_asset_id
-    JOIN pack_lists p ON p.agent IN (c.agent_id, c.agent_name, n.name)
+    JOIN fallback_lists f ON f.agent IN (c.agent_id, c.agent_name, n.name)
 ),
-pack_verdicts AS (
+fallback_verdicts AS (
     SELECT event_id, position, bool_or(
         allowed_tool = c.tool
         OR (ends_with(allowed_tool, '*') AND starts_with(c.tool, rtrim(allowed_tool, '*')))
-    ) AS allowed
-    FROM pack_matches
+    ) AS allowed,
+    -- 'configuration' before 'pack' when an agent is listed in both
+    min(source) AS source
+    FROM fallback_matches
     JOIN calls c USING (event_id, position)
     GROUP BY event_id, position
 ),
@@ -107,12 +116,12 @@ judged AS (
         c.*,
         CASE
             WHEN getvariable('use_inventory') AND d.asset_id IS NOT NULL THEN 'inventory'
-            WHEN pv.allowed IS NOT NULL THEN 'pack'
+            WHEN fv.allowed IS NOT NULL THEN fv.source
         END AS allow_list_source,
         CASE
             WHEN getvariable('use_inventory') AND d.asset_id IS NOT NULL
                 THEN coalesce(iv.allowed, false)
-            ELSE pv.allowed
+            ELSE fv.allowed
         END AS allowed
     FROM calls c
     LEFT JOIN inventory_described d ON d.asset_id = c.agent_asset_id
@@ -120,7 +129,7 @@ judged AS (
         SELECT event_id, position, bool_or(allowed) AS allowed
         FROM inventory_verdicts GROUP BY ALL
     ) iv USING (event_id, position)
-    LEFT JOIN pack_verdicts pv USING (event_id, position)
+    LEFT JOIN fallback_verdicts fv USING (event_id, position)
 )
 SELECT
     getvariable('rule_id') AS rule_id,

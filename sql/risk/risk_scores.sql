@@ -7,6 +7,10 @@
 -- inventory; the per-asset Python restatement it is tested against is
 -- tests/risk_reference.py.
 --
+-- Bad input never lowers risk: a field named in inventory.ai_assets.invalid_fields (a source
+-- gave an invalid value) scores at its worst case (worst_cases below), an absent one (NULL) as
+-- unknown.
+--
 -- Floating point is reproduced exactly, not approximately: the inherent score is one
 -- left-to-right sum in the brief's dimension order, the effectiveness adds control weights in
 -- control-type name order, and rounding uses risk.round2 (Python's round semantics).
@@ -87,8 +91,31 @@ list_parameters AS (
             'regulatory_impact', 'capability_risk', 'supply_chain'
         ] AS dimension_names
 ),
+-- Worst cases: what an INVALID value (named in invalid_fields) scores, so bad input never
+-- lowers risk. The highest value of the field's table, and never less than its unknown score
+-- (an ABSENT value keeps the unknown score).
+worst_cases AS (
+    SELECT
+        greatest(list_max(map_values(l.data_classification_scores)), p.data_unknown)
+            AS data_worst,
+        greatest(list_max(map_values(l.network_exposure_scores)), p.exposure_unknown)
+            AS exposure_worst,
+        greatest(list_max(map_values(l.deployment_env_multipliers)), p.env_unknown) AS env_worst,
+        greatest(
+            list_max(map_values(l.model_provider_scores)),
+            p.provenance_self_hosted,
+            p.provenance_other
+        ) AS provider_worst,
+        greatest(p.provenance_self_hosted, p.provenance_other) AS hosting_worst,
+        greatest(p.never_reviewed_penalty, p.stale_review_penalty) AS review_worst_penalty,
+        greatest(p.no_scope, p.high_impact, p.other_scope) AS regulatory_worst,
+        greatest(list_max(map_values(l.asset_type_scores)), p.capability_other)
+            AS capability_worst
+    FROM scalar_parameters AS p, lookup_maps AS l
+),
 model AS (
-    SELECT * FROM scalar_parameters, dimension_weights, lookup_maps, list_parameters
+    SELECT *
+    FROM scalar_parameters, dimension_weights, lookup_maps, list_parameters, worst_cases
 ),
 
 -- Facts derived from each active asset.
@@ -103,7 +130,19 @@ asset_facts AS (
             ))),
             CAST([] AS VARCHAR[])
         ) AS operational_controls,
-        CAST(getvariable('assessed_date') AS DATE) - a.last_security_review AS review_age_days
+        CAST(getvariable('assessed_date') AS DATE) - a.last_security_review AS review_age_days,
+        -- Fields a source reported with an invalid value: scored at their worst case.
+        list_contains(coalesce(a.invalid_fields, []), 'data_classification') AS bad_classification,
+        list_contains(coalesce(a.invalid_fields, []), 'network_exposure') AS bad_exposure,
+        list_contains(coalesce(a.invalid_fields, []), 'deployment_env') AS bad_env,
+        list_contains(coalesce(a.invalid_fields, []), 'model_provider') AS bad_provider,
+        list_contains(coalesce(a.invalid_fields, []), 'is_self_hosted') AS bad_self_hosted,
+        list_contains(coalesce(a.invalid_fields, []), 'last_security_review') AS bad_review,
+        list_contains(coalesce(a.invalid_fields, []), 'regulatory_scope') AS bad_scope,
+        list_contains(coalesce(a.invalid_fields, []), 'asset_type') AS bad_asset_type,
+        list_contains(coalesce(a.invalid_fields, []), 'sbom_available') AS bad_sbom,
+        list_contains(coalesce(a.invalid_fields, []), 'license_type') AS bad_license,
+        list_contains(coalesce(a.invalid_fields, []), 'source_url') AS bad_source_url
     FROM inventory.ai_assets AS a
     WHERE a.status = 'active'
 ),
@@ -112,44 +151,68 @@ dimension_scores AS (
     SELECT
         f.asset_id,
         f.operational_controls,
-        coalesce(m.data_classification_scores[f.data_classification], m.data_unknown)
-            AS data_sensitivity_score,
+        CASE
+            WHEN f.bad_classification THEN m.data_worst
+            ELSE coalesce(m.data_classification_scores[f.data_classification], m.data_unknown)
+        END AS data_sensitivity_score,
         least(
             m.exposure_cap,
-            coalesce(m.network_exposure_scores[f.network_exposure], m.exposure_unknown)
-            * coalesce(m.deployment_env_multipliers[f.deployment_env], m.env_unknown)
+            CASE
+                WHEN f.bad_exposure THEN m.exposure_worst
+                ELSE coalesce(m.network_exposure_scores[f.network_exposure], m.exposure_unknown)
+            END
+            * CASE
+                WHEN f.bad_env THEN m.env_worst
+                ELSE coalesce(m.deployment_env_multipliers[f.deployment_env], m.env_unknown)
+            END
         ) AS deployment_exposure_score,
         least(
             m.provenance_cap,
-            coalesce(
-                m.model_provider_scores[f.model_provider],
-                CASE WHEN f.is_self_hosted THEN m.provenance_self_hosted ELSE m.provenance_other END
-            )
+            CASE
+                WHEN f.bad_provider THEN m.provider_worst
+                ELSE coalesce(
+                    m.model_provider_scores[f.model_provider],
+                    CASE
+                        WHEN f.bad_self_hosted THEN m.hosting_worst
+                        WHEN f.is_self_hosted THEN m.provenance_self_hosted
+                        ELSE m.provenance_other
+                    END
+                )
+            END
             + CASE
+                WHEN f.bad_review THEN m.review_worst_penalty
                 WHEN f.last_security_review IS NULL THEN m.never_reviewed_penalty
                 WHEN f.review_age_days > m.stale_review_days THEN m.stale_review_penalty
                 ELSE CAST(0 AS DOUBLE)
             END
         ) AS model_provenance_score,
         CASE
+            WHEN f.bad_scope THEN m.regulatory_worst
             WHEN coalesce(len(f.scopes), 0) = 0 THEN m.no_scope
             WHEN list_has_any(f.scopes, m.high_impact_scopes) THEN m.high_impact
             ELSE m.other_scope
         END AS regulatory_impact_score,
-        coalesce(m.asset_type_scores[f.asset_type], m.capability_other) AS capability_risk_score,
+        CASE
+            WHEN f.bad_asset_type THEN m.capability_worst
+            ELSE coalesce(m.asset_type_scores[f.asset_type], m.capability_other)
+        END AS capability_risk_score,
         greatest(
             CAST(0 AS DOUBLE),
             least(
                 CAST(100 AS DOUBLE),
                 m.supply_chain_base
-                - CASE WHEN f.sbom_available THEN m.sbom_credit ELSE CAST(0 AS DOUBLE) END
                 - CASE
-                    WHEN f.license_type <> '' AND f.license_type <> 'unknown'
+                    WHEN f.sbom_available AND NOT f.bad_sbom THEN m.sbom_credit
+                    ELSE CAST(0 AS DOUBLE)
+                END
+                - CASE
+                    WHEN f.license_type <> '' AND f.license_type <> 'unknown' AND NOT f.bad_license
                         THEN m.known_license_credit
                     ELSE CAST(0 AS DOUBLE)
                 END
                 + CASE
-                    WHEN contains(f.source_url, 'huggingface.co') THEN m.huggingface_penalty
+                    WHEN f.bad_source_url OR contains(f.source_url, 'huggingface.co')
+                        THEN m.huggingface_penalty
                     ELSE CAST(0 AS DOUBLE)
                 END
             )
@@ -174,18 +237,38 @@ dimension_scores AS (
                 lambda total, w: total + w
             )
         ) AS effectiveness,
-        'Data classification: ' || coalesce(f.data_classification, 'unknown')
+        -- A fact shows as its value, 'unknown' when absent, 'invalid' when a source gave an
+        -- invalid value (then scored at the worst case).
+        'Data classification: '
+            || CASE WHEN f.bad_classification THEN 'invalid'
+                    ELSE coalesce(f.data_classification, 'unknown') END
             AS data_sensitivity_details,
-        'Network: ' || coalesce(f.network_exposure, 'unknown')
-            || ', Env: ' || coalesce(f.deployment_env, 'unknown') AS deployment_exposure_details,
-        'Provider: ' || coalesce(f.model_provider, 'unknown')
-            || ', Self-hosted: ' || coalesce(CAST(f.is_self_hosted AS VARCHAR), 'unknown')
+        'Network: '
+            || CASE WHEN f.bad_exposure THEN 'invalid'
+                    ELSE coalesce(f.network_exposure, 'unknown') END
+            || ', Env: '
+            || CASE WHEN f.bad_env THEN 'invalid' ELSE coalesce(f.deployment_env, 'unknown') END
+            AS deployment_exposure_details,
+        'Provider: '
+            || CASE WHEN f.bad_provider THEN 'invalid'
+                    ELSE coalesce(f.model_provider, 'unknown') END
+            || ', Self-hosted: '
+            || CASE WHEN f.bad_self_hosted THEN 'invalid'
+                    ELSE coalesce(CAST(f.is_self_hosted AS VARCHAR), 'unknown') END
             AS model_provenance_details,
-        'Regulatory scope: [' || coalesce(array_to_string(f.regulatory_scope, ', '), '') || ']'
-            AS regulatory_impact_details,
-        'Asset type: ' || f.asset_type AS capability_risk_details,
-        'SBOM: ' || coalesce(CAST(f.sbom_available AS VARCHAR), 'unknown')
-            || ', License: ' || coalesce(f.license_type, 'unknown') AS supply_chain_details
+        'Regulatory scope: ['
+            || CASE WHEN f.bad_scope THEN 'invalid'
+                    ELSE coalesce(array_to_string(f.regulatory_scope, ', '), '') END
+            || ']' AS regulatory_impact_details,
+        'Asset type: ' || CASE WHEN f.bad_asset_type THEN 'invalid' ELSE f.asset_type END
+            AS capability_risk_details,
+        'SBOM: '
+            || CASE WHEN f.bad_sbom THEN 'invalid'
+                    ELSE coalesce(CAST(f.sbom_available AS VARCHAR), 'unknown') END
+            || ', License: '
+            || CASE WHEN f.bad_license THEN 'invalid'
+                    ELSE coalesce(f.license_type, 'unknown') END
+            AS supply_chain_details
     FROM asset_facts AS f
     CROSS JOIN model AS m
 ),

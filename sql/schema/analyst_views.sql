@@ -1,15 +1,38 @@
 -- Analyst-facing views and macros (recreated after every inventory/risk write).
 
+-- An asset by its id or its unique name. Anything else is an error that says why (a name shared
+-- by several assets lists their ids), never a silently empty answer.
+--   SELECT inventory.asset_id_of('support-agent');
+CREATE OR REPLACE MACRO inventory.asset_id_of(asset_ref) AS (
+    SELECT CASE
+        WHEN count(*) FILTER (WHERE asset_id = asset_ref) = 1
+            THEN min(asset_id) FILTER (WHERE asset_id = asset_ref)
+        WHEN count(*) FILTER (WHERE name = asset_ref) = 1
+            THEN min(asset_id) FILTER (WHERE name = asset_ref)
+        WHEN count(*) FILTER (WHERE name = asset_ref) > 1
+            THEN error(
+                'inventory: ' || count(*) FILTER (WHERE name = asset_ref) || ' assets are named '''
+                || asset_ref || ''': give one of their asset_ids ('
+                || string_agg(asset_id, ', ' ORDER BY asset_id) FILTER (WHERE name = asset_ref)
+                || ')'
+            )
+        ELSE error('inventory: no asset has the id or name ''' || asset_ref || '''')
+    END
+    FROM inventory.ai_assets
+);
+
 -- Blast radius: everything that depends on an asset, directly or transitively, with the path.
 -- "If this model / knowledge base / dataset is compromised, which agents and endpoints are hit?"
 --   SELECT * FROM inventory.blast_radius('ai-0123456789abcdef') ORDER BY depth;
+--   SELECT * FROM inventory.blast_radius('support-agent-kb') ORDER BY depth;  -- or a unique name
 -- Edges point from the dependent asset to what it uses, so the walk follows them backwards.
 -- Cycles are cut by never revisiting an asset already on the path.
-CREATE OR REPLACE MACRO inventory.blast_radius(target_asset_id) AS TABLE
-WITH RECURSIVE impact(asset_id, depth, via_relation, path) AS (
-    SELECT from_asset_id, 1, relation, [target_asset_id, from_asset_id]
-    FROM inventory.asset_dependencies
-    WHERE to_asset_id = target_asset_id
+CREATE OR REPLACE MACRO inventory.blast_radius(asset_ref) AS TABLE
+WITH RECURSIVE target AS (SELECT inventory.asset_id_of(asset_ref) AS asset_id),
+impact(asset_id, depth, via_relation, path) AS (
+    SELECT d.from_asset_id, 1, d.relation, [t.asset_id, d.from_asset_id]
+    FROM inventory.asset_dependencies d
+    JOIN target t ON d.to_asset_id = t.asset_id
     UNION ALL
     SELECT d.from_asset_id, i.depth + 1, d.relation, list_append(i.path, d.from_asset_id)
     FROM impact i
@@ -25,12 +48,13 @@ JOIN inventory.ai_assets a USING (asset_id)
 GROUP BY ALL;
 
 -- Dependencies of an asset (what it uses), transitively: the supply chain behind an agent.
---   SELECT * FROM inventory.upstream_of('ai-0123456789abcdef') ORDER BY depth;
-CREATE OR REPLACE MACRO inventory.upstream_of(target_asset_id) AS TABLE
-WITH RECURSIVE up(asset_id, depth, via_relation, path) AS (
-    SELECT to_asset_id, 1, relation, [target_asset_id, to_asset_id]
-    FROM inventory.asset_dependencies
-    WHERE from_asset_id = target_asset_id
+--   SELECT * FROM inventory.upstream_of('ai-0123456789abcdef') ORDER BY depth;  -- or a name
+CREATE OR REPLACE MACRO inventory.upstream_of(asset_ref) AS TABLE
+WITH RECURSIVE target AS (SELECT inventory.asset_id_of(asset_ref) AS asset_id),
+up(asset_id, depth, via_relation, path) AS (
+    SELECT d.to_asset_id, 1, d.relation, [t.asset_id, d.to_asset_id]
+    FROM inventory.asset_dependencies d
+    JOIN target t ON d.from_asset_id = t.asset_id
     UNION ALL
     SELECT d.to_asset_id, u.depth + 1, d.relation, list_append(u.path, d.to_asset_id)
     FROM up u

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS discovery.discovered_assets (
     cloud_account VARCHAR,
     cloud_region VARCHAR,
     network_exposure VARCHAR,
+    invalid_fields VARCHAR[],
     posture JSON,
     controls JSON,
     dependencies JSON,
@@ -52,6 +53,10 @@ COMMENT ON COLUMN discovery.discovered_assets.posture IS 'Technical posture fact
 COMMENT ON COLUMN discovery.discovered_assets.controls IS 'Controls evidenced by this source: JSON list of {type, operational, evidence}.';
 COMMENT ON COLUMN discovery.discovered_assets.dependencies IS 'Edges to resources this asset depends on: JSON list of {asset_id, resource_id, relation}.';
 COMMENT ON COLUMN discovery.discovered_assets.raw IS 'The source object as read (API response item, config.json summary); never contains secrets.';
+
+-- Added after the first release: warehouses created before it get the column here.
+ALTER TABLE discovery.discovered_assets ADD COLUMN IF NOT EXISTS invalid_fields VARCHAR[];
+COMMENT ON COLUMN discovery.discovered_assets.invalid_fields IS 'Fields whose input value this source refused as invalid (each also a row of discovery.rejected_records; unknown field names included). The record is kept with the field unknown; risk and compliance treat an invalid field at its worst case. Empty = nothing invalid.';
 
 CREATE TABLE IF NOT EXISTS discovery.rejected_records (
     source VARCHAR NOT NULL,
@@ -105,6 +110,7 @@ CREATE TABLE IF NOT EXISTS inventory.ai_assets (
     cloud_account VARCHAR,
     cloud_region VARCHAR,
     network_exposure VARCHAR,
+    invalid_fields VARCHAR[],
     posture JSON,
     controls STRUCT(type VARCHAR, operational BOOLEAN, evidence VARCHAR, source VARCHAR)[],
     sources VARCHAR[],
@@ -132,9 +138,13 @@ COMMENT ON COLUMN inventory.ai_assets.first_seen IS 'When any source first repor
 COMMENT ON COLUMN inventory.ai_assets.last_seen IS 'When a source last reported the asset.';
 COMMENT ON COLUMN inventory.ai_assets.status IS 'active = reported by the latest inventory run; missing = no source reports it any more (kept, never deleted).';
 
+ALTER TABLE inventory.ai_assets ADD COLUMN IF NOT EXISTS invalid_fields VARCHAR[];
+COMMENT ON COLUMN inventory.ai_assets.invalid_fields IS 'Fields some source reported with an invalid value (see discovery.rejected_records), sorted. Risk scores such a field at its worst case (e.g. deployment_env at the highest environment multiplier, data_classification at the highest sensitivity score), never as unknown; compliance reports the invalid_declaration gap. NULL or empty = nothing invalid.';
+
 CREATE TABLE IF NOT EXISTS inventory.ai_assets_history AS
     SELECT CAST(NULL AS TIMESTAMP) AS snapshot_at, CAST(NULL AS VARCHAR) AS run_id, *
     FROM inventory.ai_assets WITH NO DATA;
+ALTER TABLE inventory.ai_assets_history ADD COLUMN IF NOT EXISTS invalid_fields VARCHAR[];
 COMMENT ON TABLE inventory.ai_assets_history IS 'A snapshot of inventory.ai_assets appended by every inventory run (snapshot_at, run_id); nothing is overwritten. Columns as in inventory.ai_assets.';
 
 CREATE TABLE IF NOT EXISTS inventory.asset_dependencies (
@@ -194,8 +204,8 @@ CREATE TABLE IF NOT EXISTS compliance.compliance_gaps (
     run_id VARCHAR NOT NULL
     -- Replaced per day in one transaction; no index to maintain (see risk.risk_scores).
 );
-COMMENT ON TABLE compliance.compliance_gaps IS 'One row per asset and open compliance gap per day (the design brief''s six gap types plus unsafe_model_file).';
-COMMENT ON COLUMN compliance.compliance_gaps.gap_type IS 'no_security_review, stale_review, missing_sbom, unclassified_data, no_owner, public_exposure_high_sensitivity, unsafe_model_file.';
+COMMENT ON TABLE compliance.compliance_gaps IS 'One row per asset and open compliance gap per day (the design brief''s six gap types plus unsafe_model_file and invalid_declaration).';
+COMMENT ON COLUMN compliance.compliance_gaps.gap_type IS 'no_security_review, stale_review, missing_sbom, unclassified_data, no_owner, public_exposure_high_sensitivity, unsafe_model_file, invalid_declaration (a source reported invalid values; see inventory.ai_assets.invalid_fields).';
 
 -- ---------------------------------------------------------------- metrics
 CREATE TABLE IF NOT EXISTS metrics.program_kpis (

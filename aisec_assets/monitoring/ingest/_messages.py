@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aisec_assets.monitoring.ingest._common import as_list
+from aisec_assets.monitoring.ingest._values import as_list
 from aisec_resources.events import ToolCall
 
 _ROLES = {

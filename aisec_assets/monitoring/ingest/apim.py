@@ -46,6 +46,7 @@ from aisec_assets.monitoring.ingest._common import (
     unexpected_shape,
 )
 from aisec_assets.monitoring.ingest._messages import read_input, read_openai_response, read_output
+from aisec_assets.monitoring.ingest.spec import file_log_source
 from aisec_resources.events import EventRejection, IngestResult, LlmEvent
 
 SOURCE = "azure_apim_llm_log"
@@ -299,3 +300,12 @@ def read_apim_llm_logs(path: Path, day: date) -> IngestResult:
                 result.events.append(event)
                 result.rejections.extend(rejections)
         return result
+
+
+SPEC = file_log_source(
+    key="azure_apim",
+    source=SOURCE,
+    description="Azure OpenAI through Azure API Management: ApiManagementGatewayLlmLog "
+    "exports (`path`: JSON, JSONL or CSV from Log Analytics, optionally gzipped).",
+    read=read_apim_llm_logs,
+)

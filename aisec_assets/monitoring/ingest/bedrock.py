@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import model_validator
 
 from aisec_assets.monitoring.ingest._common import (
     RECORD_ERRORS,
@@ -66,7 +67,8 @@ from aisec_assets.monitoring.ingest._messages import (
     read_openai_response,
     read_output,
 )
-from aisec_resources.config import BedrockLogsSource
+from aisec_assets.monitoring.ingest.spec import LogSourceSpec, missing_path
+from aisec_resources.config.base import Strict
 from aisec_resources.events import IngestResult, LlmEvent, ToolCall
 from aisec_resources.records import SourceUnavailable
 
@@ -85,6 +87,25 @@ _SESSION_KEYS = (
 )
 _AGENT_ID_KEYS = ("agentId", "agent_id", "gen_ai.agent.id")
 _AGENT_NAME_KEYS = ("agentName", "agent_name", "gen_ai.agent.name")
+
+
+class BedrockLogsSource(Strict):
+    """`monitoring.logs.bedrock`: Bedrock model-invocation logs as AWS writes them
+    (`AWSLogs/<account>/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/*.json.gz`), from a
+    local directory (`path`) or from S3 (`s3_uri`, read with boto3)."""
+
+    path: Path | None = None
+    s3_uri: str | None = None
+    s3_endpoint_url: str | None = None  # for S3-compatible stores and tests
+    s3_region: str = "us-east-1"
+
+    @model_validator(mode="after")
+    def _one_location(self) -> BedrockLogsSource:
+        if (self.path is None) == (self.s3_uri is None):
+            raise ValueError("give exactly one of path or s3_uri")
+        if self.s3_uri is not None and not self.s3_uri.startswith("s3://"):
+            raise ValueError(f"s3_uri must start with s3:// (got {self.s3_uri!r})")
+        return self
 
 
 # ------------------------------------------------------------------ where the files are
@@ -766,3 +787,23 @@ def _read_error(exc: Exception) -> str:
         error = response.get("Error", {})
         return f"{error.get('Code', '?')} {error.get('Message', '')}".strip()
     return f"{type(exc).__name__}: {exc}"
+
+
+def _local_files(source: BedrockLogsSource) -> list[Path]:
+    return [source.path] if source.path is not None else []
+
+
+def _preflight(source: BedrockLogsSource) -> list[str]:
+    return missing_path("path", source.path, directory=True)
+
+
+SPEC = LogSourceSpec(
+    key="bedrock",
+    model=BedrockLogsSource,
+    source=SOURCE,
+    description="Bedrock model-invocation logs (gzip JSON as AWS writes them), from a local "
+    "copy of the S3 tree (`path`) or the bucket itself (`s3_uri`).",
+    read=read_bedrock_logs,
+    local_files=_local_files,
+    preflight=_preflight,
+)

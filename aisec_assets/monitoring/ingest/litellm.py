@@ -24,11 +24,14 @@ Choices:
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import field_validator, model_validator
 
 from aisec_assets.monitoring.ingest._common import (
     RECORD_ERRORS,
@@ -54,6 +57,8 @@ from aisec_assets.monitoring.ingest._messages import (
     read_input,
     read_openai_response,
 )
+from aisec_assets.monitoring.ingest.spec import LogSourceSpec, missing_path
+from aisec_resources.config.base import Strict
 from aisec_resources.events import IngestResult, LlmEvent, ToolCall, key_fingerprint
 from aisec_resources.records import SourceUnavailable
 
@@ -61,6 +66,29 @@ SOURCE = "litellm_spend_log"
 EXPORT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".json.gz", ".jsonl.gz", ".csv.gz")
 REDACTED = "redacted-by-litellm"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
+
+
+class LiteLLMSource(Strict):
+    """`monitoring.logs.litellm`: LiteLLM proxy spend logs: exported JSON/JSONL/CSV files under
+    `path`, and/or the proxy's PostgreSQL table read directly (connection URL from the
+    environment variable named by `postgres_url_env`, never written in this file)."""
+
+    path: Path | None = None
+    postgres_url_env: str | None = None
+    table: str = "LiteLLM_SpendLogs"
+
+    @field_validator("table")
+    @classmethod
+    def _table(cls, value: str) -> str:
+        table_identifier(value)
+        return value
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> LiteLLMSource:
+        if self.path is None and self.postgres_url_env is None:
+            raise ValueError("give path, postgres_url_env or both")
+        return self
+
 
 _OPERATIONS = {
     "completion": "chat",
@@ -373,3 +401,47 @@ def _read_pg_row(
         result.events.append(_row_event(row, when, location, chars, []))
     except RECORD_ERRORS as exc:
         book.reject(rejection(SOURCE, location, unexpected_shape(exc)), when)
+
+
+# ------------------------------------------------------------------ the registered source
+
+
+def read_litellm(source: LiteLLMSource, day: date) -> IngestResult:
+    """Events of `day` from the exports at `source.path` and the table the URL in
+    `source.postgres_url_env` points at (both when both are configured)."""
+    parts = []
+    if source.path is not None:
+        parts.append(read_litellm_export(source.path, day))
+    if source.postgres_url_env is not None:
+        url = os.environ.get(source.postgres_url_env)
+        if not url:
+            raise SourceUnavailable(
+                f"monitoring.logs.litellm.postgres_url_env names {source.postgres_url_env}, "
+                "which is not set"
+            )
+        parts.append(read_litellm_postgres(url, source.table, day))
+    return IngestResult.merged(parts)
+
+
+def _local_files(source: LiteLLMSource) -> list[Path]:
+    return [source.path] if source.path is not None else []
+
+
+def _preflight(source: LiteLLMSource) -> list[str]:
+    problems = missing_path("path", source.path)
+    env = source.postgres_url_env
+    if env is not None and not os.environ.get(env):
+        problems.append(f"postgres_url_env: the environment variable {env} is not set")
+    return problems
+
+
+SPEC = LogSourceSpec(
+    key="litellm",
+    model=LiteLLMSource,
+    source=SOURCE,
+    description="LiteLLM proxy spend logs: exported JSON / JSONL / CSV files (`path`) and/or "
+    "the proxy's LiteLLM_SpendLogs table in PostgreSQL (URL from `postgres_url_env`).",
+    read=read_litellm,
+    local_files=_local_files,
+    preflight=_preflight,
+)

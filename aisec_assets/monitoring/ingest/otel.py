@@ -62,6 +62,7 @@ from aisec_assets.monitoring.ingest._messages import (
     read_input,
     read_output,
 )
+from aisec_assets.monitoring.ingest.spec import file_log_source
 from aisec_resources.events import EventRejection, IngestResult, LlmEvent, ToolCall
 
 SOURCE = "otel_genai"
@@ -480,3 +481,12 @@ def read_otel_json(path: Path, day: date) -> IngestResult:
         for file in list_files(path, SUFFIXES, "OpenTelemetry export"):
             _read_file(file, day, result)
         return result
+
+
+SPEC = file_log_source(
+    key="otel",
+    source=SOURCE,
+    description="OpenTelemetry GenAI spans and events exported as OTLP JSON (`path`: .json / "
+    ".jsonl files, as the collector's file exporter writes them).",
+    read=read_otel_json,
+)

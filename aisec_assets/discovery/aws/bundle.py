@@ -1,0 +1,267 @@
+"""Reading AWS API responses: the `AwsApi` protocol and the offline bundle reader.
+
+The extractors only ever ask an `AwsApi` for one API response at a time (`call`), so the
+same parsing reads an offline bundle (`AwsBundleReader`, here) and, later, the live APIs
+through boto3. A reader reports a response it cannot use by raising `AwsCallError`; the
+extractors turn that into a `Rejection` and go on with the rest.
+
+Offline bundle layout
+---------------------
+An offline bundle is a directory of API responses exactly as boto3 returns them (without
+`ResponseMetadata`, timestamps as ISO-8601 strings, paginated lists merged into one response
+without `nextToken`)::
+
+    <bundle>/<account_id>/<region>/<service>/<Operation>.json        # calls without a parameter
+    <bundle>/<account_id>/<region>/<service>/<Operation>/<key>.json  # one file per parameter value
+
+`service` is `bedrock`, `bedrock-agent` or `sagemaker`; `Operation` is the API operation name.
+A missing file means "the API returned nothing / was not collected" and is not an error.
+
+Keys of parameterized calls (the logical value; several parameters are joined with `_`, which
+never occurs in the ids involved: agent, action-group, knowledge-base and data-source ids are
+10 alphanumerics, guardrail ids lowercase alphanumerics, versions digits or `DRAFT`):
+
+=============  ============================  ================================================
+service        operation                     key
+=============  ============================  ================================================
+bedrock        GetCustomModel                custom model name
+bedrock        GetModelCustomizationJob      job name
+bedrock        GetImportedModel              imported model name
+bedrock        ListGuardrails                guardrail id (all versions of that guardrail)
+bedrock        GetGuardrail                  ``<guardrailId>_<version>`` (``DRAFT`` = draft)
+bedrock        ListTagsForResource           resource ARN
+bedrock-agent  GetAgent                      agent id
+bedrock-agent  ListAgentAliases              agent id
+bedrock-agent  ListAgentActionGroups         ``<agentId>_<agentVersion>``
+bedrock-agent  GetAgentActionGroup           ``<agentId>_<agentVersion>_<actionGroupId>``
+bedrock-agent  ListAgentKnowledgeBases       ``<agentId>_<agentVersion>``
+bedrock-agent  GetKnowledgeBase              knowledge base id
+bedrock-agent  ListDataSources               knowledge base id
+bedrock-agent  GetDataSource                 ``<knowledgeBaseId>_<dataSourceId>``
+bedrock-agent  ListTagsForResource           resource ARN
+sagemaker      DescribeEndpoint              endpoint name
+sagemaker      DescribeEndpointConfig        endpoint config name
+sagemaker      DescribeModel                 model name
+sagemaker      ListTags                      resource ARN
+=============  ============================  ================================================
+
+The file name of a key is ``urllib.parse.quote(key, safe="") + ".json"`` (`bundle_file_name`):
+ids and names stay as they are, an ARN becomes e.g.
+``arn%3Aaws%3Abedrock%3Aus-east-1%3A314159265358%3Aagent%2FAB12CD34EF.json``. Quoting every
+``/`` also means no key, however hostile, can name a file outside its operation directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import urllib.parse
+from pathlib import Path
+from typing import Any, Protocol
+
+from aisec_resources.records import SourceUnavailable
+from aisec_resources.secret_patterns import load_patterns
+
+DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
+KEY_SEPARATOR = "_"
+# Long runs of token characters mixing letters and digits look like keys; excerpts mask them.
+_TOKEN_RUN_RE = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
+
+
+def bundle_file_name(key: str) -> str:
+    """File name of one parameter value in a bundle (see the module docstring)."""
+    return urllib.parse.quote(key, safe="") + ".json"
+
+
+def join_key(*parts: str) -> str:
+    """Key of a call with several parameters, e.g. `<agentId>_<agentVersion>`."""
+    return KEY_SEPARATOR.join(parts)
+
+
+class AwsCallError(Exception):
+    """One call's response could not be read or is not an API response object."""
+
+    def __init__(self, location: str, reason: str, excerpt: str | None = None) -> None:
+        super().__init__(f"{location}: {reason}")
+        self.location = location
+        self.reason = reason
+        self.excerpt = excerpt
+
+
+class AwsApi(Protocol):
+    """What the extractors need from AWS: accounts, regions and one response per call."""
+
+    def accounts(self) -> list[str]:
+        """Account ids to read. Raises `SourceUnavailable` when nothing can be read."""
+        ...
+
+    def regions(self, account_id: str) -> list[str]:
+        """Regions of one account. Raises `AwsCallError` when they cannot be listed."""
+        ...
+
+    def call(
+        self, account_id: str, region: str, service: str, operation: str, key: str | None = None
+    ) -> dict[str, Any] | None:
+        """The response of one call, or None when there is none (not collected / not found).
+
+        Raises `AwsCallError` for a response that exists but cannot be used.
+        """
+        ...
+
+    def location(
+        self,
+        account_id: str,
+        region: str | None = None,
+        service: str | None = None,
+        operation: str | None = None,
+        key: str | None = None,
+    ) -> str:
+        """Where a call's response comes from (file path or API call), for rejections."""
+        ...
+
+
+class AwsBundleReader:
+    """`AwsApi` over an offline bundle directory (layout in the module docstring)."""
+
+    def __init__(self, bundle: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
+        self.bundle = Path(bundle)
+        self.max_file_bytes = max_file_bytes
+
+    def accounts(self) -> list[str]:
+        if not self.bundle.exists():
+            raise SourceUnavailable(f"AWS bundle directory {self.bundle} does not exist")
+        if not self.bundle.is_dir():
+            raise SourceUnavailable(f"AWS bundle path {self.bundle} is not a directory")
+        try:
+            return self._subdirectories(self.bundle)
+        except OSError as exc:
+            raise SourceUnavailable(
+                f"AWS bundle directory {self.bundle} cannot be read: {exc.strerror or exc}"
+            ) from exc
+
+    def regions(self, account_id: str) -> list[str]:
+        path = self.bundle / account_id
+        try:
+            return self._subdirectories(path)
+        except OSError as exc:
+            raise AwsCallError(str(path), f"cannot list directory: {exc.strerror or exc}") from exc
+
+    @staticmethod
+    def _subdirectories(path: Path) -> list[str]:
+        with os.scandir(path) as entries:
+            return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir())
+
+    def _path(
+        self,
+        account_id: str,
+        region: str | None,
+        service: str | None,
+        operation: str | None,
+        key: str | None,
+    ) -> Path:
+        path = self.bundle / account_id
+        for part in (region, service):
+            if part is not None:
+                path = path / part
+        if operation is None:
+            return path
+        if key is None:
+            return path / f"{operation}.json"
+        return path / operation / bundle_file_name(key)
+
+    def location(
+        self,
+        account_id: str,
+        region: str | None = None,
+        service: str | None = None,
+        operation: str | None = None,
+        key: str | None = None,
+    ) -> str:
+        return str(self._path(account_id, region, service, operation, key))
+
+    def call(
+        self, account_id: str, region: str, service: str, operation: str, key: str | None = None
+    ) -> dict[str, Any] | None:
+        if key is not None and not key:
+            raise AwsCallError(
+                self.location(account_id, region, service, operation), "empty parameter value"
+            )
+        path = self._path(account_id, region, service, operation, key)
+        where = str(path)
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # symlink loop, name too long, permission denied, ...
+            raise AwsCallError(where, f"cannot read file: {exc.strerror or exc}") from exc
+        if not stat.S_ISREG(info.st_mode):
+            raise AwsCallError(where, "not a regular file")
+        if info.st_size > self.max_file_bytes:
+            raise AwsCallError(
+                where, f"file is {info.st_size} bytes, over the {self.max_file_bytes}-byte limit"
+            )
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(self.max_file_bytes + 1)
+        except OSError as exc:
+            raise AwsCallError(where, f"cannot read file: {exc.strerror or exc}") from exc
+        if len(data) > self.max_file_bytes:  # grew after stat
+            raise AwsCallError(where, f"file is over the {self.max_file_bytes}-byte limit")
+        return parse_response_bytes(data, where)
+
+
+def parse_response_bytes(data: bytes, where: str) -> dict[str, Any]:
+    """One API response from JSON bytes; `AwsCallError` naming `where` when it is not one."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AwsCallError(
+            where,
+            f"not UTF-8 text: invalid byte 0x{data[exc.start]:02x} at offset {exc.start}",
+        ) from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AwsCallError(
+            where,
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            excerpt=mask_excerpt(text[max(0, exc.pos - 30) : exc.pos + 30]),
+        ) from None
+    except RecursionError:
+        raise AwsCallError(where, "not valid JSON: nested too deeply") from None
+    if not isinstance(value, dict):
+        raise AwsCallError(
+            where,
+            f"expected a JSON object (an API response), found {json_type(value)}",
+            excerpt=json_type(value)
+            + (f" of {len(value)} items" if isinstance(value, list) else ""),
+        )
+    value.pop("ResponseMetadata", None)
+    return value
+
+
+def json_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+def mask_excerpt(text: str, limit: int = 60) -> str:
+    """A short excerpt with anything token-shaped masked, safe to keep in the warehouse."""
+    text = text.replace("\n", " ")
+    for pattern in load_patterns():
+        text = re.sub(pattern.regex, "…", text)
+    text = _TOKEN_RUN_RE.sub(
+        lambda m: "…" if re.search(r"\d", m[0]) and re.search(r"[A-Za-z]", m[0]) else m[0], text
+    )
+    return text[:limit]

@@ -1,0 +1,21 @@
+"""What several source modules share: the offline-bundle settings and a path preflight."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aisec_resources.config.base import Strict
+
+
+class BundleSource(Strict):
+    """A directory of offline API exports (the same JSON the cloud APIs return)."""
+
+    bundle: Path
+
+
+def missing_directory(key: str, path: Path) -> list[str]:
+    """`[problem]` when `path` (the value of aisec.yaml key `key`) is not a directory."""
+    if path.is_dir():
+        return []
+    what = "not a directory" if path.exists() else "directory not found"
+    return [f"{key}: {path}: {what}"]

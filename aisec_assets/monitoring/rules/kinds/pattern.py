@@ -1,0 +1,162 @@
+"""Pattern rules: RE2 regexes over a text field, compiled as ONE scan per target.
+
+All pattern rules of one target field become one generated statement: a gate (gate.py: per
+rule a necessary factor of its regexes, alternated into DFA-sized chunks) drops the texts no
+rule can match, then each rule is a `CASE WHEN <condition> THEN <rule index> END` element of a
+list that is filtered and unnested, so the rule ids survive the single pass; the matched span
+is extracted for the hits only. Regexes, literals and rule ids reach the SQL only as bound
+parameters; identifiers come from the fixed `TEXT_TARGETS` table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from aisec_assets.monitoring.rules.gate import _chunk_gates, _rule_gate, _rule_prefilter
+from aisec_assets.monitoring.rules.schema import (
+    EVIDENCE_CONTEXT_CHARS,
+    TEXT_TARGETS,
+    URL_HOST_RE,
+    PatternLogic,
+    Rule,
+)
+from aisec_assets.monitoring.rules.steps import CompiledStep
+
+KIND = "pattern"
+
+
+def _domains_regex(domains: Sequence[str]) -> str:
+    alternatives = "|".join(re.escape(d) for d in sorted(set(domains)))
+    # scheme://[userinfo@]host[:port] where host is an allowed domain or one of its subdomains
+    return rf"(?i)^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?(?:[a-z0-9-]+\.)*(?:{alternatives})(?::\d+)?$"
+
+
+def compile_pattern_scan(
+    rules: Sequence[Rule], target: str, allowed_domains: Sequence[str] = ()
+) -> CompiledStep:
+    """ONE scan of `target` evaluating every rule; hits keep their rule id and matched span.
+
+    `allowed_domains`: the URL hosts rules with `skip_allowed_domains` trust (the pack's and the
+    organisation's, see compiler.compile_pack).
+
+    Cost model: DuckDB runs one regex per (row, pattern), so K rules are K passes over the
+    text. One pass of the target's gate (the alternation of every rule's `_rule_gate`, sized
+    to stay within RE2's DFA) drops the texts no rule can match - nearly all of them. On the
+    few left, each rule runs its literal prefilter, then its regexes; match-level work
+    (extracting and validating spans) runs only on texts its regex matched, the excerpt only
+    on hits.
+    """
+    if target not in TEXT_TARGETS:
+        raise ValueError(f"unknown text target {target!r}")
+    params: dict[str, Any] = {"target": target, "ctx": EVIDENCE_CONTEXT_CHARS}
+    conditions: list[str] = []
+    spans: list[str] = []
+    ids: list[str] = []
+    gates: list[str] = []
+    for i, rule in enumerate(rules):
+        logic = rule.logic
+        if not isinstance(logic, PatternLogic):
+            raise TypeError(f"{rule.id} is not a pattern rule")
+        flag = "(?i)" if logic.case_insensitive else ""
+        p = f"r{i}"
+        params[f"{p}_id"] = rule.id
+        params[f"{p}_rx"] = flag + "|".join(f"(?:{x})" for x in logic.regex)
+        gates.append(_rule_gate(logic))
+        parts: list[str] = []
+        if logic.min_length:
+            params[f"{p}_minlen"] = logic.min_length
+            parts.append(f"length(t) >= ${p}_minlen")
+        prefilter = _rule_prefilter(logic)
+        if prefilter is not None:
+            params[f"{p}_pre"] = prefilter
+            parts.append(f"regexp_matches(t, ${p}_pre)")
+        parts.append(f"regexp_matches(t, ${p}_rx)")
+        for j, pattern in enumerate(logic.also):
+            params[f"{p}_also{j}"] = flag + pattern
+            parts.append(f"regexp_matches(t, ${p}_also{j})")
+        for j, pattern in enumerate(logic.unless):
+            params[f"{p}_unless{j}"] = flag + pattern
+            parts.append(f"NOT regexp_matches(t, ${p}_unless{j})")
+        # match-level checks: only evaluated on texts the regex already matched
+        checks: list[str] = []
+        for j, pattern in enumerate(logic.span_unless):
+            params[f"{p}_su{j}"] = flag + pattern
+            checks.append(f"NOT regexp_matches(m, ${p}_su{j})")
+        if logic.validator == "luhn":
+            checks.append("aisec_luhn_valid(m)")
+        elif logic.validator == "iban":
+            checks.append("aisec_iban_valid(m)")
+        if logic.skip_allowed_domains and allowed_domains:  # none listed: no host is trusted
+            params[f"{p}_host"] = URL_HOST_RE
+            params[f"{p}_dom"] = _domains_regex(allowed_domains)
+            checks.append(
+                f"NOT coalesce(regexp_matches(regexp_extract(m, ${p}_host), ${p}_dom), false)"
+            )
+        if checks or logic.min_matches > 1:
+            valid = f"regexp_extract_all(t, ${p}_rx)"
+            if checks:
+                valid = f"list_filter({valid}, lambda m: {' AND '.join(checks)})"
+            params[f"{p}_minm"] = logic.min_matches
+            parts.append(f"len({valid}) >= ${p}_minm")
+            spans.append(f"{valid}[1]")
+        else:
+            spans.append(f"regexp_extract(t, ${p}_rx)")
+        conditions.append(f"CASE WHEN {' AND '.join(parts)} THEN {i} END")
+        ids.append(f"${p}_id")
+    gate_chunks = _chunk_gates(gates)
+    for j, chunk in enumerate(gate_chunks):
+        params[f"gate{j}"] = chunk
+    gate_test = " OR ".join(f"regexp_matches(t, $gate{j})" for j in range(len(gate_chunks)))
+    expr = TEXT_TARGETS[target]
+    case_list = ",\n            ".join(conditions)
+    id_case = " ".join(f"WHEN {i} THEN {rid}" for i, rid in enumerate(ids))
+    span_case = "\n            ".join(f"WHEN {i} THEN {s}" for i, s in enumerate(spans))
+    # `spans` is materialized: the excerpt macro names its span five times, and inlined, every
+    # one of them would extract (and bind, and compile) the span's regexes again.
+    sql = f"""
+INSERT INTO detection_hits (rule_id, event_id, target_field, subject, evidence)
+WITH texts AS (
+    SELECT event_id, {expr} AS t
+    FROM monitoring.llm_events
+    WHERE event_date = $day
+),
+candidates AS (
+    SELECT event_id, t
+    FROM texts
+    WHERE t IS NOT NULL AND ({gate_test})
+),
+scanned AS (
+    SELECT event_id, t, list_filter([
+            {case_list}
+        ], lambda x: x IS NOT NULL) AS rule_indexes
+    FROM candidates
+),
+hits AS (
+    -- no WHERE len(rule_indexes) > 0: unnest drops empty lists, and the filter would be pushed
+    -- down into `scanned`, evaluating every rule's condition twice
+    SELECT event_id, t, unnest(rule_indexes) AS rule_index
+    FROM scanned
+),
+spans AS MATERIALIZED (
+    SELECT event_id, t, rule_index, CASE rule_index
+            {span_case}
+        END AS span
+    FROM hits
+)
+SELECT
+    CASE rule_index {id_case} END AS rule_id,
+    event_id,
+    $target AS target_field,
+    NULL AS subject,
+    aisec_excerpt(t, span, $ctx) AS evidence
+FROM spans
+"""
+    names = ", ".join(r.id for r in rules)
+    return CompiledStep(
+        name=f"pattern scan of {target} ({len(rules)} rule(s): {names})",
+        rule_ids=tuple(r.id for r in rules),
+        sql=sql,
+        params=params,
+    )
