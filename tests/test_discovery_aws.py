@@ -445,6 +445,9 @@ def test_tags_map_to_fields_and_an_invalid_tag_is_rejected(demo: Demo) -> None:
     )
     sandbox = demo.one("genai-sandbox-agent")
     assert (sandbox.owner_team, sandbox.deployment_env) == ("research-lab", None)
+    # the bad tag is named invalid: risk scores the environment at its worst, never "unknown"
+    assert sandbox.invalid_fields == ["deployment_env"]
+    assert untagged.invalid_fields == []
     (rejection,) = demo.bedrock.rejections
     assert rejection.source == SOURCE_BEDROCK
     assert sandbox.resource_id in rejection.reason and "'sandbox'" in rejection.reason

@@ -265,7 +265,7 @@ def test_non_ai_account_is_skipped_and_counted(demo_result: AzureSourceResult) -
     assert not any(r.name.startswith("kd-docintel-prod") for r in demo_result.records)
 
 
-def test_invalid_tag_is_rejected_once_and_the_field_left_unknown(
+def test_invalid_tag_is_rejected_once_and_the_field_scored_at_its_worst(
     demo_result: AzureSourceResult,
 ) -> None:
     tag_rejections = [r for r in demo_result.rejections if r.field and r.field.startswith("tags.")]
@@ -280,8 +280,13 @@ def test_invalid_tag_is_rejected_once_and_the_field_left_unknown(
     assert len(fraud) == 3
     for record in fraud:
         assert record.data_classification is None
+        # named invalid, so risk scores it at its worst case instead of "unknown"
+        assert record.invalid_fields == ["data_classification"]
         assert record.owner_team == "risk-analytics"  # the valid tags still apply
         assert record.regulatory_scope == ["pci_dss", "gdpr"]
+    assert all(
+        r.invalid_fields == [] for r in demo_result.records if not r.name.startswith("kd-fraud")
+    )
 
 
 def test_deployment_tags_override_account_tags(demo_result: AzureSourceResult) -> None:

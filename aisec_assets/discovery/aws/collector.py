@@ -290,10 +290,16 @@ class Collector:
         where: str,
     ) -> None:
         expected = "one of " + ", ".join(allowed) if allowed else "an e-mail address"
+        # The field stays unset but is named invalid, so risk scores it at its worst case: a bad
+        # tag can raise an asset's risk, never lower it. (An invalid model-type tag keeps the
+        # type the API reports, which is a real value.)
+        if field_name != "asset_type" and field_name not in record.invalid_fields:
+            record.invalid_fields.append(field_name)
         self.reject(
             where,
             f"{record.asset_type} {record.name} ({record.resource_id}): tag {tag}={value!r} "
-            f"is not a valid {field_name} (expected {expected}); {field_name} left unset",
+            f"is not a valid {field_name} (expected {expected}); {field_name} left unset and "
+            "scored at its worst case",
             f"tag {tag} -> {field_name}",
             mask_excerpt(f"{tag}={value}"),
         )

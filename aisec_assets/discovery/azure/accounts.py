@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from azure.mgmt.cognitiveservices import models as sdk_models
@@ -43,6 +43,13 @@ TAG_OWNER_EMAIL = "owner-email"
 TAG_ENVIRONMENT = "environment"
 TAG_DATA_CLASSIFICATION = "data-classification"
 TAG_REGULATORY_SCOPE = "regulatory-scope"
+_TAG_FIELDS = {
+    TAG_OWNER_TEAM: "owner_team",
+    TAG_OWNER_EMAIL: "owner_email",
+    TAG_ENVIRONMENT: "deployment_env",
+    TAG_DATA_CLASSIFICATION: "data_classification",
+    TAG_REGULATORY_SCOPE: "regulatory_scope",
+}
 
 _ACCOUNT_ID = re.compile(
     r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
@@ -97,13 +104,16 @@ def network_exposure(
 
 @dataclass
 class TagValues:
-    """Asset fields taken from Azure tags (None: no tag or an invalid value)."""
+    """Asset fields taken from Azure tags (None: no tag or an invalid value). A field whose tag
+    held an invalid value is named in `invalid_fields`, so risk scores it at its worst case
+    instead of as merely unknown."""
 
     owner_team: str | None = None
     owner_email: str | None = None
     deployment_env: str | None = None
     data_classification: str | None = None
     regulatory_scope: list[str] | None = None
+    invalid_fields: list[str] = field(default_factory=list)
 
 
 def _tags_lower(tags: dict[str, Any] | None) -> dict[str, str]:
@@ -126,6 +136,7 @@ def parse_tags(
 
     def reject(tag: str, expected: str) -> None:
         value, resource_id, location = merged[tag]
+        values.invalid_fields.append(_TAG_FIELDS[tag])
         rejections.append(
             Rejection(
                 SOURCE,

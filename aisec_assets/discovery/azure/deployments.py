@@ -353,6 +353,7 @@ def _deployment_record(
         data_classification=tags.data_classification,
         deployment_env=tags.deployment_env,
         regulatory_scope=tags.regulatory_scope,
+        invalid_fields=list(tags.invalid_fields),
         model_provider=MODEL_PROVIDER,
         model_name=model_name,
         model_version=model_version,

@@ -105,7 +105,7 @@ EVIDENCE_CONTEXT_CHARS = 80
 EVIDENCE_MAX_CHARS = 400
 
 PER_EVENT_KINDS: tuple[str, ...] = ("pattern", "similarity", "session_shift", "classifier")
-# What the tier-2 classifier can name (its classes besides "benign"; tier2.CLASSES) and the
+# What the tier-2 classifier can name (its classes besides "benign"; classifier.CLASSES) and the
 # fields it was trained on; a classifier rule may use only these.
 CLASSIFIER_CLASSES: tuple[str, ...] = (
     "prompt_injection",
@@ -224,7 +224,7 @@ class RateLogic(_Model):
 
 
 class ClassifierLogic(_Model):
-    """The second tier: the trained classifier (aisec_assets/monitoring/tier2_model) scores the
+    """The second tier: the trained classifier (aisec_assets/monitoring/classifier/) scores the
     target text; the rule fires when P(attack) reaches `min_score` (default: the model's
     calibrated threshold) and the model's most likely attack class is one of `classes` (any
     class when the list is empty). All classifier rules of one target share one scoring pass."""
