@@ -134,6 +134,8 @@ def _cache_repo_record(
             own_repo_id=repo.repo_id,
         )
     refs = {ref: rev.commit_hash for ref, rev in sorted(repo.refs.items())}
+    # No `last_accessed`: a file's access time moves with every read, this scan's own
+    # included, so it says nothing and would make a rerun of the same day differ.
     facts.posture.update(
         {
             "location": location.name,
@@ -142,7 +144,6 @@ def _cache_repo_record(
             "cache_path": str(repo.repo_path),
             "size_on_disk": repo.size_on_disk,
             "nb_files": repo.nb_files,
-            "last_accessed": _iso(repo.last_accessed),
             "last_modified": _iso(repo.last_modified),
             "snapshot_revision": primary.commit_hash if primary else None,
             "refs": refs,
