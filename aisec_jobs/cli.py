@@ -4,6 +4,7 @@ aisec run [--config aisec.yaml] [--as-of YYYY-MM-DD] [--in-process]
 aisec summary [--config aisec.yaml] [--as-of YYYY-MM-DD]
 aisec demo [--force]           (re)generate the bundled demo estate
 aisec validate [--config ...]  validate a configuration file and exit
+aisec doctor [--dry-run]       find and reclaim runs that died holding the warehouse
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aisec_assets.monitoring.ingest import configured_log_sources, log_source_pr
 from aisec_jobs.definitions import main_job_def, monitoring_job_def
 from aisec_jobs.demo_estate import generate_demo_estate
 from aisec_jobs.loader import discovery_preflight, load_program_config
+from aisec_jobs.recovery import find_reclaimable, process_tags, reclaim
 from aisec_jobs.summary import render_summary
 from aisec_resources.clock import ClockError, RunClock, parse_day, today_in
 from aisec_resources.config import (
@@ -75,7 +77,10 @@ def _execute(
     started = time.monotonic()
     with dg.DagsterInstance.get() as instance:
         result = dg.execute_job(
-            dg.reconstructable(job_fn), instance=instance, run_config=run_config, tags=tags
+            dg.reconstructable(job_fn),
+            instance=instance,
+            run_config=run_config,
+            tags={**tags, **process_tags()},
         )
         evaluations = result.get_asset_check_evaluations()
     elapsed = time.monotonic() - started
@@ -102,6 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     day = _day(config, args.as_of)
     clock = RunClock.for_day(day, config.timezone)
     home = _ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        _reclaim_dead_runs(instance)
     print(f"aisec: {config.organisation}: config {config.config_path}")
     print(f"aisec: running the main job for {day} (Dagster home {home})", flush=True)
     ok, main_seconds = _execute(main_job_def, clock.tags(), args, "main job")
@@ -124,6 +131,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\nMain job wall time: {main_seconds:.1f}s")
     if monitoring_seconds is not None:
         print(f"Monitoring job wall time: {monitoring_seconds:.1f}s")
+    return 0
+
+
+def _reclaim_dead_runs(instance: dg.DagsterInstance, dry_run: bool = False) -> int:
+    """Report (and unless `dry_run`, reclaim) runs that died holding the warehouse's pool
+    slots; returns how many there were."""
+    found = find_reclaimable(instance)
+    for target in found:
+        verb = "would reclaim" if dry_run else "reclaimed"
+        print(
+            f"aisec: {verb} run {target.run_id} ({target.job_name}, {target.status}): "
+            f"{target.reason}; it held the warehouse's pool slot",
+            flush=True,
+        )
+        if not dry_run:
+            reclaim(instance, target)
+    return len(found)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Find runs that died holding the warehouse (their process gone) and reclaim them."""
+    home = _ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        count = _reclaim_dead_runs(instance, dry_run=args.dry_run)
+    if count == 0:
+        print(f"aisec: no dead run holds the warehouse (Dagster home {home})")
     return 0
 
 
@@ -173,10 +206,13 @@ def main(argv: list[str] | None = None) -> int:
         ("summary", cmd_summary, "print the summary of a day from the warehouse"),
         ("demo", cmd_demo, "generate the bundled demo estate"),
         ("validate", cmd_validate, "validate the configuration"),
+        ("doctor", cmd_doctor, "find and reclaim runs that died holding the warehouse"),
     ):
         p = sub.add_parser(name, help=helptext)
         p.set_defaults(func=fn)
-        if name != "demo":
+        if name == "doctor":
+            p.add_argument("--dry-run", action="store_true", help="report only, reclaim nothing")
+        if name not in ("demo", "doctor"):
             p.add_argument("--config", help=f"aisec.yaml (default: ${CONFIG_ENV_VAR} or the demo)")
         if name in ("run", "summary", "demo"):
             p.add_argument("--as-of", help="day to assess, YYYY-MM-DD (default: today)")
