@@ -25,10 +25,13 @@ from typing import Any
 from aisec_assets.monitoring.ingest._days import DayBook, file_day
 from aisec_assets.monitoring.ingest._values import (
     EXCERPT_CHARS,
+    TOO_DEEP,
     clean_surrogates,
+    decode_at,
     json_len,
     loads,
     rejection,
+    skip_json_value,
 )
 from aisec_resources.events import IngestResult
 from aisec_resources.records import SourceUnavailable
@@ -171,7 +174,6 @@ def _json_lines(text_file: TextFile) -> Iterator[JsonItem | BadItem]:
 
 
 def _json_array(text: str, text_file: TextFile) -> Iterator[JsonItem | BadItem]:
-    decoder = json.JSONDecoder()
     size = len(text)
     idx = text.index("[") + 1
     line, counted_to = 1, 0
@@ -205,9 +207,16 @@ def _json_array(text: str, text_file: TextFile) -> Iterator[JsonItem | BadItem]:
             yield BadItem(line_at(idx), "malformed JSON: expected ',' or ']'", text[idx : idx + 80])
             return
         try:
-            value, end = decoder.raw_decode(text, idx)
+            value, end = decode_at(text, idx)
         except json.JSONDecodeError as exc:
             start_line = line_at(idx)
+            skipped_to = skip_json_value(text, idx) if exc.msg == TOO_DEEP else None
+            if skipped_to is not None:
+                # one element too deep to decode: rejected alone, the array reads on
+                yield BadItem(start_line, f"malformed JSON: {TOO_DEEP}", text[idx : idx + 80])
+                idx = skipped_to
+                expect_value, seen_value = False, True
+                continue
             reason = text_file.problem or (
                 f"malformed JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); the rest "
                 f"of the array ({size - idx} characters) could not be read"
@@ -237,7 +246,7 @@ def iter_json_items(text_file: TextFile) -> Iterator[JsonItem | BadItem]:
         yield from _json_array(text, text_file)
         return
     try:
-        value, end = json.JSONDecoder().raw_decode(text, start)
+        value, end = decode_at(text, start)
     except json.JSONDecodeError:
         yield from _json_lines(text_file)
         return

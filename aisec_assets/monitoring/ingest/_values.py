@@ -193,7 +193,7 @@ def maybe_json(value: Any) -> Any:
         stripped = value.strip()
         if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
             try:
-                return json.loads(stripped)
+                return loads(stripped)
             except json.JSONDecodeError:
                 return value
     return value
@@ -215,9 +215,53 @@ def clean_surrogates(value: Any) -> Any:
     return value
 
 
+# JSON nested deeper than Python's decoder can follow raises RecursionError, not
+# JSONDecodeError; both mean "this text is not JSON we can read", one record's problem.
+TOO_DEEP = "nested deeper than the JSON decoder can follow"
+_DECODER = json.JSONDecoder()
+
+
+def skip_json_value(text: str, index: int) -> int | None:
+    """The end of the array or object starting at `index` by bracket matching alone (strings
+    and escapes respected), for stepping over a value too deep to decode; None when it never
+    closes."""
+    depth = 0
+    in_string = escaped = False
+    for position in range(index, len(text)):
+        char = text[position]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return position + 1
+    return None
+
+
+def decode_at(text: str, index: int) -> tuple[Any, int]:
+    """`JSONDecoder.raw_decode`, with a value nested too deep reported as a JSONDecodeError."""
+    try:
+        return _DECODER.raw_decode(text, index)
+    except RecursionError:
+        raise json.JSONDecodeError(TOO_DEEP, text, index) from None
+
+
 def loads(text: str) -> Any:
-    """json.loads, plus the surrogate clean-up only for the rare text that needs it."""
-    value = json.loads(text)
+    """json.loads (a value nested too deep is a JSONDecodeError too), plus the surrogate
+    clean-up only for the rare text that needs it."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
     if "\\ud" in text or "\\uD" in text:
         value = clean_surrogates(value)
     return value

@@ -36,6 +36,7 @@ from aisec_assets.monitoring.ingest._common import (
     gc_paused,
     join_texts,
     list_files,
+    loads,
     maybe_json,
     parse_bool,
     parse_int,
@@ -121,7 +122,7 @@ def _assemble(values: list[tuple[int | None, Any]], default_role: str) -> list[d
         return []
     if all(isinstance(v, str) for _, v in present):
         try:
-            joined = json.loads("".join(v for _, v in present))
+            joined = loads("".join(v for _, v in present))
             return _piece_messages(joined, default_role)
         except json.JSONDecodeError:
             pass
