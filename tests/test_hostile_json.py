@@ -1,6 +1,6 @@
-"""JSON nested deeper than the decoder can follow is one record's rejection, never the loss
-of the file or the source-day around it (the decoder raises RecursionError, not
-JSONDecodeError)."""
+"""One hostile value costs one record's rejection (or one null with a note), never the file,
+the source-day or the job: JSON nested deeper than the decoder can follow (it raises
+RecursionError, not JSONDecodeError), counts no column can hold."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ingest_fixtures import bedrock_key, bedrock_record, converse_input, write_l
 
 from aisec_assets.monitoring.ingest import BedrockLogsSource, read_bedrock_logs
 from aisec_assets.monitoring.ingest._files import BadItem, JsonItem, TextFile, iter_json_items
-from aisec_assets.monitoring.ingest._values import TOO_DEEP, maybe_json
+from aisec_assets.monitoring.ingest._values import MAX_COUNT, TOO_DEEP, maybe_json, parse_int
 
 DEPTH = 10_000
 DEEP_ARRAY = "[" * DEPTH + "]" * DEPTH
@@ -72,3 +72,18 @@ def test_bedrock_day_keeps_its_events_around_a_deep_record(tmp_path) -> None:
     assert sorted(e.source_record_id for e in result.events) == ["req-0", "req-1", "req-2"]
     (rejection,) = result.rejections
     assert TOO_DEEP in rejection.reason and rejection.location.endswith(":2")
+
+
+def test_counts_out_of_range_are_null_with_a_note_never_a_failed_cast() -> None:
+    notes: list[str] = []
+    assert parse_int(10**40, "prompt_tokens", notes) is None
+    assert parse_int("1e40", "completion_tokens", notes) is None
+    assert parse_int(-5, "total_tokens", notes) is None
+    assert parse_int(MAX_COUNT, "total_tokens", notes) == MAX_COUNT
+    assert parse_int("12", "total_tokens", notes) == 12
+    assert [n.split("=")[0] for n in notes] == [
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+    ]
+    assert all("outside 0..2^53" in n for n in notes)

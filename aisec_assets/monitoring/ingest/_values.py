@@ -116,23 +116,33 @@ def parse_time(value: Any) -> datetime | None:
     raise ValueError(f"not a timestamp: {text[:60]!r}")
 
 
+# Counts (tokens, sequence numbers) are whole numbers from 0 to 2^53: exact as a double, and
+# the sum of two still fits the warehouse's BIGINT (a count of 10^40 once failed the whole
+# monitoring job at the cast).
+MAX_COUNT = 2**53
+
+
 def parse_int(value: Any, name: str, notes: list[str]) -> int | None:
-    """An integer count; None when absent. A value that is not an integer becomes None and a
-    note (the record is kept; its raw still holds the original value)."""
+    """A count; None when absent. A value that is not a whole number from 0 to 2^53 becomes
+    None and a note (the record is kept; its raw still holds the original value)."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         notes.append(f"{name}={value!r} is not an integer; stored as null")
         return None
     if isinstance(value, int):
-        return value
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        notes.append(f"{name}={str(value)[:40]!r} is not an integer; stored as null")
-        return None
-    if number != number or number in (float("inf"), float("-inf")) or not number.is_integer():
-        notes.append(f"{name}={str(value)[:40]!r} is not an integer; stored as null")
+        number: int | float = value
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            notes.append(f"{name}={str(value)[:40]!r} is not an integer; stored as null")
+            return None
+        if number != number or number in (float("inf"), float("-inf")) or not number.is_integer():
+            notes.append(f"{name}={str(value)[:40]!r} is not an integer; stored as null")
+            return None
+    if not 0 <= number <= MAX_COUNT:
+        notes.append(f"{name}={str(value)[:40]!r} is outside 0..2^53; stored as null")
         return None
     return int(number)
 
