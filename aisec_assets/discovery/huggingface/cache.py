@@ -19,6 +19,7 @@ from typing import Any
 from huggingface_hub import scan_cache_dir
 from huggingface_hub.errors import CacheNotFound
 
+from aisec_assets.discovery.huggingface.confine import confined
 from aisec_assets.discovery.huggingface.facts import (
     ADAPTER_CONFIG_FILE,
     CONFIG_FILE,
@@ -87,7 +88,7 @@ def _dataset_facts(
 
 
 def _cache_repo_record(
-    run: ExtractionRun, location: NamedPath, repo: Any
+    run: ExtractionRun, location: NamedPath, repo: Any, real_root: str
 ) -> DiscoveredAsset | None:
     """One record for a `CachedRepoInfo` from `scan_cache_dir`; None (+ Rejection) if unmapped."""
     repo_type = repo.repo_type
@@ -102,18 +103,26 @@ def _cache_repo_record(
         return None
     revisions = sorted(repo.revisions, key=lambda r: (-r.last_modified, r.commit_hash))
     primary = next((r for r in revisions if "main" in r.refs), revisions[0] if revisions else None)
+    verdicts: dict[Path, bool] = {}
+
+    def readable(path: Path) -> bool:  # inside the cache root; refused (once) otherwise
+        if path not in verdicts:
+            verdicts[path] = confined(run, path, real_root)
+        return verdicts[path]
+
     files: dict[str, Path] = {}
     if primary is not None:
         files = {
             f.file_path.relative_to(primary.snapshot_path).as_posix(): f.file_path
             for f in sorted(primary.files, key=lambda f: str(f.file_path))
+            if readable(f.file_path)
         }
     # Model files of every revision (deduplicated by blob): a pinned revision loads them too.
     scan_entries: list[tuple[str, Path, dict[str, Any]]] = []
     seen_blobs: set[Path] = set()
     for revision in ([primary] if primary else []) + [r for r in revisions if r is not primary]:
         for f in sorted(revision.files, key=lambda f: str(f.file_path)):
-            if f.blob_path in seen_blobs:
+            if f.blob_path in seen_blobs or not readable(f.file_path):
                 continue
             seen_blobs.add(f.blob_path)
             rel = f.file_path.relative_to(revision.snapshot_path).as_posix()
@@ -205,7 +214,7 @@ def scan_cache(run: ExtractionRun, location: NamedPath) -> bool:
     for repo in sorted(info.repos, key=lambda r: (r.repo_type, r.repo_id)):
         run.result.scanned += 1
         try:
-            record = _cache_repo_record(run, location, repo)
+            record = _cache_repo_record(run, location, repo, os.path.realpath(resolved))
         except Exception as exc:  # last line of defence: one repo never sinks the source
             run.reject(repo.repo_path, f"unexpected error reading cached repo: {exc!r}")
             continue

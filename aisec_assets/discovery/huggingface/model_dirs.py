@@ -3,8 +3,9 @@
 * **Model directories** (``sources.huggingface.model_dirs``). Each root is walked, depth-capped
   (``max_depth``), never in a loop: real paths of the directories on the current branch are
   tracked, and a link back to one of them is a Rejection. A link to a directory inside the
-  same root is not followed (that directory is scanned under its own path); a link leading
-  outside the root is followed once. ``.git``, ``__pycache__`` and the ``blobs`` folder of
+  same root is not followed (that directory is scanned under its own path); nothing that
+  resolves outside the root — a directory or a file, through any link — is read (a
+  Rejection; see `confine`). ``.git``, ``__pycache__`` and the ``blobs`` folder of
   anything laid out like an HF cache are skipped. A directory is a model when its
   ``config.json`` is a JSON object with ``model_type`` or ``architectures``, or when its
   ``adapter_config.json`` names a ``peft_type`` / base model (a PEFT adapter such as LoRA).
@@ -22,6 +23,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from aisec_assets.discovery.huggingface.confine import confined, inside
 from aisec_assets.discovery.huggingface.facts import (
     ADAPTER_CONFIG_FILE,
     CONFIG_FILE,
@@ -75,15 +77,19 @@ def _model_dir_files(
             if is_dir is None:
                 continue
             if not is_dir:
-                files[rel] = Path(entry.path)  # includes broken symlinks: analysis reports them
+                if confined(run, entry.path, ancestors[0]):
+                    files[rel] = Path(entry.path)  # includes broken links: analysis reports them
                 continue
             if entry.name in SKIPPED_DIR_NAMES:
                 continue
             real = os.path.realpath(entry.path)
+            if not inside(real, ancestors[0]):
+                confined(run, entry.path, ancestors[0])
+                continue
             if real in chain:
                 run.reject(entry.path, f"symlink loop: resolves to ancestor {real}; not followed")
                 continue
-            if entry.is_symlink() and _is_within(real, ancestors[-1]):
+            if entry.is_symlink() and inside(real, ancestors[-1]):
                 continue  # e.g. `latest -> checkpoint-500`: listed under its own path
             if level + 1 > run.max_depth:
                 run.reject(entry.path, f"not scanned: deeper than max_depth ({run.max_depth})")
@@ -112,6 +118,9 @@ def _model_dir_record(
     top = {e.name: Path(e.path) for e in entries}
     if CONFIG_FILE not in top and ADAPTER_CONFIG_FILE not in top:
         return None
+    for name in (CONFIG_FILE, ADAPTER_CONFIG_FILE):
+        if name in top and not confined(run, top[name], ancestors[0]):
+            del top[name]  # a config linked from outside the root is not read
     # The configs decide whether this is a model (and a broken one is a Rejection either way).
     posture: dict[str, Any] = {}
     config = load_json_file(run, top, CONFIG_FILE, posture) or {}
@@ -144,10 +153,6 @@ def _model_dir_record(
         dependencies=facts.dependencies,
         raw=facts.raw,
     )
-
-
-def _is_within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def scan_model_root(run: ExtractionRun, location: NamedPath) -> bool:
@@ -205,9 +210,12 @@ def scan_model_root(run: ExtractionRun, location: NamedPath) -> bool:
             if real in ancestors:
                 run.reject(entry.path, f"symlink loop: resolves to ancestor {real}; not followed")
                 continue
+            if not inside(real, real_root):
+                confined(run, entry.path, real_root)
+                continue
             if real in visited:
                 continue  # reached through another link: already scanned once
-            if entry.is_symlink() and _is_within(real, real_root):
+            if entry.is_symlink() and inside(real, real_root):
                 continue  # a link to a directory of this root: scanned under its own path
             if depth + 1 > run.max_depth:
                 run.reject(entry.path, f"not scanned: deeper than max_depth ({run.max_depth})")
