@@ -1,13 +1,18 @@
-"""A scan never leaves its root: a file or directory that resolves outside the configured
-location (through any symlink) is refused with a Rejection and never read."""
+"""A scan never leaves its root — a file or directory that resolves outside the configured
+location (through any symlink) is refused with a Rejection and never read — and a file never
+expands past its size (a YAML alias bomb in the registry is refused before it grows)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
 from aisec_assets.discovery.huggingface import extract_huggingface
+from aisec_assets.discovery.registry import parse_registry
 from aisec_resources.config import NamedPath
+from aisec_resources.records import SourceUnavailable
 
 PRIVATE_KEY = "-----BEGIN PRIVATE KEY----- not-a-real-key"
 
@@ -52,3 +57,18 @@ def test_links_out_of_a_model_root_are_refused_and_never_read(tmp_path: Path) ->
         if "outside the configured root" in r.reason
     )
     assert refused == ["config.json", "etc", "extra.json", "pytorch_model.bin"]
+
+
+def test_a_yaml_alias_bomb_in_the_registry_is_refused_before_it_expands(tmp_path: Path) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 10):
+        prev, name = chr(ord("a") + level - 1), chr(ord("a") + level)
+        lines.append(f"{name}: &{name} [{','.join(['*' + prev] * 9)}]")
+    lines.append("assets: [{name: bomb, asset_type: ai_agent, description: *j}]")
+    path = tmp_path / "registry.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size < 1024
+    with pytest.raises(
+        SourceUnavailable, match=r"line 2.*found alias \*a: aliases are not allowed"
+    ):
+        parse_registry(path)

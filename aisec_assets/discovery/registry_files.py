@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml.composer
 import yaml.constructor
 
 from aisec_assets.discovery.registry_values import (
@@ -70,8 +71,22 @@ class _RegistryLoader(yaml.SafeLoader):
     PyYAML silently keeps the last of two equal keys; in a registry that would drop a declared
     value without a trace, so a duplicate key is a syntax error with its line and column. A
     date-shaped value that is not a real date (2024-13-45) would crash PyYAML with a bare
-    ValueError; kept as a string, it is rejected on its own entry instead.
+    ValueError; kept as a string, it is rejected on its own entry instead. An alias (`*name`)
+    is refused where it stands: ten nested aliases expand a 1 KB file to a billion values (the
+    "billion laughs" bomb), and a hand-written registry has no need for them.
     """
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"found alias *{event.anchor}: aliases are not allowed in a registry (they can "
+                "expand a small file without bound); write the values out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[tuple[str, str]] = set()
