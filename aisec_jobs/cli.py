@@ -36,6 +36,7 @@ from aisec_resources.config import (
     demo_config_path,
 )
 from aisec_resources.packaged import instance_config_text
+from aisec_resources.secret_audit import audit_paths
 
 
 def _ensure_dagster_home() -> Path:
@@ -198,6 +199,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_secrets(args: argparse.Namespace) -> int:
+    """Scan the warehouse files and the Dagster home (or the given paths) for clear-text
+    credentials with the audit's own detectors (independent of the redaction gate)."""
+    if args.paths:
+        paths = [Path(p) for p in args.paths]
+    else:
+        config = load_program_config()
+        warehouse_dir = config.warehouse.path.parent
+        home = Path(os.environ.get("DAGSTER_HOME") or aisec_home() / "dagster_home")
+        paths = [p for p in (warehouse_dir, home) if p.exists()]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(
+            f"aisec: audit-secrets: no such path: {', '.join(map(str, missing))}", file=sys.stderr
+        )
+        return 2
+    print(f"aisec: audit-secrets: scanning {', '.join(map(str, paths))}", flush=True)
+    findings, files = audit_paths(paths)
+    for finding in findings:
+        print(f"aisec: clear-text credential: {finding}")
+    if findings:
+        print(f"aisec: audit-secrets: {len(findings)} finding(s) in {files} files")
+        return 1
+    print(f"aisec: audit-secrets: no clear-text credential in {files} files")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aisec", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,11 +235,20 @@ def main(argv: list[str] | None = None) -> int:
         ("demo", cmd_demo, "generate the bundled demo estate"),
         ("validate", cmd_validate, "validate the configuration"),
         ("doctor", cmd_doctor, "find and reclaim runs that died holding the warehouse"),
+        (
+            "audit-secrets",
+            cmd_audit_secrets,
+            "scan the warehouse and Dagster home for clear-text credentials",
+        ),
     ):
         p = sub.add_parser(name, help=helptext)
         p.set_defaults(func=fn)
         if name == "doctor":
             p.add_argument("--dry-run", action="store_true", help="report only, reclaim nothing")
+        if name == "audit-secrets":
+            p.add_argument(
+                "paths", nargs="*", help="files/directories (default: warehouse + Dagster home)"
+            )
         if name not in ("demo", "doctor"):
             p.add_argument("--config", help=f"aisec.yaml (default: ${CONFIG_ENV_VAR} or the demo)")
         if name in ("run", "summary", "demo"):

@@ -8,6 +8,7 @@ from datetime import date
 import dagster as dg
 
 from aisec_assets.monitoring.critical import critical_detections, flag_lines, flag_markdown
+from aisec_resources.redaction.dagster_io import log_for, safe_metadata
 from aisec_resources.warehouse import WarehouseResource
 
 FLAG_TAG = "aisec/flag"
@@ -33,19 +34,21 @@ def flag_critical_detections(
     with warehouse.read() as conn:
         rows = critical_detections(conn, days)
     source = f" (written by run {config.detections_run_id})" if config.detections_run_id else ""
-    context.log.warning(
+    log_for(context).warning(
         f"{len(rows)} critical detection(s) on {', '.join(d.isoformat() for d in days)}{source}"
     )
     for line in flag_lines(rows):
-        context.log.warning(line)
+        log_for(context).warning(line)
     return dg.Output(
         len(rows),
-        metadata={
-            "critical_detections": len(rows),
-            "days": [d.isoformat() for d in days],
-            "rules": sorted({r["rule_id"] for r in rows}),
-            "detections": dg.MetadataValue.md(flag_markdown(rows)),
-        },
+        metadata=safe_metadata(
+            {
+                "critical_detections": len(rows),
+                "days": [d.isoformat() for d in days],
+                "rules": sorted({r["rule_id"] for r in rows}),
+                "detections": dg.MetadataValue.md(flag_markdown(rows)),
+            }
+        ),
     )
 
 

@@ -15,6 +15,11 @@ def _table(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     return tabulate(rows, headers=headers, tablefmt="simple") if rows else "  (none)"
 
 
+def _short(text: str, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def render_summary(conn: duckdb.DuckDBPyConnection, day: date) -> str:
     """Assets by type and environment, risk by level, top 5 residual risks, gaps, maturity."""
     parts = [f"== aisec program summary for {day} =="]
@@ -101,14 +106,20 @@ def render_summary(conn: duckdb.DuckDBPyConnection, day: date) -> str:
                 [day, day],
             )
         )
-    stale = conn.execute(
-        "SELECT source, last_error FROM discovery.source_status WHERE stale ORDER BY source"
+    unhealthy = conn.execute(
+        "SELECT source, status, last_error FROM discovery.source_status "
+        "WHERE status <> 'ok' OR stale ORDER BY source"
     ).fetchall()
     rejected = conn.execute(
         "SELECT source, count(*) FROM discovery.rejected_records GROUP BY ALL ORDER BY ALL"
     ).fetchall()
-    if stale:
-        parts.append("\nStale sources (last good data kept): " + ", ".join(s for s, _ in stale))
+    if unhealthy:
+        # failed: the whole source unreadable; partial: some parts (a subscription, a
+        # location) unreadable. Either way the last good data of what was not read is kept.
+        parts.append("\nSources not fully read (last good data kept, marked stale):")
+        parts += [
+            f"  {source} {status}: {_short(error or '')}" for source, status, error in unhealthy
+        ]
     if rejected:
         parts.append(
             "\nRejected input records (see discovery.rejected_records): "

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from aisec_resources.secret_patterns import mask_secrets
+from aisec_resources.redaction import redact_excerpt, redact_structure, redact_text
 
 # Salt of the API-key fingerprint: constant so the same key gets the same fingerprint across
 # runs and sources (the cost rules group by it); it only has to keep the stored value from being
@@ -99,15 +99,15 @@ class LlmEvent:
         row["tool_calls"] = [dataclasses.asdict(t) for t in self.tool_calls]
         for name in ("input_messages", "output_messages"):
             value = row[name]
-            row[name] = None if value is None else json.dumps(value, default=str)
-        row["raw"] = json.dumps(self.raw, sort_keys=True, default=str)
+            row[name] = None if value is None else json.dumps(redact_structure(value), default=str)
+        row["raw"] = json.dumps(redact_structure(self.raw), sort_keys=True, default=str)
         masked = {}
         for k, v in row.items():
             if isinstance(v, str) and k not in ("event_id", "source", "api_key_hash"):
-                v = mask_secrets(v)
+                v = redact_text(v)
             masked[k] = v
         masked["tool_calls"] = [
-            {**t, "arguments": mask_secrets(t["arguments"]) if t["arguments"] else None}
+            {**t, "arguments": redact_text(t["arguments"]) if t["arguments"] else None}
             for t in row["tool_calls"]
         ]
         return masked
@@ -124,8 +124,10 @@ class EventRejection:
 
     def to_row(self) -> dict[str, Any]:
         row = dataclasses.asdict(self)
+        row["reason"] = redact_text(row["reason"])
+        row["location"] = redact_text(row["location"])
         if row["excerpt"]:
-            row["excerpt"] = mask_secrets(row["excerpt"])[:300]
+            row["excerpt"] = redact_excerpt(row["excerpt"])[:300]
         return row
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from aisec_resources.secret_patterns import mask_secrets
+from aisec_resources.redaction import redact_excerpt, redact_structure, redact_text
 
 T = TypeVar("T")
 
@@ -73,14 +73,14 @@ CONTROL_TYPES: tuple[str, ...] = (
     "network_isolation",
 )
 # Identifiers stay exactly as the source gave them: ids are derived from them.
-_UNMASKED_FIELDS = frozenset({"source", "resource_id", "natural_key", "asset_id"})
+_UNMASKED_FIELDS = frozenset({"source", "resource_id", "natural_key", "asset_id", "part"})
 
 
 def _masked(row: dict[str, Any]) -> dict[str, Any]:
     """The one gate every record passes on its way into the warehouse: whatever a parser let
     through, credential-shaped text is redacted here (the blocking check scans again)."""
     return {
-        k: mask_secrets(v) if isinstance(v, str) and k not in _UNMASKED_FIELDS else v
+        k: redact_text(v) if isinstance(v, str) and k not in _UNMASKED_FIELDS else v
         for k, v in row.items()
     }
 
@@ -182,6 +182,10 @@ class DiscoveredAsset:
     controls: list[Control] = field(default_factory=list)
     dependencies: list[Dependency] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    # The part of the source the record was read from (an Azure subscription id, a Hugging
+    # Face location name, an AWS `account/region`): when a later run cannot read that part,
+    # the record keeps its last good data, marked stale, instead of going missing.
+    part: str | None = None
 
     @property
     def natural_key(self) -> str:
@@ -196,7 +200,9 @@ class DiscoveredAsset:
         row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         row["natural_key"] = self.natural_key
         row["asset_id"] = self.asset_id
-        row["posture"] = json.dumps(self.posture, sort_keys=True, default=str)
+        # Structures are redacted before serializing (fields named like secrets are masked
+        # whatever they hold); the text pass in _masked then finds nothing new in them.
+        row["posture"] = json.dumps(redact_structure(self.posture), sort_keys=True, default=str)
         row["controls"] = json.dumps([dataclasses.asdict(c) for c in self.controls])
         row["dependencies"] = json.dumps(
             [
@@ -208,8 +214,8 @@ class DiscoveredAsset:
                 for d in self.dependencies
             ]
         )
-        row["raw"] = json.dumps(self.raw, sort_keys=True, default=str)
-        row["invalid_fields"] = [mask_secrets(name) for name in self.invalid_fields]
+        row["raw"] = json.dumps(redact_structure(self.raw), sort_keys=True, default=str)
+        row["invalid_fields"] = [redact_text(name) for name in self.invalid_fields]
         return _masked(row)
 
 
@@ -224,7 +230,22 @@ class Rejection:
     excerpt: str | None = None  # a short, secret-free excerpt of the bad input
 
     def to_row(self) -> dict[str, Any]:
-        return _masked(dataclasses.asdict(self))
+        row = _masked(dataclasses.asdict(self))
+        if row["excerpt"]:
+            row["excerpt"] = redact_excerpt(row["excerpt"])
+        return row
+
+
+@dataclass(frozen=True)
+class UnreadablePart:
+    """A part of a source that could not be read in this run (an Azure subscription, a Hugging
+    Face location, an AWS account or region): the source is `partial`, and the records it held
+    from that part (`DiscoveredAsset.part` equal to `part` or below it, `part/...`) keep their
+    last good data, marked stale."""
+
+    part: str
+    location: str  # the directory or API call that could not be read
+    reason: str  # the actual reason (e.g. "Not a directory", "Permission denied")
 
 
 @dataclass
@@ -234,6 +255,7 @@ class SourceResult:
     records: list[DiscoveredAsset] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     scanned: int = 0  # items looked at (files, API objects), for the run's log
+    unreadable: list[UnreadablePart] = field(default_factory=list)
 
 
 class SourceUnavailable(Exception):

@@ -139,6 +139,9 @@ class DictApi:
     def regions(self, account_id: str) -> list[str]:
         return sorted({k[1] for k in self.responses if k[0] == account_id})
 
+    def check_region(self, account_id: str, region: str) -> None:
+        return None  # nothing on disk: every region it lists can be read
+
     def call(
         self, account_id: str, region: str, service: str, operation: str, key: str | None = None
     ) -> dict[str, Any] | None:

@@ -129,7 +129,7 @@ def test_output_attacks_carry_what_their_family_names() -> None:
         iban = demo_text.fake_iban(rng)
         numeric = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
         assert int(numeric) % 97 == 1
-    from aisec_resources.secret_patterns import mask_secrets
+    from aisec_resources.redaction import redact_text as mask_secrets
 
     secrets = [i for i in corpora.generated_attack_corpora() if i["family"] == "secret_output"]
     shaped = [i for i in secrets if mask_secrets(i["text"]) != i["text"]]

@@ -103,7 +103,7 @@ def test_a_missing_piece_keeps_the_event_and_is_rejected(tmp_path: Path) -> None
     assert event.response_text == "Revenue grew 4%."
     [gap] = result.rejections
     assert gap.location == f"{path}:1"
-    assert "RequestId req-gap: SequenceNumber 2 missing (have 0, 1, 3)" in gap.reason
+    assert "RequestId 'req-gap': SequenceNumber 2 missing (have 0, 1, 3)" in gap.reason
     insert_into_monitoring(result.events, result.rejections)
 
 

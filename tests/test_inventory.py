@@ -457,7 +457,7 @@ def test_record_fields_and_table_columns_agree() -> None:
     assert set(row) == set(RECORD_COLUMNS)
     # The inventory carries every fact of the record (merged); per-source parts stay behind.
     inventory = set(table_columns("inventory.ai_assets"))
-    per_source = {"source", "resource_id", "dependencies", "raw"}
+    per_source = {"source", "resource_id", "dependencies", "raw", "part"}
     assert set(RECORD_COLUMNS) - per_source <= inventory
 
 

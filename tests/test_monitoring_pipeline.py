@@ -20,6 +20,7 @@ from aisec_jobs.jobs import main_job
 from aisec_jobs.sensors import day_of_log_file, list_log_files
 from aisec_jobs.sensors.logs import watched_roots
 from aisec_resources.config import AisecConfig, load_config_file
+from aisec_resources.secret_audit import audit_duckdb
 from aisec_resources.settings import AS_OF_TAG
 
 AS_OF = date(2026, 11, 28)
@@ -106,9 +107,7 @@ def test_demo_traffic_flows_into_events_and_detections(config: AisecConfig) -> N
     assert linked > 0
     # no credential survives ingestion; the planted fake secret is detected via its marker
     with duckdb.connect(str(config.warehouse.path), read_only=True) as conn:
-        from aisec_resources.secret_patterns import scan_warehouse_for_secrets
-
-        assert scan_warehouse_for_secrets(conn, schemas=("monitoring",)) == []
+        assert audit_duckdb(conn) == []
 
 
 def test_reprocessing_a_day_replaces_exactly_that_day(config: AisecConfig) -> None:

@@ -14,6 +14,7 @@ from aisec_assets.monitoring.assets import monitoring_partitions
 from aisec_jobs.definitions import CHECKS, all_assets, build_definitions, resources_for
 from aisec_jobs.demo_estate import generate_demo_estate
 from aisec_jobs.jobs import main_job
+from aisec_jobs.summary import render_summary
 from aisec_resources.config import AisecConfig, load_config_file
 from aisec_resources.settings import AS_OF_TAG
 
@@ -209,3 +210,51 @@ def test_a_failing_source_keeps_its_last_good_data(config: AisecConfig, estate: 
     )
     errors = dict(query(config, "SELECT source, last_error FROM discovery.source_status"))
     assert "registry.yaml" in errors["declared_registry"]
+
+
+def test_an_unreadable_part_makes_its_source_partial_not_its_assets_missing(
+    config: AisecConfig, estate: Path
+) -> None:
+    """A Hugging Face location that is not a directory: the source is `partial` with the
+    reason, the location's assets keep their last good data (stale, not missing), the
+    freshness check warns and the summary says so."""
+    assert materialize(config).success
+    hf_ids = {
+        row[0]
+        for row in query(
+            config,
+            "SELECT asset_id FROM discovery.discovered_assets WHERE source = 'huggingface' "
+            "AND starts_with(natural_key, 'hf-dir://')",
+        )
+    }
+    assert hf_ids
+    shutil.rmtree(estate / "models")
+    (estate / "models").write_text("a file where the model directories were\n")
+    result = materialize(config)
+    assert result.success
+    fresh = {
+        e.asset_key.to_user_string(): e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "source_is_fresh"
+    }
+    assert fresh["huggingface_extract"].passed is False
+    assert "partial" in (fresh["huggingface_extract"].description or "")
+    ((state, stale, error),) = query(
+        config,
+        "SELECT status, stale, last_error FROM discovery.source_status "
+        "WHERE source = 'huggingface'",
+    )
+    assert (state, stale) == ("partial", True) and "is not a directory" in error
+    states = query(
+        config,
+        "SELECT DISTINCT status, source_stale FROM inventory.ai_assets "
+        "WHERE list_has_any(?, [asset_id])",
+        [sorted(hf_ids)],
+    )
+    assert states == [("active", True)]
+    assert query(config, "SELECT count(*) FROM inventory.ai_assets WHERE status = 'missing'") == [
+        (0,)
+    ]
+    with duckdb.connect(str(config.warehouse.path), read_only=True) as conn:
+        summary = render_summary(conn, AS_OF)
+    assert "huggingface partial:" in summary and "is not a directory" in summary

@@ -27,7 +27,7 @@ from aisec_jobs.demo_estate.traffic import (
     TRAFFIC_SOURCES,
     write_traffic,
 )
-from aisec_resources.secret_patterns import mask_secrets
+from aisec_resources.redaction import redact_text as mask_secrets
 
 START = date(2026, 11, 23)
 DAYS = 5

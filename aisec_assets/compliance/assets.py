@@ -3,6 +3,7 @@
 import dagster as dg
 
 from aisec_assets.metadata import column_schema, table_metadata
+from aisec_resources.redaction.dagster_io import log_for, safe_metadata
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource, run_sql
 
@@ -51,7 +52,7 @@ def compliance_gaps(
             ).fetchall()
         )
         meta = table_metadata(conn, "compliance.compliance_gaps", GAPS_PREVIEW, [day])
-    context.log.info(f"compliance: gaps for {day}: {by_type}")
+    log_for(context).info(f"compliance: gaps for {day}: {by_type}")
     return dg.MaterializeResult(
-        metadata={**meta, "assessed_date": day.isoformat(), "by_gap_type": by_type}
+        metadata=safe_metadata({**meta, "assessed_date": day.isoformat(), "by_gap_type": by_type})
     )

@@ -22,6 +22,7 @@ from aisec_assets.discovery.sources import DISCOVERY_SOURCES, SourceSpec
 from aisec_assets.metadata import column_schema
 from aisec_resources.config import AisecConfig
 from aisec_resources.records import SourceResult, SourceUnavailable, collect
+from aisec_resources.redaction.dagster_io import log_for, safe_metadata
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource
 
@@ -35,7 +36,7 @@ def _extract(
     fetch: Callable[[], SourceResult],
     now: datetime,
 ) -> dg.MaterializeResult:
-    context.log.info(f"{source}: reading")
+    log_for(context).info(f"{source}: reading")
     result, error = collect(fetch)
     with warehouse.connect() as conn:
         if result is None:
@@ -45,33 +46,46 @@ def _extract(
         else:
             outcome = write_source_result(conn, source, result, context.run_id, now=now)
     if result is None:
-        context.log.error(
+        log_for(context).error(
             f"{source}: source failed; keeping its last good data ({outcome.record_count} "
             f"records, now stale): {error}"
         )
         return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": outcome.record_count,
-                "stale": True,
-                "error": dg.MetadataValue.text(error or ""),
-            }
+            metadata=safe_metadata(
+                {
+                    "dagster/row_count": outcome.record_count,
+                    "status": outcome.status,
+                    "stale": True,
+                    "error": dg.MetadataValue.text(error or ""),
+                }
+            )
         )
-    context.log.info(
+    log_for(context).info(
         f"{source}: {outcome.record_count} records from {result.scanned} items scanned, "
         f"{outcome.rejected_count} rejected"
     )
     for rej in result.rejections[:20]:
-        context.log.warning(f"{source}: rejected {rej.location} [{rej.field or '-'}]: {rej.reason}")
+        log_for(context).warning(
+            f"{source}: rejected {rej.location} [{rej.field or '-'}]: {rej.reason}"
+        )
+    if outcome.status == "partial":
+        log_for(context).warning(
+            f"{source}: partial; keeping the last good data of what could not be read "
+            f"({outcome.kept_count} records, now stale): {outcome.error}"
+        )
     return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": outcome.record_count,
-            "stale": False,
-            "rejected": outcome.rejected_count,
-            "scanned": result.scanned,
-            "by_asset_type": dg.MetadataValue.json(type_counts(result.records)),
-            "preview": dg.MetadataValue.md(records_preview(result.records)),
-            "rejections": dg.MetadataValue.md(rejections_preview(result.rejections)),
-        }
+        metadata=safe_metadata(
+            {
+                "dagster/row_count": outcome.record_count,
+                "status": outcome.status,
+                "stale": outcome.stale,
+                "rejected": outcome.rejected_count,
+                "scanned": result.scanned,
+                "by_asset_type": dg.MetadataValue.json(type_counts(result.records)),
+                "preview": dg.MetadataValue.md(records_preview(result.records)),
+                "rejections": dg.MetadataValue.md(rejections_preview(result.rejections)),
+            }
+        )
     )
 
 

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from aisec_assets.discovery.sources import DISCOVERY_SOURCES
+from aisec_resources.redaction.dagster_io import safe_metadata
 from aisec_resources.warehouse import WarehouseResource
 
 
@@ -10,8 +11,9 @@ def _freshness_check(asset_name: str, source: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=asset_name,
         name="source_is_fresh",
-        description=f"The {source} source's last attempt succeeded (else its data is the last "
-        "good data, kept and marked stale).",
+        description=f"The {source} source's last attempt read all of it (else the data of what "
+        "could not be read is the last good data, kept and marked stale: status failed, or "
+        "partial when only some parts, e.g. one subscription or location, were unreadable).",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect(publish=False) as conn:
@@ -27,15 +29,19 @@ def _freshness_check(asset_name: str, source: str) -> dg.AssetChecksDefinition:
                 description=f"{source} has never run",
             )
         status, stale, error, last_success, records = row
+        fresh = status == "ok" and not stale
         return dg.AssetCheckResult(
-            passed=not stale,
+            passed=fresh,
             severity=dg.AssetCheckSeverity.WARN,
-            description=None if not stale else f"{source} failed: {(error or '')[:500]}",
-            metadata={
-                "status": status,
-                "records": records,
-                "last_success_at": str(last_success) if last_success else "never",
-            },
+            description=None if fresh else f"{source} {status}: {(error or '')[:500]}",
+            metadata=safe_metadata(
+                {
+                    "status": status,
+                    "stale": bool(stale),
+                    "records": records,
+                    "last_success_at": str(last_success) if last_success else "never",
+                }
+            ),
         )
 
     return _check

@@ -16,21 +16,26 @@ from aisec_resources.records import (
     DiscoveredAsset,
     Rejection,
     SourceResult,
+    UnreadablePart,
 )
+from aisec_resources.redaction import redact_text
 from aisec_resources.warehouse import run_sql, table_columns
 
 # Set by sql/discovery/replace_source.sql, not carried by the record.
-WRITTEN_BY_SQL: tuple[str, ...] = ("extracted_at", "run_id")
+WRITTEN_BY_SQL: tuple[str, ...] = ("extracted_at", "run_id", "stale")
 # The record's columns: declared once, in sql/schema/warehouse.sql.
 RECORD_COLUMNS: tuple[str, ...] = tuple(
     c for c in table_columns("discovery.discovered_assets") if c not in WRITTEN_BY_SQL
 )
 REJECTION_COLUMNS: tuple[str, ...] = ("source", "location", "field", "reason", "excerpt")
+PART_COLUMNS: tuple[str, ...] = ("part", "location", "reason")
 
 
 @dataclass(frozen=True)
 class ExtractOutcome:
-    """What happened to a source in this run (for logs, metadata and the freshness check)."""
+    """What happened to a source in this run (for logs, metadata and the freshness check).
+
+    `status` is ok, partial (some parts unreadable: their rows kept, stale) or failed."""
 
     source: str
     ok: bool
@@ -38,6 +43,8 @@ class ExtractOutcome:
     record_count: int
     rejected_count: int
     error: str | None = None
+    status: str = "ok"
+    kept_count: int = 0  # rows kept from earlier runs (stale)
 
 
 def dedupe_records(records: list[DiscoveredAsset]) -> list[DiscoveredAsset]:
@@ -86,6 +93,14 @@ def _rejections_frame(rejections: list[Rejection]) -> pd.DataFrame:
     return frame.astype(object)
 
 
+def _parts_frame(parts: list[UnreadablePart]) -> pd.DataFrame:
+    rows = [
+        {"part": p.part, "location": redact_text(p.location), "reason": redact_text(p.reason)}
+        for p in parts
+    ]
+    return pd.DataFrame(rows, columns=list(PART_COLUMNS)).astype(str)
+
+
 def write_source_result(
     conn: duckdb.DuckDBPyConnection,
     source: str,
@@ -94,10 +109,14 @@ def write_source_result(
     *,
     now: datetime,
 ) -> ExtractOutcome:
-    """Replace the source's rows and rejections with this run's, in one transaction."""
+    """Replace the source's rows and rejections with this run's, in one transaction.
+
+    Rows from the parts the run could not read (`result.unreadable`) keep their last good
+    data, marked stale, and the source is `partial` (sql/discovery/replace_source.sql)."""
     records = dedupe_records(result.records)
     conn.register("incoming_records", _records_frame(source, records))
     conn.register("incoming_rejections", _rejections_frame(result.rejections))
+    conn.register("incoming_parts", _parts_frame(result.unreadable))
     try:
         run_sql(
             conn,
@@ -107,7 +126,22 @@ def write_source_result(
     finally:
         conn.unregister("incoming_records")
         conn.unregister("incoming_rejections")
-    return ExtractOutcome(source, True, False, len(records), len(result.rejections))
+        conn.unregister("incoming_parts")
+    ((status, stale, held, error),) = conn.execute(
+        "SELECT status, stale, record_count, last_error FROM discovery.source_status "
+        "WHERE source = ?",
+        [source],
+    ).fetchall()
+    return ExtractOutcome(
+        source,
+        True,
+        bool(stale),
+        int(held),
+        len(result.rejections),
+        error,
+        status=str(status),
+        kept_count=int(held) - len(records),
+    )
 
 
 def mark_source_failed(
@@ -127,7 +161,8 @@ def mark_source_failed(
     kept = conn.execute(
         "SELECT count(*) FROM discovery.discovered_assets WHERE source = ?", [source]
     ).fetchone()
-    return ExtractOutcome(source, False, True, int(kept[0]) if kept else 0, 0, error)
+    count = int(kept[0]) if kept else 0
+    return ExtractOutcome(source, False, True, count, 0, error, status="failed", kept_count=count)
 
 
 def records_preview(records: list[DiscoveredAsset], limit: int = 10) -> str:

@@ -85,6 +85,7 @@ from aisec_resources.records import (
     SourceUnavailable,
     natural_key,
 )
+from aisec_resources.redaction import quote
 
 __all__ = ["LIST_SEPARATOR", "MAX_REGISTRY_BYTES", "REGISTRY_FIELDS", "SOURCE", "parse_registry"]
 
@@ -131,7 +132,7 @@ def _build_records(path: Path, entries: list[RegistryEntry]) -> SourceResult:
         duplicate_name = name is not None and name in first_by_name
         if duplicate_name:
             entry.problem(
-                "name", f"duplicate name {name!r}: already used by {first_by_name[name]}", name
+                "name", f"duplicate name {quote(name)}: already used by {first_by_name[name]}", name
             )
         elif name is not None:
             first_by_name[name] = entry.ref
@@ -145,7 +146,8 @@ def _build_records(path: Path, entries: list[RegistryEntry]) -> SourceResult:
             elif not (duplicate_name and derived):
                 entry.problem(
                     "resource_id",
-                    f"duplicate resource_id {resource_id!r}: already used by {first_by_key[key]}",
+                    f"duplicate resource_id {quote(resource_id)}: "
+                    f"already used by {first_by_key[key]}",
                     resource_id,
                 )
             for upstream in entry.parsed.get("upstream_assets", []):
@@ -153,7 +155,7 @@ def _build_records(path: Path, entries: list[RegistryEntry]) -> SourceResult:
                 if natural_key(target) == key:
                     entry.problem(
                         "upstream_assets",
-                        f"upstream_assets {upstream!r} refers to this asset itself",
+                        f"upstream_assets {quote(upstream)} refers to this asset itself",
                         upstream,
                     )
                 elif all(natural_key(d.resource_id) != natural_key(target) for d in dependencies):

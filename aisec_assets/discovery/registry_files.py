@@ -27,6 +27,7 @@ from aisec_assets.discovery.registry_values import (
 from aisec_resources.records import (
     SourceUnavailable,
 )
+from aisec_resources.redaction import quote
 
 
 def read_registry_text(path: Path, max_bytes: int) -> str:
@@ -98,7 +99,7 @@ class _RegistryLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
                     node.start_mark,
-                    f"found duplicate key {key_node.value!r}",
+                    f"found duplicate key {quote(key_node.value)}",
                     key_node.start_mark,
                 )
             seen.add(identity)

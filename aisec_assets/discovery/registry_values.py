@@ -23,6 +23,7 @@ from aisec_resources.records import (
     REGULATORY_SCOPES,
     DiscoveredAsset,
 )
+from aisec_resources.redaction import quote, redact_text
 
 SOURCE = "declared_registry"
 
@@ -103,6 +104,14 @@ def excerpt(value: Any) -> str:
     return _EXCERPT_REPR.repr(value)
 
 
+def _shown(value: Any) -> str:
+    """`value` as a message may quote it: a string quoted (redacted, truncated); anything else
+    through the bounded excerpt first, so a huge list or mapping is never repr'd whole."""
+    if isinstance(value, str):
+        return quote(value)
+    return redact_text(excerpt(value))
+
+
 class _Problem(Exception):
     """One invalid field value: the reason, and the offending value for the excerpt."""
 
@@ -137,7 +146,9 @@ def type_name(value: Any) -> str:
 def _as_string(key: str, value: Any) -> str | None:
     if not isinstance(value, str):
         hint = " (quote the value in YAML)" if isinstance(value, bool | int | float | date) else ""
-        raise _Problem(f"{key} must be a string, got {type_name(value)} {value!r}{hint}", value)
+        raise _Problem(
+            f"{key} must be a string, got {type_name(value)} {_shown(value)}{hint}", value
+        )
     return value.strip() or None
 
 
@@ -147,12 +158,14 @@ def _parse_string(key: str, value: Any, from_csv: bool) -> str | None:
         return None
     if key == "name" and (LIST_SEPARATOR in text or LINE_BREAK.search(text)):
         raise _Problem(
-            f"name {text!r} must not contain {LIST_SEPARATOR!r} or line breaks "
+            f"name {_shown(text)} must not contain {LIST_SEPARATOR!r} or line breaks "
             "(names are referenced from CSV upstream_assets lists)",
             text,
         )
     if key == "owner_email" and not _EMAIL.match(text):
-        raise _Problem(f"owner_email {text!r} is not an email address (name@domain.tld)", text)
+        raise _Problem(
+            f"owner_email {_shown(text)} is not an email address (name@domain.tld)", text
+        )
     return text
 
 
@@ -160,11 +173,11 @@ def _check_enum(key: str, text: str, allowed: tuple[str, ...]) -> str:
     if text in allowed:
         return text
     hint = (
-        f" (values are lowercase: did you mean {text.lower()!r}?)"
+        f" (values are lowercase: did you mean {_shown(text.lower())}?)"
         if text.lower() in allowed
         else ""
     )
-    raise _Problem(f"unknown {key} {text!r}{hint}; allowed: {', '.join(allowed)}", text)
+    raise _Problem(f"unknown {key} {_shown(text)}{hint}; allowed: {', '.join(allowed)}", text)
 
 
 def _parse_enum(key: str, value: Any, from_csv: bool) -> str | None:
@@ -179,7 +192,8 @@ def _parse_bool_text(key: str, text: str) -> bool:
     if lowered in CSV_FALSE:
         return False
     raise _Problem(
-        f"{key} must be a boolean ({'/'.join(CSV_TRUE + CSV_FALSE)}), got {text.strip()!r}", text
+        f"{key} must be a boolean ({'/'.join(CSV_TRUE + CSV_FALSE)}), got {_shown(text.strip())}",
+        text,
     )
 
 
@@ -189,7 +203,7 @@ def _parse_bool(key: str, value: Any, from_csv: bool) -> bool | None:
     if not isinstance(value, bool):
         raise _Problem(
             f"{key} must be a YAML boolean (true or false, unquoted), got {type_name(value)} "
-            f"{value!r}",
+            f"{_shown(value)}",
             value,
         )
     return value
@@ -208,7 +222,9 @@ def _parse_date(key: str, value: Any, from_csv: bool) -> date | None:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise _Problem(f"{key} must be a valid date (YYYY-MM-DD), got {text!r}", text) from None
+        raise _Problem(
+            f"{key} must be a valid date (YYYY-MM-DD), got {_shown(text)}", text
+        ) from None
 
 
 def _split_list(key: str, value: Any, from_csv: bool) -> list[str]:
@@ -218,12 +234,12 @@ def _split_list(key: str, value: Any, from_csv: bool) -> list[str]:
     elif isinstance(value, list):
         items = value
     else:
-        raise _Problem(f"{key} must be a list, got {type_name(value)} {value!r}", value)
+        raise _Problem(f"{key} must be a list, got {type_name(value)} {_shown(value)}", value)
     result: list[str] = []
     for position, item in enumerate(items):
         if not isinstance(item, str):
             raise _Problem(
-                f"{key}[{position}] must be a string, got {type_name(item)} {item!r}", item
+                f"{key}[{position}] must be a string, got {type_name(item)} {_shown(item)}", item
             )
         text = item.strip()
         if text and text not in result:  # a value listed twice means the same thing once
@@ -251,12 +267,13 @@ def _control_type(text: Any, position: int) -> str:
         )
     if not isinstance(text, str):
         raise _Problem(
-            f"controls[{position}] type must be a string, got {type_name(text)} {text!r}", text
+            f"controls[{position}] type must be a string, got {type_name(text)} {_shown(text)}",
+            text,
         )
     name = text.strip()
     if name not in CONTROL_TYPES:
         raise _Problem(
-            f"unknown control type {name!r} in controls[{position}]; "
+            f"unknown control type {_shown(name)} in controls[{position}]; "
             f"allowed: {', '.join(CONTROL_TYPES)}",
             name,
         )
@@ -281,14 +298,14 @@ def _parse_controls(key: str, value: Any, from_csv: bool) -> list[tuple[str, boo
         if not isinstance(value, list):
             raise _Problem(
                 f"controls must be a list of {{type, operational}} mappings, got "
-                f"{type_name(value)} {value!r}",
+                f"{type_name(value)} {_shown(value)}",
                 value,
             )
         for position, item in enumerate(value):
             if not isinstance(item, dict):
                 raise _Problem(
                     f"controls[{position}] must be a mapping {{type, operational}}, got "
-                    f"{type_name(item)} {item!r}",
+                    f"{type_name(item)} {_shown(item)}",
                     item,
                 )
             unknown = [str(k) for k in item if k not in CONTROL_KEYS]
@@ -303,14 +320,15 @@ def _parse_controls(key: str, value: Any, from_csv: bool) -> list[tuple[str, boo
             if not isinstance(operational, bool):
                 raise _Problem(
                     f"controls[{position}] ({control_type}): operational must be a YAML boolean "
-                    f"(true or false, unquoted), got {type_name(operational)} {operational!r}",
+                    "(true or false, unquoted), got "
+                    f"{type_name(operational)} {_shown(operational)}",
                     operational,
                 )
             controls.append((control_type, operational))
     seen: set[str] = set()
     for control_type, _ in controls:
         if control_type in seen:
-            raise _Problem(f"control type {control_type!r} is listed more than once", value)
+            raise _Problem(f"control type {_shown(control_type)} is listed more than once", value)
         seen.add(control_type)
     return controls or None
 
@@ -330,8 +348,8 @@ assert set(_PARSERS) == set(REGISTRY_FIELDS), "every registry field needs exactl
 
 def _unknown_field_reason(key: str) -> str:
     close = difflib.get_close_matches(key, REGISTRY_FIELDS, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown field {key!r}{hint}; allowed fields: {', '.join(REGISTRY_FIELDS)}"
+    hint = f" (did you mean {_shown(close[0])}?)" if close else ""
+    return f"unknown field {_shown(key)}{hint}; allowed fields: {', '.join(REGISTRY_FIELDS)}"
 
 
 @dataclass
@@ -392,7 +410,7 @@ class RegistryEntry:
         for key in REQUIRED_FIELDS:
             if key not in self.parsed and key not in failed:
                 self.missing.add(key)
-                self.problem(key, f"missing required field {key!r}")
+                self.problem(key, f"missing required field {_shown(key)}")
         if "resource_id" in self.parsed:
             self.resource_id = self.parsed["resource_id"]
         elif self.name is not None and "resource_id" not in failed:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from aisec_assets.metadata import column_schema, table_metadata
+from aisec_resources.redaction.dagster_io import log_for, safe_metadata
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource, run_sql
 
@@ -80,19 +81,23 @@ def build_inventory_assets(discovery_keys: Sequence[dg.AssetKey | str]) -> dg.As
                 FROM inventory.ai_assets
                 """
             ).fetchone()
-        context.log.info(
+        log_for(context).info(
             f"inventory: {assets_meta['dagster/row_count']} assets ({missing} missing, "
             f"{stale} from stale sources), {edges_meta['dagster/row_count']} dependency edges"
         )
         yield dg.MaterializeResult(
             asset_key="ai_assets",
-            metadata={
-                **assets_meta,
-                "missing": missing,
-                "from_stale_sources": stale,
-                "history_snapshots": snapshots,
-            },
+            metadata=safe_metadata(
+                {
+                    **assets_meta,
+                    "missing": missing,
+                    "from_stale_sources": stale,
+                    "history_snapshots": snapshots,
+                }
+            ),
         )
-        yield dg.MaterializeResult(asset_key="asset_dependencies", metadata=edges_meta)
+        yield dg.MaterializeResult(
+            asset_key="asset_dependencies", metadata=safe_metadata(edges_meta)
+        )
 
     return inventory_assets

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from aisec_resources.secret_patterns import scan_warehouse_for_secrets
+from aisec_resources.redaction.dagster_io import safe_metadata
+from aisec_resources.secret_audit import audit_duckdb
 from aisec_resources.warehouse import WarehouseResource
 
 
@@ -19,7 +20,9 @@ def ai_assets_unique_ids(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         ).fetchone()
     return dg.AssetCheckResult(
         passed=rows == ids == keys and null_ids == 0,
-        metadata={"rows": rows, "distinct_ids": ids, "distinct_keys": keys, "null_ids": null_ids},
+        metadata=safe_metadata(
+            {"rows": rows, "distinct_ids": ids, "distinct_keys": keys, "null_ids": null_ids}
+        ),
     )
 
 
@@ -37,35 +40,41 @@ def production_assets_have_owner(warehouse: WarehouseResource) -> dg.AssetCheckR
     return dg.AssetCheckResult(
         passed=unowned.empty,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "unowned_production_assets": len(unowned),
-            "assets": dg.MetadataValue.md(
-                unowned.to_markdown(index=False) if len(unowned) else "_none_"
-            ),
-        },
+        metadata=safe_metadata(
+            {
+                "unowned_production_assets": len(unowned),
+                "assets": dg.MetadataValue.md(
+                    unowned.to_markdown(index=False) if len(unowned) else "_none_"
+                ),
+            }
+        ),
     )
 
 
 @dg.asset_check(
     asset="ai_assets",
     blocking=True,
-    description="No table in the warehouse holds a clear-text API key or token "
-    "(patterns in aisec_resources/secret_patterns.yaml). Blocks scoring if one does.",
+    description="No table in the warehouse holds a clear-text credential, by detectors "
+    "independent of the redaction gate (aisec_resources/secret_audit.py). Blocks scoring if one "
+    "does.",
 )
 def no_clear_text_secrets(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect(publish=False) as conn:
-        hits = scan_warehouse_for_secrets(conn)
+        findings = audit_duckdb(conn)
     return dg.AssetCheckResult(
-        passed=not hits,
-        metadata={
-            "hits": len(hits),
-            "where": dg.MetadataValue.json(
-                [
-                    {"table": h.table, "column": h.column, "pattern": h.pattern_id, "rows": h.rows}
-                    for h in hits
-                ]
-            ),
-        },
+        passed=not findings,
+        metadata=safe_metadata(
+            {
+                "findings": len(findings),
+                # Where and what kind, with a fingerprint of the value: never the value.
+                "where": dg.MetadataValue.json(
+                    [
+                        {"column": f.location, "detector": f.detector, "fingerprint": f.fingerprint}
+                        for f in findings[:200]
+                    ]
+                ),
+            }
+        ),
     )
 
 

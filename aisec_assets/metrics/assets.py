@@ -3,6 +3,7 @@
 import dagster as dg
 
 from aisec_assets.metadata import column_schema, table_metadata
+from aisec_resources.redaction.dagster_io import log_for, safe_metadata
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource, run_sql
 
@@ -43,9 +44,11 @@ def program_kpis(
             [day],
         )
         kpis = dict(zip([d[0] for d in cur.description], cur.fetchone() or (), strict=False))
-    context.log.info(f"kpis for {day}: {kpis}")
+    log_for(context).info(f"kpis for {day}: {kpis}")
     return dg.MaterializeResult(
-        metadata={**meta, "assessed_date": day.isoformat(), "kpis": dg.MetadataValue.json(kpis)}
+        metadata=safe_metadata(
+            {**meta, "assessed_date": day.isoformat(), "kpis": dg.MetadataValue.json(kpis)}
+        )
     )
 
 
@@ -79,5 +82,5 @@ def maturity_scores(
             [day],
         ).fetchall()
     for dimension, level, name in rows:
-        context.log.info(f"maturity {day}: {dimension} level {level} ({name})")
-    return dg.MaterializeResult(metadata={**meta, "assessed_date": day.isoformat()})
+        log_for(context).info(f"maturity {day}: {dimension} level {level} ({name})")
+    return dg.MaterializeResult(metadata=safe_metadata({**meta, "assessed_date": day.isoformat()}))

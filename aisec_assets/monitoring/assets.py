@@ -23,6 +23,7 @@ from aisec_resources.clock import today_in
 from aisec_resources.config import AisecConfig
 from aisec_resources.events import IngestResult
 from aisec_resources.records import collect
+from aisec_resources.redaction.dagster_io import log_for, safe_metadata
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource
 
@@ -77,24 +78,24 @@ def ingest_day(
     for configured in sources:
         result, error = collect(lambda configured=configured: configured.read(day))
         if result is None:
-            context.log.error(
+            log_for(context).error(
                 f"{configured.source}: cannot read {day}; keeping its last good rows: {error}"
             )
             outcomes[configured.source] = {"status": "failed", "error": (error or "")[:500]}
         else:
             results[configured.source] = result
     if not outcomes and not results:
-        context.log.warning("no log sources configured (monitoring.logs in aisec.yaml)")
+        log_for(context).warning("no log sources configured (monitoring.logs in aisec.yaml)")
     with warehouse.connect() as conn:
         for source, result in results.items():
             events, rejected = write_source_day(conn, source, day, result, context.run_id, now=now)
             outcomes[source] = {"status": "ok", "events": events, "rejected": rejected}
-            context.log.info(
+            log_for(context).info(
                 f"{source} {day}: {events} events from {result.records_read} records in "
                 f"{result.files_read} inputs, {rejected} rejected"
             )
             for rej in result.rejections[:10]:
-                context.log.warning(f"{source}: rejected {rej.location}: {rej.reason}")
+                log_for(context).warning(f"{source}: rejected {rej.location}: {rej.reason}")
     return outcomes
 
 
@@ -146,13 +147,15 @@ def _define_monitoring_assets(
             {s for per_day in outcomes.values() for s, o in per_day.items() if o["status"] != "ok"}
         )
         return dg.MaterializeResult(
-            metadata={
-                **meta,
-                "dagster/row_count": int(rows),
-                "days": len(days),
-                "sources_by_day": dg.MetadataValue.json(outcomes),
-                "stale_sources": stale,
-            }
+            metadata=safe_metadata(
+                {
+                    **meta,
+                    "dagster/row_count": int(rows),
+                    "days": len(days),
+                    "sources_by_day": dg.MetadataValue.json(outcomes),
+                    "stale_sources": stale,
+                }
+            )
         )
 
     @dg.asset(
@@ -176,8 +179,8 @@ def _define_monitoring_assets(
                 "SELECT rule_id, family, severity, owasp, atlas FROM monitoring.detection_rules "
                 "ORDER BY rule_id",
             )
-        context.log.info(f"rule pack: {count} rules")
-        return dg.MaterializeResult(metadata=meta)
+        log_for(context).info(f"rule pack: {count} rules")
+        return dg.MaterializeResult(metadata=safe_metadata(meta))
 
     @dg.asset(
         group_name="monitoring",
@@ -226,9 +229,9 @@ def _define_monitoring_assets(
             total += hits
             by_day[day.isoformat()] = by_severity
             if by_severity.get("critical"):
-                context.log.warning(f"{day}: {by_severity['critical']} critical detections")
+                log_for(context).warning(f"{day}: {by_severity['critical']} critical detections")
             slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:3]
-            context.log.info(
+            log_for(context).info(
                 f"detections {day}: {hits} hits {by_severity}; {len(timings)} steps in "
                 f"{sum(timings.values()):.1f} s, slowest: "
                 + ", ".join(f"{name.split(' (')[0]} {seconds:.1f} s" for name, seconds in slowest)
@@ -238,11 +241,13 @@ def _define_monitoring_assets(
                 conn, "monitoring.detections", DETECTIONS_PREVIEW, [days[0], days[-1]]
             )
         return dg.MaterializeResult(
-            metadata={
-                **meta,
-                "dagster/row_count": total,
-                "by_day_and_severity": dg.MetadataValue.json(by_day),
-            }
+            metadata=safe_metadata(
+                {
+                    **meta,
+                    "dagster/row_count": total,
+                    "by_day_and_severity": dg.MetadataValue.json(by_day),
+                }
+            )
         )
 
     return [llm_events, detection_rules, detections]

@@ -2,7 +2,7 @@
 
 One run:
 1. connection-local helpers (sql/monitoring/detection_functions.sql: excerpt, Luhn, IBAN,
-   shingle macros, the temp table `detection_hits`) and the ingestion's `mask_secrets` as a SQL
+   shingle macros, the temp table `detection_hits`) and the redaction gate's `redact_text` as a SQL
    function, so evidence is masked exactly like the events were;
 2. the day's event -> inventory asset resolution (sql/monitoring/event_assets.sql);
 3. every compiled step (one scan per text target for the pattern rules, one SQL file per other
@@ -33,7 +33,7 @@ from aisec_assets.monitoring.rules import (
     compile_pack,
     rule_rows,
 )
-from aisec_resources.secret_patterns import mask_secrets
+from aisec_resources.redaction import redact_text
 from aisec_resources.warehouse import run_sql
 
 MASK_FUNCTION = "aisec_mask_secrets"
@@ -60,7 +60,7 @@ def register_mask_function(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("SELECT 1").fetchall()
     with contextlib.suppress(duckdb.Error):
         conn.remove_function(MASK_FUNCTION)
-    conn.create_function(MASK_FUNCTION, mask_secrets, [VARCHAR], VARCHAR, side_effects=False)
+    conn.create_function(MASK_FUNCTION, redact_text, [VARCHAR], VARCHAR, side_effects=False)
 
 
 def prepare_detection_run(conn: duckdb.DuckDBPyConnection, day: date) -> None:

@@ -4,6 +4,7 @@ import dagster as dg
 
 from aisec_assets.metadata import column_schema, table_metadata
 from aisec_assets.risk.scoring import score_assets, write_risk_model_tables
+from aisec_resources.redaction.dagster_io import log_for, safe_metadata
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import POOL, WarehouseResource
 
@@ -46,12 +47,14 @@ def risk_scores(
             ).fetchall()
         )
         meta = table_metadata(conn, "risk.risk_scores", RISK_PREVIEW, [day])
-    context.log.info(f"risk: scored {scored} assets for {day}: {levels}")
+    log_for(context).info(f"risk: scored {scored} assets for {day}: {levels}")
     return dg.MaterializeResult(
-        metadata={
-            **meta,
-            "assessed_date": day.isoformat(),
-            "scored_today": scored,
-            "by_level": dg.MetadataValue.json(levels),
-        }
+        metadata=safe_metadata(
+            {
+                **meta,
+                "assessed_date": day.isoformat(),
+                "scored_today": scored,
+                "by_level": dg.MetadataValue.json(levels),
+            }
+        )
     )

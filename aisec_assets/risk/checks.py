@@ -4,6 +4,7 @@ import math
 
 import dagster as dg
 
+from aisec_resources.redaction.dagster_io import safe_metadata
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import WarehouseResource
 
@@ -18,7 +19,7 @@ def risk_weights_sum_to_one(settings: AisecSettings) -> dg.AssetCheckResult:
     total = math.fsum(weights.values())
     return dg.AssetCheckResult(
         passed=abs(total - 1.0) <= 1e-6,
-        metadata={"sum": total, "weights": dg.MetadataValue.json(weights)},
+        metadata=safe_metadata({"sum": total, "weights": dg.MetadataValue.json(weights)}),
     )
 
 
@@ -55,12 +56,14 @@ def risk_scores_within_bounds(
         ).fetchone()
     return dg.AssetCheckResult(
         passed=out_of_range == 0 and scored == distinct_assets == active,
-        metadata={
-            "out_of_range": out_of_range,
-            "scored": scored,
-            "distinct_assets": distinct_assets,
-            "active_assets": active,
-        },
+        metadata=safe_metadata(
+            {
+                "out_of_range": out_of_range,
+                "scored": scored,
+                "distinct_assets": distinct_assets,
+                "active_assets": active,
+            }
+        ),
     )
 
 

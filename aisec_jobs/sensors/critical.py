@@ -3,6 +3,7 @@
 import dagster as dg
 
 from aisec_jobs.flags import CriticalDetectionsConfig, critical_detection_job
+from aisec_resources.redaction.dagster_io import log_for
 
 
 def build_critical_detection_sensor() -> dg.SensorDefinition:
@@ -23,7 +24,7 @@ def build_critical_detection_sensor() -> dg.SensorDefinition:
         }
         if not critical:
             return dg.SkipReason("no critical detections in the latest materialization")
-        context.log.warning(f"CRITICAL detections by day: {critical}")
+        log_for(context).warning(f"CRITICAL detections by day: {critical}")
         days = sorted(critical)
         return dg.RunRequest(
             # one flag run per materialization event, however often the sensor re-reads it

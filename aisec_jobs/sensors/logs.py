@@ -13,6 +13,8 @@ import dagster as dg
 from aisec_assets.monitoring.ingest import configured_log_sources
 from aisec_jobs.jobs import monitoring_job
 from aisec_resources.config import AisecConfig
+from aisec_resources.confine import outside_root, real_root
+from aisec_resources.redaction.dagster_io import log_for
 
 _PATH_DAY = re.compile(r"(?<!\d)(\d{4})/(\d{2})/(\d{2})(?:/|$)")  # Bedrock .../YYYY/MM/DD/HH/
 _NAME_DAY = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")  # export-2026-11-27.jsonl
@@ -39,14 +41,21 @@ def watched_roots(config: AisecConfig) -> list[Path]:
 
 
 def list_log_files(roots: Iterable[Path]) -> dict[str, tuple[int, int, str]]:
-    """Log files under `roots` (files, or directories walked): path -> (size, mtime_ns, day)."""
+    """Log files under `roots` (files, or directories walked): path -> (size, mtime_ns, day).
+
+    Like the readers, the sensor never leaves a root: a file that resolves outside it (a
+    symlink to elsewhere) is not even stat'ed — the reader records it as a rejection — and
+    directory links are not followed (os.walk's default)."""
     files: dict[str, tuple[int, int, str]] = {}
     for root in roots:
         candidates = [Path(root)] if Path(root).is_file() else []
+        top = real_root(root)
         for dirpath, dirnames, filenames in os.walk(root, onerror=lambda _e: None):
             dirnames.sort()
             candidates += [Path(dirpath) / f for f in sorted(filenames)]
         for path in candidates:
+            if outside_root(path, top) is not None:
+                continue
             try:
                 st = path.stat()
                 files[str(path)] = (st.st_size, st.st_mtime_ns, day_of_log_file(path).isoformat())
@@ -98,7 +107,7 @@ def build_new_logs_sensor(
         ]
         skipped = [d for d in changed_days if d not in valid]
         if skipped:
-            context.log.warning(f"log files for days outside the partitions: {skipped}")
+            log_for(context).warning(f"log files for days outside the partitions: {skipped}")
         if not requests:
             return dg.SkipReason(f"no new log files ({len(current)} known)")
         return requests

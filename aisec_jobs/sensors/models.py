@@ -11,6 +11,7 @@ from aisec_assets.discovery.sources import DISCOVERY_SOURCES, SourceSpec, sectio
 from aisec_assets.discovery.sources.huggingface import list_model_directories
 from aisec_jobs.jobs import discovery_job
 from aisec_resources.config import AisecConfig
+from aisec_resources.redaction.dagster_io import log_for
 
 MAX_NEW_LISTED = 20
 
@@ -74,7 +75,7 @@ def build_new_model_sensor(config: AisecConfig) -> dg.SensorDefinition:
         if not new:
             return dg.SkipReason(f"no new model directories ({total} known)")
         digest = hashlib.sha256("\n".join(new).encode()).hexdigest()[:16]
-        context.log.info(f"new model directories: {new[:MAX_NEW_LISTED]}")
+        log_for(context).info(f"new model directories: {new[:MAX_NEW_LISTED]}")
         return dg.RunRequest(
             run_key=f"new-models-{digest}",
             tags={"aisec/new_model_dirs": ", ".join(new[:MAX_NEW_LISTED])[:1000]},

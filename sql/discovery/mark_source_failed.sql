@@ -1,4 +1,6 @@
 -- A source failed as a whole: keep its last good records, flag them stale, record the error.
+UPDATE discovery.discovered_assets SET stale = true WHERE source = getvariable('source');
+
 INSERT OR REPLACE INTO discovery.source_status
 SELECT
     getvariable('source'),

@@ -3,7 +3,9 @@
 --
 -- Precedence: for ownership, classification, scope and review facts the declared registry
 -- wins; for technical facts discovery wins (sources in name order), the registry filling in
--- what discovery does not know. Assets no source reports any more stay, with status 'missing'.
+-- what discovery does not know. Assets no source reports any more stay, with status 'missing';
+-- assets whose rows are last good data (a failed source, or an unreadable part of a partial
+-- one) stay 'active' with source_stale.
 -- invalid_fields unites every source's invalid fields (a field stays flagged until every
 -- source's input for it is valid).
 BEGIN TRANSACTION;
@@ -12,7 +14,10 @@ CREATE OR REPLACE TEMP TABLE merged_assets AS
 WITH recs AS (
     SELECT
         d.*,
-        s.stale AS source_is_stale,
+        -- last good data: the row was kept stale (its source failed, or its part of a partial
+        -- source could not be read); warehouses from before per-row staleness: source failed
+        coalesce(d.stale, false) OR coalesce(s.stale AND s.status = 'failed', false)
+            AS source_is_stale,
         -- sort keys: declared first for governance facts, last for technical facts
         CASE WHEN d.source = 'declared_registry' THEN '0' ELSE '1' END || d.source AS gov_rank,
         CASE WHEN d.source = 'declared_registry' THEN '1' ELSE '0' END || d.source AS tech_rank

@@ -42,10 +42,12 @@ CREATE TABLE IF NOT EXISTS discovery.discovered_assets (
     controls JSON,
     dependencies JSON,
     raw JSON,
+    part VARCHAR,
     extracted_at TIMESTAMP NOT NULL,
-    run_id VARCHAR NOT NULL
+    run_id VARCHAR NOT NULL,
+    stale BOOLEAN DEFAULT false
 );
-COMMENT ON TABLE discovery.discovered_assets IS 'Every asset record as each discovery source last saw it successfully; one row per (source, natural_key). A failing source keeps its rows (see discovery.source_status.stale).';
+COMMENT ON TABLE discovery.discovered_assets IS 'Every asset record as each discovery source last saw it successfully; one row per (source, natural_key). A failing source keeps its rows, and a partial one the rows of the parts it could not read, marked stale (see discovery.source_status).';
 COMMENT ON COLUMN discovery.discovered_assets.source IS 'Discovery source that produced the record (declared_registry, huggingface, aws_bedrock, aws_sagemaker, azure_openai).';
 COMMENT ON COLUMN discovery.discovered_assets.asset_id IS 'Deterministic id: ai- + first 16 hex of SHA-256 of natural_key.';
 COMMENT ON COLUMN discovery.discovered_assets.natural_key IS 'Globally unique resource identifier (ARN, lowercased Azure resource id, hf-dir://, hf-cache://, declared://).';
@@ -56,6 +58,10 @@ COMMENT ON COLUMN discovery.discovered_assets.raw IS 'The source object as read 
 
 -- Added after the first release: warehouses created before it get the column here.
 ALTER TABLE discovery.discovered_assets ADD COLUMN IF NOT EXISTS invalid_fields VARCHAR[];
+ALTER TABLE discovery.discovered_assets ADD COLUMN IF NOT EXISTS part VARCHAR;
+ALTER TABLE discovery.discovered_assets ADD COLUMN IF NOT EXISTS stale BOOLEAN DEFAULT false;
+COMMENT ON COLUMN discovery.discovered_assets.part IS 'The part of the source the record was read from: Azure subscription id, Hugging Face location name, AWS account/region. When a run cannot read that part, the record keeps its last good data (stale).';
+COMMENT ON COLUMN discovery.discovered_assets.stale IS 'The row is last good data from an earlier run: its source failed, or the part it came from could not be read (source status partial).';
 COMMENT ON COLUMN discovery.discovered_assets.invalid_fields IS 'Fields whose input value this source refused as invalid (each also a row of discovery.rejected_records; unknown field names included). The record is kept with the field unknown; risk and compliance treat an invalid field at its worst case. Empty = nothing invalid.';
 
 CREATE TABLE IF NOT EXISTS discovery.rejected_records (
@@ -133,7 +139,7 @@ COMMENT ON COLUMN inventory.ai_assets.controls IS 'Distinct controls with eviden
 COMMENT ON COLUMN inventory.ai_assets.sources IS 'Discovery sources that reported this asset.';
 COMMENT ON COLUMN inventory.ai_assets.declared IS 'The asset is declared in the registry.';
 COMMENT ON COLUMN inventory.ai_assets.discovered IS 'At least one automated discovery source found the asset.';
-COMMENT ON COLUMN inventory.ai_assets.source_stale IS 'Some of the facts come from a source whose last attempt failed (its last good data is used).';
+COMMENT ON COLUMN inventory.ai_assets.source_stale IS 'Some of the facts are last good data: from a source whose last attempt failed, or from a part of a partial source that could not be read (e.g. an unreadable Azure subscription).';
 COMMENT ON COLUMN inventory.ai_assets.first_seen IS 'When any source first reported the asset.';
 COMMENT ON COLUMN inventory.ai_assets.last_seen IS 'When a source last reported the asset.';
 COMMENT ON COLUMN inventory.ai_assets.status IS 'active = reported by the latest inventory run; missing = no source reports it any more (kept, never deleted).';
@@ -258,9 +264,10 @@ COMMENT ON COLUMN discovery.rejected_records.source IS 'Discovery source that re
 COMMENT ON COLUMN discovery.rejected_records.reason IS 'Why it was refused, naming the bad value and what was expected.';
 COMMENT ON COLUMN discovery.rejected_records.excerpt IS 'Short excerpt of the bad input; credential-shaped text is redacted.';
 COMMENT ON COLUMN discovery.rejected_records.rejected_at IS 'When the run refused it (UTC).';
-COMMENT ON COLUMN discovery.source_status.status IS 'ok | failed: outcome of the last attempt.';
-COMMENT ON COLUMN discovery.source_status.stale IS 'The source''s rows come from an earlier successful run (its last attempt failed).';
-COMMENT ON COLUMN discovery.source_status.last_error IS 'Why the last attempt failed (NULL when it succeeded).';
+COMMENT ON COLUMN discovery.source_status.status IS 'ok | partial | failed: outcome of the last attempt (partial = some parts, e.g. an Azure subscription or a Hugging Face location, could not be read; the rest was).';
+COMMENT ON COLUMN discovery.source_status.stale IS 'Some or all of the source''s rows come from an earlier successful run (its last attempt failed, or was partial and kept the rows of the unreadable parts).';
+COMMENT ON COLUMN discovery.source_status.last_error IS 'Why the last attempt failed, or which parts a partial attempt could not read and why (NULL when it succeeded).';
+COMMENT ON COLUMN discovery.source_status.last_success_at IS 'The last attempt that read every part of the source (status ok).';
 COMMENT ON COLUMN discovery.source_status.record_count IS 'Rows the source holds in discovered_assets.';
 COMMENT ON COLUMN discovery.source_status.rejected_count IS 'Input records the last successful attempt refused.';
 

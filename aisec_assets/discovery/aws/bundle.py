@@ -49,6 +49,13 @@ The file name of a key is ``urllib.parse.quote(key, safe="") + ".json"`` (`bundl
 ids and names stay as they are, an ARN becomes e.g.
 ``arn%3Aaws%3Abedrock%3Aus-east-1%3A314159265358%3Aagent%2FAB12CD34EF.json``. Quoting every
 ``/`` also means no key, however hostile, can name a file outside its operation directory.
+
+A scan never leaves its root: every directory listed and file read is resolved (symlinks
+followed), and what resolves outside the bundle is refused (an `AwsCallError` the extractors
+record as a `Rejection` naming the path and where it resolves), never read. An account or
+region directory that cannot be read at all (not a directory, a symlink loop, permission
+denied) is an `AwsCallError` with `unreadable=True`: the extractors report that part as
+unreadable (the source is partial; the records it held keep their last good data).
 """
 
 from __future__ import annotations
@@ -61,13 +68,15 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, Protocol
 
+from aisec_resources.confine import escape_reason, outside_root, real_root
 from aisec_resources.records import SourceUnavailable
-from aisec_resources.secret_patterns import load_patterns
+from aisec_resources.redaction import redact_excerpt
 
 DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
 KEY_SEPARATOR = "_"
+ACCOUNT_RE = re.compile(r"\d{12}")
+REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 # Long runs of token characters mixing letters and digits look like keys; excerpts mask them.
-_TOKEN_RUN_RE = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
 
 
 def bundle_file_name(key: str) -> str:
@@ -81,13 +90,18 @@ def join_key(*parts: str) -> str:
 
 
 class AwsCallError(Exception):
-    """One call's response could not be read or is not an API response object."""
+    """One call's response could not be read or is not an API response object.
 
-    def __init__(self, location: str, reason: str, excerpt: str | None = None) -> None:
+    `unreadable`: a whole account or region could not be read (not merely one response)."""
+
+    def __init__(
+        self, location: str, reason: str, excerpt: str | None = None, *, unreadable: bool = False
+    ) -> None:
         super().__init__(f"{location}: {reason}")
         self.location = location
         self.reason = reason
         self.excerpt = excerpt
+        self.unreadable = unreadable
 
 
 class AwsApi(Protocol):
@@ -99,6 +113,10 @@ class AwsApi(Protocol):
 
     def regions(self, account_id: str) -> list[str]:
         """Regions of one account. Raises `AwsCallError` when they cannot be listed."""
+        ...
+
+    def check_region(self, account_id: str, region: str) -> None:
+        """Raises `AwsCallError` when the region as a whole cannot be read (before any call)."""
         ...
 
     def call(
@@ -128,6 +146,7 @@ class AwsBundleReader:
     def __init__(self, bundle: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
         self.bundle = Path(bundle)
         self.max_file_bytes = max_file_bytes
+        self._real_root = real_root(self.bundle)
 
     def accounts(self) -> list[str]:
         if not self.bundle.exists():
@@ -135,23 +154,43 @@ class AwsBundleReader:
         if not self.bundle.is_dir():
             raise SourceUnavailable(f"AWS bundle path {self.bundle} is not a directory")
         try:
-            return self._subdirectories(self.bundle)
+            return self._subdirectories(self.bundle, ACCOUNT_RE)
         except OSError as exc:
             raise SourceUnavailable(
                 f"AWS bundle directory {self.bundle} cannot be read: {exc.strerror or exc}"
             ) from exc
 
     def regions(self, account_id: str) -> list[str]:
-        path = self.bundle / account_id
+        path = self._readable_directory(self.bundle / account_id)
+        return self._subdirectories(path, REGION_RE)
+
+    def check_region(self, account_id: str, region: str) -> None:
+        self._readable_directory(self.bundle / account_id / region)
+
+    def _readable_directory(self, path: Path) -> Path:
+        """`path` when it is a directory inside the bundle that can be listed."""
+        escaped = outside_root(path, self._real_root)
+        if escaped is not None:
+            raise AwsCallError(str(path), escape_reason(self._real_root, escaped))
         try:
-            return self._subdirectories(path)
+            with os.scandir(path):
+                pass
         except OSError as exc:
-            raise AwsCallError(str(path), f"cannot list directory: {exc.strerror or exc}") from exc
+            raise AwsCallError(
+                str(path), f"cannot list directory: {exc.strerror or exc}", unreadable=True
+            ) from exc
+        return path
 
     @staticmethod
-    def _subdirectories(path: Path) -> list[str]:
+    def _subdirectories(path: Path, shape: re.Pattern[str]) -> list[str]:
+        """Directories, and entries named like one (`shape`) that are not readable directories
+        (a file, a broken link or loop): those are reported as unreadable, not skipped."""
         with os.scandir(path) as entries:
-            return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir())
+            return sorted(
+                e.name
+                for e in entries
+                if not e.name.startswith(".") and (_is_dir(e) or shape.fullmatch(e.name))
+            )
 
     def _path(
         self,
@@ -190,6 +229,11 @@ class AwsBundleReader:
             )
         path = self._path(account_id, region, service, operation, key)
         where = str(path)
+        escaped = outside_root(path, self._real_root)
+        if escaped is not None:
+            if not os.path.lexists(path):
+                return None  # nothing there (not collected): nothing to refuse
+            raise AwsCallError(where, escape_reason(self._real_root, escaped))
         try:
             info = path.stat()
         except FileNotFoundError:
@@ -210,6 +254,13 @@ class AwsBundleReader:
         if len(data) > self.max_file_bytes:  # grew after stat
             raise AwsCallError(where, f"file is over the {self.max_file_bytes}-byte limit")
         return parse_response_bytes(data, where)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def parse_response_bytes(data: bytes, where: str) -> dict[str, Any]:
@@ -258,10 +309,4 @@ def json_type(value: Any) -> str:
 
 def mask_excerpt(text: str, limit: int = 60) -> str:
     """A short excerpt with anything token-shaped masked, safe to keep in the warehouse."""
-    text = text.replace("\n", " ")
-    for pattern in load_patterns():
-        text = re.sub(pattern.regex, "…", text)
-    text = _TOKEN_RUN_RE.sub(
-        lambda m: "…" if re.search(r"\d", m[0]) and re.search(r"[A-Za-z]", m[0]) else m[0], text
-    )
-    return text[:limit]
+    return redact_excerpt(text.replace("\n", " "))[:limit]

@@ -23,7 +23,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from aisec_assets.discovery.aws.bundle import AwsApi, AwsCallError, json_type, mask_excerpt
+from aisec_assets.discovery.aws.bundle import (
+    ACCOUNT_RE,
+    REGION_RE,
+    AwsApi,
+    AwsCallError,
+    json_type,
+    mask_excerpt,
+)
 from aisec_assets.discovery.aws.posture import LoggingState
 from aisec_assets.discovery.aws.response import FieldError, ResponseObject
 from aisec_resources.records import (
@@ -34,18 +41,17 @@ from aisec_resources.records import (
     DiscoveredAsset,
     Rejection,
     SourceResult,
+    UnreadablePart,
     natural_key,
 )
-from aisec_resources.secret_patterns import load_patterns
+from aisec_resources.redaction import quote, redact_structure
 
-_ACCOUNT_RE = re.compile(r"\d{12}")
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Environment variables named like a secret (posture: secret_like_environment_variables).
 SECRET_KEY_RE = re.compile(
     r"pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential",
     re.IGNORECASE,
 )
-_REDACTED = "<redacted>"
 
 _TAG_FIELDS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "owner-team": ("owner_team", None),
@@ -56,29 +62,6 @@ _TAG_FIELDS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "regulatory-scope": ("regulatory_scope", REGULATORY_SCOPES),
 }
 _SCOPE_SEPARATOR_RE = re.compile(r"[\s,;/+:]+")
-
-
-def redact(value: Any) -> Any:
-    """A copy of an API object without secrets: values under secret-named keys and any string
-    shaped like a known credential are replaced. ARNs of secrets (e.g. credentialsSecretArn)
-    are references, not secrets, and stay."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            secret_named = (
-                isinstance(k, str)
-                and SECRET_KEY_RE.search(k) is not None
-                and not k.lower().endswith("arn")
-            )
-            out[k] = _REDACTED if secret_named and isinstance(v, str) else redact(v)
-        return out
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    if isinstance(value, str):
-        for pattern in load_patterns():
-            if re.search(pattern.regex, value):
-                return _REDACTED
-    return value
 
 
 def aws_partition(region: str) -> str:
@@ -110,6 +93,8 @@ class Collector:
         self.records: dict[str, DiscoveredAsset] = {}
         self.logging: dict[tuple[str, str], LoggingState] = {}
         self._cache: dict[tuple[str, str, str, str, str | None], ResponseObject | None] = {}
+        # The account/region being read: every record added meanwhile carries it as `part`.
+        self.part: str | None = None
 
     # -- input
     def call(
@@ -169,9 +154,17 @@ class Collector:
         except FieldError as exc:
             self.reject(exc.location, exc.reason, exc.field, exc.excerpt)
 
+    def _part_failed(self, exc: AwsCallError, part: str, field: str) -> None:
+        """A directory that cannot be used: refused (outside the root) or, when the whole
+        account / region cannot be read, an unreadable part (its records stay, stale)."""
+        self.reject(exc.location, exc.reason, field, exc.excerpt)
+        if exc.unreadable:
+            self.result.unreadable.append(UnreadablePart(part, exc.location, exc.reason))
+
     def account_regions(self) -> Iterator[tuple[str, str]]:
+        """Every (account, region) to read; `part` is set to `account/region` meanwhile."""
         for account in self.api.accounts():
-            if not _ACCOUNT_RE.fullmatch(account):
+            if not ACCOUNT_RE.fullmatch(account):
                 self.reject(
                     self.api.location(account),
                     "not an AWS account id (12 digits); skipped",
@@ -182,10 +175,10 @@ class Collector:
             try:
                 regions = self.api.regions(account)
             except AwsCallError as exc:
-                self.reject(exc.location, exc.reason, "regions", exc.excerpt)
+                self._part_failed(exc, account, "regions")
                 continue
             for region in regions:
-                if not _REGION_RE.fullmatch(region):
+                if not REGION_RE.fullmatch(region):
                     self.reject(
                         self.api.location(account, region),
                         "not an AWS region name; skipped",
@@ -193,11 +186,19 @@ class Collector:
                         region[:40],
                     )
                     continue
+                try:
+                    self.api.check_region(account, region)
+                except AwsCallError as exc:
+                    self._part_failed(exc, f"{account}/{region}", "region")
+                    continue
+                self.part = f"{account}/{region}"
                 yield account, region
+                self.part = None
 
     # -- output
     def add(self, record: DiscoveredAsset, where: str) -> DiscoveredAsset:
-        record.raw = redact(record.raw)
+        record.raw = redact_structure(record.raw)
+        record.part = record.part or self.part
         existing = self.records.get(record.natural_key)
         if existing is not None:
             self.reject(
@@ -217,7 +218,8 @@ class Collector:
         record = self.records.get(natural_key(resource_id))
         if record is None:
             record = make()
-            record.raw = redact(record.raw)
+            record.raw = redact_structure(record.raw)
+            record.part = record.part or self.part
             self.records[record.natural_key] = record
         refs = record.posture.setdefault("referenced_by", [])
         entry = {"resource_id": by, "relation": relation}
@@ -297,7 +299,7 @@ class Collector:
             record.invalid_fields.append(field_name)
         self.reject(
             where,
-            f"{record.asset_type} {record.name} ({record.resource_id}): tag {tag}={value!r} "
+            f"{record.asset_type} {record.name} ({record.resource_id}): tag {tag}={quote(value)} "
             f"is not a valid {field_name} (expected {expected}); {field_name} left unset and "
             "scored at its worst case",
             f"tag {tag} -> {field_name}",

@@ -26,6 +26,7 @@ from typing import Any
 
 from aisec_assets.discovery.aws.response import ResponseObject
 from aisec_resources.records import Control
+from aisec_resources.redaction import quote
 
 _STRENGTHS = {"NONE": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3}
 
@@ -136,7 +137,7 @@ def _effective_strength(flt: ResponseObject, side: str) -> str:
     """Filter strength that actually blocks: a disabled or detect-only filter counts as NONE."""
     strength = flt.req_str(f"{side}Strength")
     if strength not in _STRENGTHS:
-        flt.fail(f"{side}Strength", f"unknown filter strength {strength!r}", strength[:30])
+        flt.fail(f"{side}Strength", f"unknown filter strength {quote(strength)}", strength[:30])
     if flt.opt_bool(f"{side}Enabled") is False or flt.opt_str(f"{side}Action") == "NONE":
         return "NONE"
     return strength

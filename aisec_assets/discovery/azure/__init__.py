@@ -34,6 +34,7 @@ from aisec_assets.discovery.azure.bundle import (
     RAI_POLICIES_FILE,
     AzureBundleReader,
     CognitiveServicesReader,
+    PartUnreadable,
     locate_bad_field,
 )
 from aisec_assets.discovery.azure.deployments import (
@@ -65,6 +66,7 @@ __all__ = [
     "AzureSourceResult",
     "CognitiveServicesReader",
     "ContentFilterSummary",
+    "PartUnreadable",
     "TagValues",
     "content_filter_controls",
     "extract_azure_openai",

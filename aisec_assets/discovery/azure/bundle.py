@@ -13,6 +13,13 @@ Offline bundle layout (ARM REST responses, api-version 2025-09-01, pages merged)
 
 Each item is deserialized with the SDK model's own `deserialize`; an item that fails becomes a
 `Rejection` naming the file, the item index and (`locate_bad_field`) the field.
+
+A scan never leaves its root: every directory listed and file read is resolved (symlinks
+followed) and what resolves outside the bundle is refused with a `Rejection` naming the path
+and where it resolves, never read. A subscription directory that cannot be read at all (not
+a directory, a symlink loop, permission denied) raises `PartUnreadable` with the actual
+reason: the extractor reports the subscription as an unreadable part (the source is partial,
+the subscription's records keep their last good data).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from aisec_assets.discovery.azure.rejections import (
     json_type,
     masked_excerpt,
 )
+from aisec_resources.confine import escape_reason, outside_root, real_root
 from aisec_resources.records import Rejection, SourceUnavailable
 
 DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -41,6 +49,20 @@ DEPLOYMENTS_FILE = "deployments.json"
 RAI_POLICIES_FILE = "raiPolicies.json"
 
 ModelT = TypeVar("ModelT", Account, Deployment, RaiPolicy)
+# Subscription ids are GUIDs: a top-level entry named like one is a subscription even when it
+# is not a readable directory (then it is reported as unreadable, not skipped as stray).
+_SUBSCRIPTION_ID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+class PartUnreadable(Exception):
+    """A whole subscription cannot be read (its directory, or the API call listing it)."""
+
+    def __init__(self, location: str, reason: str) -> None:
+        super().__init__(f"{location}: {reason}")
+        self.location = location
+        self.reason = reason
 
 
 class CognitiveServicesReader(Protocol):
@@ -55,7 +77,9 @@ class CognitiveServicesReader(Protocol):
 
     def subscriptions(self) -> list[str]: ...
 
-    def accounts(self, subscription_id: str) -> list[Account]: ...
+    def accounts(self, subscription_id: str) -> list[Account]:
+        """The subscription's accounts; `PartUnreadable` when the subscription cannot be read."""
+        ...
 
     def deployments(
         self, subscription_id: str, resource_group: str, account_name: str
@@ -81,6 +105,8 @@ class AzureBundleReader:
         self.max_file_bytes = max_file_bytes
         self.rejections: list[Rejection] = []
         self._locations: dict[str, str] = {}
+        self._real_root = real_root(self.bundle)
+        self._refused: set[str] = set()
 
     def subscriptions(self) -> list[str]:
         if not self.bundle.is_dir():
@@ -93,12 +119,16 @@ class AzureBundleReader:
         for entry in entries:
             if entry.name.startswith("."):
                 continue  # e.g. .DS_Store, .git: not part of the export
+            if self._escapes(entry):
+                continue
             try:
                 is_dir = entry.is_dir()
             except OSError as exc:
                 self._reject(str(entry), f"cannot stat bundle entry: {exc}")
                 continue
-            if is_dir:
+            if is_dir or entry.is_symlink() or _SUBSCRIPTION_ID.fullmatch(entry.name):
+                # a link that leads nowhere (loop, dangling) or a GUID-named non-directory is
+                # a subscription that cannot be read: accounts() says why
                 subscriptions.append(entry.name)
             else:
                 self._reject(
@@ -107,7 +137,17 @@ class AzureBundleReader:
         return subscriptions
 
     def accounts(self, subscription_id: str) -> list[Account]:
-        path = self.bundle / subscription_id / ACCOUNTS_FILE
+        directory = self.bundle / subscription_id
+        if self._escapes(directory):
+            return []
+        try:
+            os.listdir(directory)
+        except OSError as exc:
+            raise PartUnreadable(
+                str(directory),
+                f"subscription directory cannot be read: {exc.strerror or exc}",
+            ) from exc
+        path = directory / ACCOUNTS_FILE
         if not os.path.lexists(path):
             self._reject(str(path), "accounts.json is missing: no accounts collected")
             return []
@@ -140,6 +180,8 @@ class AzureBundleReader:
         directory: Path | None = self.bundle / subscription_id
         for part in (resource_group, account_name):
             directory = _child_ignoring_case(directory, part) if directory else None
+            if directory is not None and self._escapes(directory):
+                return None
         if directory is None:
             return None
         path = directory / file_name
@@ -214,7 +256,19 @@ class AzureBundleReader:
                 return None
         return parsed
 
+    def _escapes(self, path: Path) -> bool:
+        """True (and one Rejection per path) when `path` resolves outside the bundle."""
+        escaped = outside_root(path, self._real_root)
+        if escaped is None:
+            return False
+        if str(path) not in self._refused:
+            self._refused.add(str(path))
+            self._reject(str(path), escape_reason(self._real_root, escaped))
+        return True
+
     def _load_json(self, path: Path) -> Any | None:
+        if self._escapes(path):
+            return None
         try:
             if not path.is_file():
                 self._reject(str(path), "not a regular file (a directory or a broken link)")

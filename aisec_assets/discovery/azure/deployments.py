@@ -40,7 +40,7 @@ from aisec_assets.discovery.azure.accounts import (
     parse_account_id,
     parse_tags,
 )
-from aisec_assets.discovery.azure.bundle import CognitiveServicesReader
+from aisec_assets.discovery.azure.bundle import CognitiveServicesReader, PartUnreadable
 from aisec_assets.discovery.azure.rejections import SOURCE, first_line, masked_excerpt
 from aisec_resources.records import (
     Control,
@@ -48,6 +48,7 @@ from aisec_resources.records import (
     Rejection,
     SourceResult,
     SourceUnavailable,
+    UnreadablePart,
 )
 
 MODEL_PROVIDER = "azure_openai"
@@ -189,55 +190,89 @@ def extract_azure_openai(reader: CognitiveServicesReader) -> AzureSourceResult:
     subscriptions = reader.subscriptions()
     drain()
     for subscription_id in subscriptions:
-        accounts: list[Account] = _call(
-            result,
-            f"list accounts of subscription {subscription_id}",
-            lambda sub=subscription_id: reader.accounts(sub),
-        )
+        part = subscription_id.lower()  # ARM ids are case-insensitive
+        first_record = len(result.records)
+        try:
+            accounts: list[Account] = _call(
+                result,
+                f"list accounts of subscription {subscription_id}",
+                lambda sub=subscription_id: reader.accounts(sub),
+                part,
+            )
+        except PartUnreadable as exc:
+            drain()
+            _unreadable(result, part, exc.location, exc.reason)
+            continue
         drain()
-        for account in accounts:
-            result.scanned += 1
-            location = reader.location_of(str(account.id))
-            parsed = parse_account_id(str(account.id))
-            if parsed is None:
-                result.rejections.append(
-                    Rejection(
-                        SOURCE,
-                        location,
-                        "account id is not a Microsoft.CognitiveServices/accounts resource id",
-                        field="id",
-                        excerpt=masked_excerpt(str(account.id)),
-                    )
-                )
-                continue
-            if parsed.subscription_id.lower() != subscription_id.lower():
-                result.rejections.append(
-                    Rejection(
-                        SOURCE,
-                        location,
-                        f"account is in subscription {parsed.subscription_id}, listed under "
-                        f"subscription {subscription_id}",
-                        field="id",
-                        excerpt=masked_excerpt(str(account.id)),
-                    )
-                )
-                continue
-            if (account.kind or "").lower() not in AI_ACCOUNT_KINDS:
-                result.skipped_accounts.append(f"{account.id} (kind {account.kind})")
-                continue
-            _extract_account(reader, result, account, parsed, seen, drain)
+        _extract_accounts(reader, result, subscription_id, accounts, seen, drain)
+        for record in result.records[first_record:]:
+            record.part = part
     drain()
     return result
 
 
-def _call(result: SourceResult, what: str, fetch: Callable[[], list[Any]]) -> list[Any]:
-    """One reader call; a failing API call is a rejection for that call, not a lost run."""
+def _unreadable(result: SourceResult, part: str, location: str, reason: str) -> None:
+    """A subscription that cannot be read: a rejection, and an unreadable part (the source is
+    partial; the subscription's records keep their last good data, marked stale)."""
+    result.rejections.append(Rejection(SOURCE, location, f"subscription {part}: {reason}"))
+    result.unreadable.append(UnreadablePart(part, location, reason))
+
+
+def _extract_accounts(
+    reader: CognitiveServicesReader,
+    result: AzureSourceResult,
+    subscription_id: str,
+    accounts: list[Account],
+    seen: set[str],
+    drain: Callable[[], None],
+) -> None:
+    """The AI accounts of one subscription, each with its deployments."""
+    for account in accounts:
+        result.scanned += 1
+        location = reader.location_of(str(account.id))
+        parsed = parse_account_id(str(account.id))
+        if parsed is None:
+            result.rejections.append(
+                Rejection(
+                    SOURCE,
+                    location,
+                    "account id is not a Microsoft.CognitiveServices/accounts resource id",
+                    field="id",
+                    excerpt=masked_excerpt(str(account.id)),
+                )
+            )
+            continue
+        if parsed.subscription_id.lower() != subscription_id.lower():
+            result.rejections.append(
+                Rejection(
+                    SOURCE,
+                    location,
+                    f"account is in subscription {parsed.subscription_id}, listed under "
+                    f"subscription {subscription_id}",
+                    field="id",
+                    excerpt=masked_excerpt(str(account.id)),
+                )
+            )
+            continue
+        if (account.kind or "").lower() not in AI_ACCOUNT_KINDS:
+            result.skipped_accounts.append(f"{account.id} (kind {account.kind})")
+            continue
+        _extract_account(reader, result, account, parsed, seen, drain)
+
+
+def _call(
+    result: SourceResult, what: str, fetch: Callable[[], list[Any]], part: str | None = None
+) -> list[Any]:
+    """One reader call; a failing API call is a rejection for that call, not a lost run (and,
+    with `part`, that part is unreadable: what it held before keeps its last good data)."""
     try:
         return list(fetch())
     except HttpResponseError as exc:
-        result.rejections.append(
-            Rejection(SOURCE, what, f"API call failed: HTTP {exc.status_code} {first_line(exc)}")
-        )
+        reason = f"API call failed: HTTP {exc.status_code} {first_line(exc)}"
+        if part is None:
+            result.rejections.append(Rejection(SOURCE, what, reason))
+        else:
+            _unreadable(result, part, what, reason)
     except AzureError as exc:
         raise SourceUnavailable(f"Azure management API unreachable ({what}): {exc}") from exc
     return []
@@ -252,12 +287,19 @@ def _extract_account(
     drain: Callable[[], None],
 ) -> None:
     sub, rg, name = parsed.subscription_id, parsed.resource_group, parsed.account_name
+    part = sub.lower()
     deployments: list[Deployment] = _call(
-        result, f"list deployments of {account.id}", lambda: reader.deployments(sub, rg, name)
+        result,
+        f"list deployments of {account.id}",
+        lambda: reader.deployments(sub, rg, name),
+        part,
     )
     drain()
     policies: list[RaiPolicy] = _call(
-        result, f"list raiPolicies of {account.id}", lambda: reader.rai_policies(sub, rg, name)
+        result,
+        f"list raiPolicies of {account.id}",
+        lambda: reader.rai_policies(sub, rg, name),
+        part,
     )
     drain()
     result.scanned += len(deployments) + len(policies)

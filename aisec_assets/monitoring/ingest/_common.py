@@ -11,8 +11,9 @@ Choices made there hold for every source:
   request that is otherwise fine, and prompt text is where odd bytes show up.
 - A rejection is reported on one day only: the day of the nearest record with a valid time
   before it in the same file (else the one after it); a file without any gets the date in its
-  path, else the file's modification day. Reading a file for several days therefore never
-  reports the same bad line twice.
+  path, else the file's modification day (else the day being read). Reading a file for
+  several days therefore reports a bad line once; only times in 2000..2199 name a day, so an
+  epoch 0 never files rejections under 1970-01-01.
 """
 
 from aisec_assets.monitoring.ingest._days import DayBook, date_in_path, file_day
@@ -20,7 +21,9 @@ from aisec_assets.monitoring.ingest._files import (
     BadItem,
     ExportRecord,
     JsonItem,
+    Refused,
     TextFile,
+    decode_file,
     decode_lines,
     export_records,
     gunzip,
@@ -28,7 +31,10 @@ from aisec_assets.monitoring.ingest._files import (
     iter_json_items,
     iter_records,
     list_files,
+    read_capped,
     read_text_file,
+    reject_refused,
+    source_files,
 )
 from aisec_assets.monitoring.ingest._values import (
     EXCERPT_CHARS,
@@ -65,10 +71,12 @@ __all__ = [
     "DayBook",
     "ExportRecord",
     "JsonItem",
+    "Refused",
     "TextFile",
     "as_list",
     "clean_surrogates",
     "date_in_path",
+    "decode_file",
     "decode_lines",
     "excerpt",
     "export_records",
@@ -88,8 +96,11 @@ __all__ = [
     "parse_int",
     "parse_time",
     "raw_record",
+    "read_capped",
     "read_text_file",
+    "reject_refused",
     "rejection",
+    "source_files",
     "text_or_none",
     "to_utc_naive",
     "unexpected_shape",

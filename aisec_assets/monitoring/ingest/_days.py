@@ -3,7 +3,12 @@ same bad line twice.
 
 A rejection is reported on one day only: the day of the nearest record with a valid time before
 it in the same file (else the one after it); a file without any gets the date in its path, else
-the file's modification day.
+the file's modification day, else the day being read.
+
+Only times `parse_time` accepts (2000..2199, see `_values.EARLIEST_TIME`) ever name a day here:
+a record whose timestamp is unusable (an epoch 0, a negative or NaN number) is itself a
+rejection and lends no day to its neighbours, so no rejection is filed under a bogus day such
+as 1970-01-01 that no run reads.
 """
 
 from __future__ import annotations
@@ -56,7 +61,9 @@ class DayBook:
             self._kept.append(item)
 
     def finish(self) -> list[EventRejection]:
-        if self._waiting and (self._last_day or self.fallback_day) == self.day:
+        # without any day to go by, the day being read: reported (perhaps more than once)
+        # rather than on no day at all
+        if self._waiting and (self._last_day or self.fallback_day or self.day) == self.day:
             self._kept.extend(self._waiting)
         self._waiting.clear()
         return self._kept

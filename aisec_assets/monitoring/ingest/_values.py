@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aisec_resources.events import EventRejection
+from aisec_resources.redaction import quote
 
 EXCERPT_CHARS = 240
 RAW_RECORD_CAP = 65_536
@@ -62,13 +64,27 @@ def to_utc_naive(value: datetime) -> datetime:
     return value
 
 
-def _from_epoch(number: float) -> datetime:
-    magnitude = abs(number)
-    if magnitude >= 1e17:  # nanoseconds (OTLP)
+# The times a log record may carry. Outside them a timestamp is a unit mistake, a zero, a
+# counter or hostile: an epoch number of 5 or -1 once filed its record under 1970-01-01 (a day
+# no run reads), and the bad records after it with it, so they were lost. Such a record is
+# rejected instead, naming its field, and never lends its day to its neighbours.
+EARLIEST_TIME = datetime(2000, 1, 1)
+LATEST_TIME = datetime(2200, 1, 1)  # exclusive; also below the nanosecond int64 limit (2262)
+_EPOCH = datetime(1970, 1, 1)
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+def _from_epoch(number: int | float) -> datetime:
+    """An epoch number in s / ms / us / ns (told apart by magnitude) as naive UTC."""
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"not a timestamp: {quote(number)} is not a finite number")
+    if number < 0:
+        raise ValueError(f"not a timestamp: {quote(number)} is before 1970")
+    if number >= 1e17:  # nanoseconds (OTLP)
         per_microsecond = 1000.0
-    elif magnitude >= 1e14:
+    elif number >= 1e14:
         per_microsecond = 1.0
-    elif magnitude >= 1e11:
+    elif number >= 1e11:
         per_microsecond = 1e-3
     else:
         per_microsecond = 1e-6
@@ -78,42 +94,58 @@ def _from_epoch(number: float) -> datetime:
             microseconds = number // int(per_microsecond)
         else:
             microseconds = round(number / per_microsecond)
-        return datetime(1970, 1, 1) + timedelta(microseconds=microseconds)
+        return _EPOCH + timedelta(microseconds=microseconds)
     except (OverflowError, ValueError):
-        raise ValueError(f"not a timestamp: {number!r} is out of range") from None
+        raise ValueError(f"not a timestamp: {quote(number)} is out of range") from None
+
+
+def _in_range(when: datetime, value: Any) -> datetime:
+    if not EARLIEST_TIME <= when < LATEST_TIME:
+        raise ValueError(
+            f"not a log time: {quote(value)} reads as {when.isoformat()}, outside "
+            f"{EARLIEST_TIME.year}..{LATEST_TIME.year - 1}"
+        )
+    return when
 
 
 def parse_time(value: Any) -> datetime | None:
-    """A timestamp as naive UTC; None when empty. Raises ValueError when it is not a time.
+    """A timestamp as naive UTC; None when empty. Raises ValueError when it is not a time or
+    lies outside EARLIEST_TIME..LATEST_TIME (the caller rejects the record, naming the field).
 
     Accepts ISO 8601 (Z, offsets, any number of fraction digits, space separator), epoch
-    numbers in s/ms/us/ns (as numbers or digit strings) and the Log Analytics portal format.
+    numbers in s/ms/us/ns (as numbers or numeric strings, exponents included) and the Log
+    Analytics portal format. Booleans, NaN and infinities are not times.
     """
     if value is None:
         return None
     if isinstance(value, datetime):
-        return to_utc_naive(value)
+        return _in_range(to_utc_naive(value), value)
     if isinstance(value, bool):
-        raise ValueError(f"not a timestamp: {value!r}")
+        raise ValueError(f"not a timestamp: {quote(value)}")
     if isinstance(value, int | float):
-        return _from_epoch(value)
+        return _in_range(_from_epoch(value), value)
     if not isinstance(value, str):
-        raise ValueError(f"not a timestamp: {value!r}")
+        raise ValueError(f"not a timestamp: {quote(value)}")
     text = value.strip()
     if not text:
         return None
-    if text.lstrip("-").replace(".", "", 1).isdigit():
-        return _from_epoch(float(text) if "." in text else int(text))
+    if len(text) <= 40 and _NUMBER.fullmatch(text):
+        digits = text.lstrip("+-")
+        number = int(text) if digits.isdigit() else float(text)
+        return _in_range(_from_epoch(number), value)
     try:
-        return to_utc_naive(datetime.fromisoformat(text))
-    except ValueError:
-        pass
+        return _in_range(to_utc_naive(datetime.fromisoformat(text)), value)
+    except ValueError as exc:
+        if str(exc).startswith("not a log time"):
+            raise
     for fmt in _PORTAL_TIME_FORMATS:
         try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
+            return _in_range(datetime.strptime(text, fmt), value)
+        except ValueError as exc:
+            if str(exc).startswith("not a log time"):
+                raise
             continue
-    raise ValueError(f"not a timestamp: {text[:60]!r}")
+    raise ValueError(f"not a timestamp: {quote(text)}")
 
 
 # Counts (tokens, sequence numbers) are whole numbers from 0 to 2^53: exact as a double, and
@@ -128,7 +160,7 @@ def parse_int(value: Any, name: str, notes: list[str]) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        notes.append(f"{name}={value!r} is not an integer; stored as null")
+        notes.append(f"{name}={quote(value)} is not an integer; stored as null")
         return None
     if isinstance(value, int):
         number: int | float = value
@@ -136,13 +168,13 @@ def parse_int(value: Any, name: str, notes: list[str]) -> int | None:
         try:
             number = float(value)
         except (TypeError, ValueError, OverflowError):
-            notes.append(f"{name}={str(value)[:40]!r} is not an integer; stored as null")
+            notes.append(f"{name}={quote(value)} is not an integer; stored as null")
             return None
         if number != number or number in (float("inf"), float("-inf")) or not number.is_integer():
-            notes.append(f"{name}={str(value)[:40]!r} is not an integer; stored as null")
+            notes.append(f"{name}={quote(value)} is not an integer; stored as null")
             return None
     if not 0 <= number <= MAX_COUNT:
-        notes.append(f"{name}={str(value)[:40]!r} is outside 0..2^53; stored as null")
+        notes.append(f"{name}={quote(value)} is outside 0..2^53; stored as null")
         return None
     return int(number)
 
@@ -150,15 +182,15 @@ def parse_int(value: Any, name: str, notes: list[str]) -> int | None:
 def parse_float(value: Any, name: str, notes: list[str]) -> float | None:
     if value is None or value == "" or isinstance(value, bool):
         if isinstance(value, bool):
-            notes.append(f"{name}={value!r} is not a number; stored as null")
+            notes.append(f"{name}={quote(value)} is not a number; stored as null")
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
-        notes.append(f"{name}={str(value)[:40]!r} is not a number; stored as null")
+        notes.append(f"{name}={quote(value)} is not a number; stored as null")
         return None
     if number != number or number in (float("inf"), float("-inf")):
-        notes.append(f"{name}={str(value)[:40]!r} is not a finite number; stored as null")
+        notes.append(f"{name}={quote(value)} is not a finite number; stored as null")
         return None
     return number
 
@@ -228,6 +260,9 @@ def clean_surrogates(value: Any) -> Any:
 # JSON nested deeper than Python's decoder can follow raises RecursionError, not
 # JSONDecodeError; both mean "this text is not JSON we can read", one record's problem.
 TOO_DEEP = "nested deeper than the JSON decoder can follow"
+# An integer of more than 4,300 digits makes the decoder raise a plain ValueError (Python's
+# int-from-string limit), which would escape a handler that expects JSONDecodeError.
+TOO_LONG = "holds an integer longer than the JSON decoder accepts"
 _DECODER = json.JSONDecoder()
 
 
@@ -235,6 +270,11 @@ def skip_json_value(text: str, index: int) -> int | None:
     """The end of the array or object starting at `index` by bracket matching alone (strings
     and escapes respected), for stepping over a value too deep to decode; None when it never
     closes."""
+    if text[index : index + 1] in ("-", *"0123456789"):  # a bare number (too long to decode)
+        position = index + 1
+        while position < len(text) and text[position] in "0123456789.eE+-":
+            position += 1
+        return position
     depth = 0
     in_string = escaped = False
     for position in range(index, len(text)):
@@ -258,20 +298,29 @@ def skip_json_value(text: str, index: int) -> int | None:
 
 
 def decode_at(text: str, index: int) -> tuple[Any, int]:
-    """`JSONDecoder.raw_decode`, with a value nested too deep reported as a JSONDecodeError."""
+    """`JSONDecoder.raw_decode`, with a value nested too deep or an integer too long reported
+    as a JSONDecodeError."""
     try:
         return _DECODER.raw_decode(text, index)
     except RecursionError:
         raise json.JSONDecodeError(TOO_DEEP, text, index) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        raise json.JSONDecodeError(TOO_LONG, text, index) from None
 
 
 def loads(text: str) -> Any:
-    """json.loads (a value nested too deep is a JSONDecodeError too), plus the surrogate
-    clean-up only for the rare text that needs it."""
+    """json.loads (a value nested too deep or an integer too long is a JSONDecodeError too),
+    plus the surrogate clean-up only for the rare text that needs it."""
     try:
         value = json.loads(text)
     except RecursionError:
         raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        raise json.JSONDecodeError(TOO_LONG, text, 0) from None
     if "\\ud" in text or "\\uD" in text:
         value = clean_surrogates(value)
     return value
@@ -299,7 +348,8 @@ RECORD_ERRORS: tuple[type[Exception], ...] = (
 
 
 def unexpected_shape(exc: Exception) -> str:
-    return f"record could not be normalized: {type(exc).__name__}: {str(exc)[:200]}"
+    # an exception's text may carry the hostile value itself: quoted (redacted, truncated)
+    return f"record could not be normalized: {type(exc).__name__}: {quote(str(exc), 200)}"
 
 
 def rejection(source: str, location: str, reason: str, text: Any = None) -> EventRejection:

@@ -35,7 +35,6 @@ from aisec_assets.monitoring.ingest._common import (
     export_records,
     gc_paused,
     join_texts,
-    list_files,
     loads,
     maybe_json,
     parse_bool,
@@ -43,12 +42,14 @@ from aisec_assets.monitoring.ingest._common import (
     parse_time,
     raw_record,
     rejection,
+    source_files,
     text_or_none,
     unexpected_shape,
 )
 from aisec_assets.monitoring.ingest._messages import read_input, read_openai_response, read_output
 from aisec_assets.monitoring.ingest.spec import file_log_source
 from aisec_resources.events import EventRejection, IngestResult, LlmEvent
+from aisec_resources.redaction import quote
 
 SOURCE = "azure_apim_llm_log"
 PROVIDER = "azure.ai.openai"
@@ -152,6 +153,29 @@ def _assemble(values: list[tuple[int | None, Any]], default_role: str) -> list[d
     return messages
 
 
+_LISTED = 10  # sequence numbers named in a message; a hostile 2^53 must not list them all
+
+
+def _first_missing(have: list[int]) -> list[int]:
+    """The first few numbers missing from 0..max(have) (sorted, unique), without building the
+    range: a SequenceNumber of 2^53 once meant a set of 2^53 numbers."""
+    missing: list[int] = []
+    expected = 0
+    for number in have:
+        while expected < number and len(missing) < _LISTED:
+            missing.append(expected)
+            expected += 1
+        if len(missing) >= _LISTED:
+            break
+        expected = number + 1
+    return missing
+
+
+def _listed(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:_LISTED]))
+    return shown + (f" and {len(numbers) - _LISTED} more" if len(numbers) > _LISTED else "")
+
+
 def _build(request: _Request, day: date) -> tuple[LlmEvent | None, list[EventRejection]]:
     pieces = sorted(
         request.pieces,
@@ -172,7 +196,7 @@ def _build(request: _Request, day: date) -> tuple[LlmEvent | None, list[EventRej
                     rejection(
                         SOURCE,
                         piece.location,
-                        f"RequestId {request.key}: SequenceNumber {piece.sequence} appears "
+                        f"RequestId {quote(request.key)}: SequenceNumber {piece.sequence} appears "
                         f"twice with different content; the first ({seen[piece.sequence].location})"
                         " was kept",
                     )
@@ -182,15 +206,17 @@ def _build(request: _Request, day: date) -> tuple[LlmEvent | None, list[EventRej
             seen[piece.sequence] = piece
         unique.append(piece)
     if numbers:
-        missing = sorted(set(range(0, max(numbers) + 1)) - set(numbers))
+        have = sorted(set(numbers))
+        missing = _first_missing(have)
         if missing:
+            more = max(0, have[-1] + 1 - len(have) - len(missing))
             rejections.append(
                 rejection(
                     SOURCE,
                     first.location,
-                    f"RequestId {request.key}: SequenceNumber {', '.join(map(str, missing))} "
-                    f"missing (have {', '.join(map(str, sorted(set(numbers))))}); the event "
-                    "is kept with the pieces that exist",
+                    f"RequestId {quote(request.key)}: SequenceNumber "
+                    f"{', '.join(map(str, missing))}{f' and {more} more' if more else ''} "
+                    f"missing (have {_listed(have)}); the event is kept with the pieces that exist",
                 )
             )
 
@@ -285,7 +311,9 @@ def read_apim_llm_logs(path: Path, day: date) -> IngestResult:
     with gc_paused():
         result = IngestResult()
         requests: dict[str, _Request] = {}
-        for file in list_files(path, SUFFIXES, "API Management LLM log export"):
+        for file in source_files(
+            path, SUFFIXES, "API Management LLM log export", day, SOURCE, result
+        ):
             _read_file(file, day, requests, result)
         for request in requests.values():
             try:

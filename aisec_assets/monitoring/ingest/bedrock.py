@@ -37,15 +37,15 @@ from aisec_assets.monitoring.ingest._common import (
     RECORD_ERRORS,
     BadItem,
     DayBook,
-    decode_lines,
+    decode_file,
     gc_paused,
-    gunzip,
     iter_json_items,
     join_texts,
     maybe_json,
     parse_int,
     parse_time,
     raw_record,
+    reject_refused,
     rejection,
     text_or_none,
     unexpected_shape,
@@ -64,6 +64,7 @@ from aisec_assets.monitoring.ingest.bedrock_store import (
 )
 from aisec_assets.monitoring.ingest.spec import LogSourceSpec, missing_path
 from aisec_resources.events import IngestResult, LlmEvent
+from aisec_resources.redaction import quote
 
 __all__ = ["SOURCE", "SPEC", "BedrockLogsSource", "read_bedrock_logs"]
 
@@ -202,23 +203,22 @@ def read_bedrock_logs(source: BedrockLogsSource, day: date, s3_client: Any = Non
         for root in region_roots(store):
             for obj in log_objects(store, root, day):
                 _read_object(store, obj, day, result)
+        if isinstance(store, LocalTree):
+            reject_refused(store.refused, day, SOURCE, result)
         return result
 
 
 def _read_object(store: LogStore, obj: LogObject, day: date, result: IngestResult) -> None:
     book = DayBook(day, folder_day(obj))
     try:
-        data = store.read(obj)
+        data, more = store.read(obj)
     except (OSError, ClientError, BotoCoreError) as exc:  # one bad object must not stop the rest
         reason = _read_error(exc)
         book.reject(rejection(SOURCE, obj.location, f"cannot read the log file: {reason}"))
         result.rejections.extend(book.finish())
         return
     result.files_read += 1
-    problem = None
-    if obj.parts[-1].lower().endswith(".gz") or data[:2] == b"\x1f\x8b":
-        data, problem = gunzip(data)
-    text_file = decode_lines(data, problem)
+    text_file = decode_file(data, obj.parts[-1], more)
     for item in iter_json_items(text_file):
         location = f"{obj.location}:{item.line}"
         if isinstance(item, BadItem):
@@ -232,7 +232,7 @@ def _read_object(store: LogStore, obj: LogObject, day: date, result: IngestResul
         schema_type = record.get("schemaType")
         if schema_type is not None and schema_type != SCHEMA_TYPE:
             book.reject(
-                rejection(SOURCE, location, f"schemaType {schema_type!r} is not {SCHEMA_TYPE}")
+                rejection(SOURCE, location, f"schemaType {quote(schema_type)} is not {SCHEMA_TYPE}")
             )
             continue
         try:

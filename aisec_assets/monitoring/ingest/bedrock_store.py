@@ -11,6 +11,7 @@ read only when a record points at them).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,13 +21,18 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import model_validator
 
+from aisec_assets.monitoring.ingest import _files
 from aisec_assets.monitoring.ingest._common import (
+    Refused,
     decode_lines,
     gunzip,
     loads,
+    read_capped,
 )
 from aisec_resources.config.base import Strict
+from aisec_resources.confine import inside
 from aisec_resources.records import SourceUnavailable
+from aisec_resources.redaction import quote
 
 LOGS_DIR = "BedrockModelInvocationLogs"
 LOG_SUFFIXES = (".json.gz", ".jsonl.gz", ".json", ".jsonl", ".gz")
@@ -61,33 +67,49 @@ class LogObject:
 
 
 class LocalTree:
+    """A local copy of the S3 tree. Nothing outside `path` is read: a folder or file below it
+    that resolves elsewhere (through a symlink) is left out and kept in `refused`."""
+
     def __init__(self, path: Path) -> None:
         if not path.exists():
             raise SourceUnavailable(f"Bedrock invocation logs: {path} does not exist")
         if not path.is_dir():
             raise SourceUnavailable(f"Bedrock invocation logs: {path} is not a directory")
         self.base = path.resolve().parts
+        self.real_root = str(path.resolve())
+        self.refused: list[Refused] = []
+
+    def _inside(self, entry: Path) -> bool:
+        real = os.path.realpath(entry)
+        if inside(real, self.real_root):
+            return True
+        if all(r.path != entry for r in self.refused):
+            self.refused.append(Refused(entry, real, self.real_root))
+        return False
 
     def children(self, prefix: tuple[str, ...]) -> list[str]:
         directory = Path(*prefix)
         try:
-            return sorted(p.name for p in directory.iterdir() if p.is_dir())
+            found = sorted(p for p in directory.iterdir() if p.is_dir())
         except FileNotFoundError:
             return []
         except OSError as exc:
             raise SourceUnavailable(
                 f"Bedrock invocation logs: cannot list {directory}: {exc}"
             ) from exc
+        return [p.name for p in found if self._inside(p)]
 
     def objects(self, prefix: tuple[str, ...], depth: int) -> list[LogObject]:
         found: list[LogObject] = []
         directory = Path(*prefix)
-        if not directory.is_dir():
+        if not directory.is_dir() or not self._inside(directory):
             return found
         try:
             for entry in sorted(directory.rglob("*")):
                 relative = entry.relative_to(directory).parts
-                if len(relative) == depth and entry.is_file():
+                if len(relative) < depth and entry.is_symlink():
+                    self._inside(entry)  # rglob does not descend into it: refused if it leaves
+                elif len(relative) == depth and self._inside(entry) and entry.is_file():
                     found.append(LogObject(prefix + relative, str(entry)))
         except OSError as exc:
             raise SourceUnavailable(
@@ -95,8 +117,9 @@ class LocalTree:
             ) from exc
         return found
 
-    def read(self, obj: LogObject) -> bytes:
-        return Path(obj.location).read_bytes()
+    def read(self, obj: LogObject) -> tuple[bytes, bool]:
+        """At most MAX_DECOMPRESSED_BYTES of the file, and whether there was more."""
+        return read_capped(Path(obj.location))
 
     def fetch_body(self, s3_path: str) -> tuple[Any, str | None, bool]:
         return None, f"body in S3 ({s3_path}), not fetched: reading a local directory", False
@@ -152,27 +175,35 @@ class Bucket:
                     found.append(LogObject(prefix + relative, f"s3://{self.bucket}/{item['Key']}"))
         return sorted(found, key=lambda o: o.location)
 
-    def _get(self, bucket: str, key: str) -> bytes:
-        return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    def _get(self, bucket: str, key: str, cap: int) -> tuple[bytes, bool]:
+        """At most `cap` bytes of the object (never the whole of a hostile one), and whether
+        there was more."""
+        data = self.client.get_object(Bucket=bucket, Key=key)["Body"].read(cap + 1)
+        return (data[:cap], True) if len(data) > cap else (data, False)
 
-    def read(self, obj: LogObject) -> bytes:
-        return self._get(self.bucket, obj.location.removeprefix(f"s3://{self.bucket}/"))
+    def read(self, obj: LogObject) -> tuple[bytes, bool]:
+        """At most MAX_DECOMPRESSED_BYTES of the object, and whether there was more."""
+        key = obj.location.removeprefix(f"s3://{self.bucket}/")
+        return self._get(self.bucket, key, _files.MAX_DECOMPRESSED_BYTES)
 
     def fetch_body(self, s3_path: str) -> tuple[Any, str | None, bool]:
         """(body, note, failed)."""
         bucket, _, key = s3_path.removeprefix("s3://").partition("/")
         if not s3_path.startswith("s3://") or not bucket or not key:
-            return None, f"body path {s3_path!r} is not an s3:// URI", True
+            return None, f"body path {quote(s3_path)} is not an s3:// URI", True
         try:
-            data = self._get(bucket, key)
+            data, more = self._get(bucket, key, _files.MAX_RECORD_CHARS)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "?")
             return None, f"body in S3 ({s3_path}) could not be fetched: {code}", True
         except BotoCoreError as exc:
             return None, f"body in S3 ({s3_path}) could not be fetched: {exc}", True
-        problem = None
-        if key.endswith(".gz") or data[:2] == b"\x1f\x8b":
-            data, problem = gunzip(data)
+        # a body is part of one record: it is held to the per-record cap, compressed or not
+        problem = (
+            f"larger than {_files.MAX_RECORD_CHARS} bytes (MAX_RECORD_CHARS)" if more else None
+        )
+        if not more and (key.endswith(".gz") or data[:2] == b"\x1f\x8b"):
+            data, problem = gunzip(data, _files.MAX_RECORD_CHARS)
         text_file = decode_lines(data, problem)
         text = "\n".join(text_file.lines)
         note = f"body fetched from {s3_path}"

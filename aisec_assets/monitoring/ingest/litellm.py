@@ -39,7 +39,6 @@ from aisec_assets.monitoring.ingest._common import (
     export_records,
     gc_paused,
     join_texts,
-    list_files,
     maybe_json,
     parse_bool,
     parse_float,
@@ -47,6 +46,7 @@ from aisec_assets.monitoring.ingest._common import (
     parse_time,
     raw_record,
     rejection,
+    source_files,
     text_or_none,
     unexpected_shape,
 )
@@ -61,6 +61,7 @@ from aisec_assets.monitoring.ingest.spec import LogSourceSpec, missing_path
 from aisec_resources.config.base import Strict
 from aisec_resources.events import IngestResult, LlmEvent, ToolCall, key_fingerprint
 from aisec_resources.records import SourceUnavailable
+from aisec_resources.redaction import quote
 
 SOURCE = "litellm_spend_log"
 EXPORT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".json.gz", ".jsonl.gz", ".csv.gz")
@@ -213,7 +214,7 @@ def _row_event(
             end = parse_time(row.get("endTime"))
         except ValueError:
             end = None
-            notes.append(f"endTime {str(row.get('endTime'))[:40]!r} is not a time")
+            notes.append(f"endTime {quote(row.get('endTime'))} is not a time")
         if end is not None:
             duration = (end - when) / timedelta(milliseconds=1)
     call_type = text_or_none(row.get("call_type"))
@@ -296,7 +297,9 @@ def read_litellm_export(path: Path, day: date) -> IngestResult:
     cannot be read at all."""
     with gc_paused():
         result = IngestResult()
-        for file in list_files(path, EXPORT_SUFFIXES, "LiteLLM spend-log export"):
+        for file in source_files(
+            path, EXPORT_SUFFIXES, "LiteLLM spend-log export", day, SOURCE, result
+        ):
             _read_export_file(file, day, result)
         return result
 
@@ -331,7 +334,7 @@ def table_identifier(table: str) -> list[str]:
     parts = table.split(".")
     if not 1 <= len(parts) <= 2 or not all(_IDENTIFIER.match(p) for p in parts):
         raise ValueError(
-            f"table {table!r} is not a table name or schema.table of letters, digits, _ and $"
+            f"table {quote(table)} is not a table name or schema.table of letters, digits, _ and $"
         )
     return parts
 
