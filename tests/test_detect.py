@@ -233,6 +233,16 @@ def many_shot(turn_user: str, turn_bot: str, n: int) -> str:
 
 # --------------------------------------------------------------------------- per-event examples
 # rule id -> (field, positives, negatives). Negatives are near misses of that rule.
+# Credentials the ingestion gate now redacts (LLM-040 fires on the marker) and the backstop
+# rules LLM-041 (four shapes) and LLM-042 (a password literal) catch when unredacted.
+BACKSTOP_EXAMPLES = [
+    "Here is the key:\n" + private_key_block(),
+    f"Slack bot token: {slack_token()}",
+    f"Connect with {db_url()}",
+    f"Session token: {jwt()}",
+    'Log in with password = "Summer2024!x" on the admin page.',
+]
+
 EXAMPLES: dict[str, tuple[str, list[str], list[str]]] = {
     "AISEC-LLM-001": (
         "prompt_text",
@@ -588,17 +598,15 @@ EXAMPLES: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "AISEC-LLM-040": (
         "response_text",
-        [f"Your access key is {aws_key_id()} - keep it safe."],
+        [f"Your access key is {aws_key_id()} - keep it safe.", *BACKSTOP_EXAMPLES],
         ["Set the AWS_ACCESS_KEY_ID environment variable before running."],
     ),
+    # 041 and 042 are the backstop for shapes the ingestion's redaction gate does not know:
+    # the gate now masks all of their examples (LLM-040 fires on those, below), so their
+    # positives are inserted unredacted in test_backstop_rules_fire_on_unredacted_text.
     "AISEC-LLM-041": (
         "response_text",
-        [
-            "Here is the key:\n" + private_key_block(),
-            f"Slack bot token: {slack_token()}",
-            f"Connect with {db_url()}",
-            f"Session token: {jwt()}",
-        ],
+        [],
         [
             "Use postgres://user:${DB_PASSWORD}@db:5432/app in the config.",
             "api_key = 'your-api-key-here'",
@@ -607,7 +615,7 @@ EXAMPLES: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "AISEC-LLM-042": (
         "response_text",
-        ['Log in with password = "Summer2024!x" on the admin page.'],
+        [],
         [
             "password = os.environ['DB_PASSWORD']",
             "def login(user: str, password: str) -> bool:",
@@ -709,13 +717,35 @@ def test_every_rule_is_exercised(pack: RulePack) -> None:
     assert set(aggregate_tests) | pattern_rules | classifier_rules == {r.id for r in pack.rules}
 
 
+def test_backstop_rules_fire_on_unredacted_text(pack: RulePack) -> None:
+    """Rows written without the gate (an older warehouse, another writer) still get caught."""
+    conn = new_db()
+    events = [event(response_text=text) for text in BACKSTOP_EXAMPLES]
+    rows = [
+        {**e.to_row(), "response_text": text}
+        for e, text in zip(events, BACKSTOP_EXAMPLES, strict=True)
+    ]
+    columns = [*rows[0], "ingested_at", "run_id"]
+    conn.executemany(
+        f"INSERT INTO monitoring.llm_events ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        [[*r.values(), DETECTED_AT, "ingest-test"] for r in rows],
+    )
+    detect(conn, pack)
+    fired = hits(conn)
+    expected = ["AISEC-LLM-041"] * 4 + ["AISEC-LLM-042"]
+    for e, rule_id, text in zip(events, expected, BACKSTOP_EXAMPLES, strict=True):
+        assert rule_id in fired.get(e.event_id, set()), f"{rule_id} missed: {text!r}"
+    conn.close()
+
+
 @pytest.mark.parametrize("rule_id", sorted(EXAMPLES))
 def test_rule_examples(rule_id: str, example_run: tuple[Any, dict[str, Any]]) -> None:
     conn, ids = example_run
     fired = hits(conn)
-    for event_id, text in ids["pos"][rule_id]:
+    for event_id, text in ids["pos"].get(rule_id, []):
         assert rule_id in fired.get(event_id, set()), f"{rule_id} missed: {text!r}"
-    for event_id, text in ids["neg"][rule_id]:
+    for event_id, text in ids["neg"].get(rule_id, []):
         assert rule_id not in fired.get(event_id, set()), f"{rule_id} fired on: {text!r}"
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.clock_independent
+
 REPO = Path(__file__).resolve().parent.parent
 DRIVER = Path(__file__).resolve().parent / "fuzz_driver.py"
 EXAMPLES, RECORDS_PER_EXAMPLE = 20, 5000  # 100,000 hostile inputs per parser

@@ -32,6 +32,8 @@ from planted_keys import distinctive_parts, planted_keys
 from aisec_jobs.demo_estate import generate_demo_estate
 from aisec_resources.secret_audit import audit_paths, findings_in_text
 
+pytestmark = pytest.mark.clock_independent
+
 AS_OF = date(2026, 11, 28)
 KEYS = planted_keys(seed=11)
 PARTS = [part for key in KEYS.values() for part in distinctive_parts(key)]
