@@ -47,11 +47,6 @@ from aisec_resources.records import (
 from aisec_resources.redaction import quote, redact_structure
 
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# Environment variables named like a secret (posture: secret_like_environment_variables).
-SECRET_KEY_RE = re.compile(
-    r"pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential",
-    re.IGNORECASE,
-)
 
 _TAG_FIELDS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "owner-team": ("owner_team", None),

@@ -18,7 +18,6 @@ from typing import Any
 
 from aisec_assets.discovery.aws.bundle import AwsApi
 from aisec_assets.discovery.aws.collector import (
-    SECRET_KEY_RE,
     Collector,
     aws_partition,
     base_record,
@@ -27,6 +26,7 @@ from aisec_assets.discovery.aws.collector import (
 from aisec_assets.discovery.aws.posture import encryption_posture, kms_control, sigv4_controls
 from aisec_assets.discovery.aws.response import ResponseObject
 from aisec_resources.records import ASSET_TYPES, Control, Dependency, DiscoveredAsset, SourceResult
+from aisec_resources.redaction import is_secret_name
 
 SOURCE_SAGEMAKER = "aws_sagemaker"
 _JUMPSTART_BUCKET_PREFIX = "s3://jumpstart-cache-prod-"
@@ -265,7 +265,8 @@ class _SageMakerRegion:
             asset_type, basis = "fine_tuned_model", "weights from the customer's own S3 artifacts"
         else:
             asset_type, basis = "foundation_model", "no model artifacts named; container default"
-        secret_env = sorted(k for k in env if SECRET_KEY_RE.search(k))
+        # The gate's own rule: exactly the variables whose values it masks.
+        secret_env = sorted(k for k in env if is_secret_name(k))
         posture = {
             "vpc_configured": vpc is not None,
             "vpc_subnets": vpc.str_list("Subnets") if vpc else [],
