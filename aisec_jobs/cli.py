@@ -5,6 +5,7 @@ aisec summary [--config aisec.yaml] [--as-of YYYY-MM-DD]
 aisec demo [--force]           (re)generate the bundled demo estate
 aisec validate [--config ...]  validate a configuration file and exit
 aisec doctor [--dry-run]       find and reclaim runs that died holding the warehouse
+aisec gate --asset ID|NAME [--as-of YYYY-MM-DD]   pre-deploy gate (exit 1: fails, 2: unknown)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import duckdb
 from aisec_assets.monitoring.ingest import configured_log_sources, log_source_problems
 from aisec_jobs.definitions import main_job_def, monitoring_job_def
 from aisec_jobs.demo_estate import generate_demo_estate
+from aisec_jobs.gate import GateError, gate
 from aisec_jobs.loader import discovery_preflight, load_program_config
 from aisec_jobs.recovery import find_reclaimable, process_tags, reclaim
 from aisec_jobs.summary import render_summary
@@ -226,6 +228,19 @@ def cmd_audit_secrets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gate(args: argparse.Namespace) -> int:
+    """Pass (0) or fail (1) one asset against its required controls and the risk appetite."""
+    config = load_program_config()
+    day = parse_day(args.as_of, "--as-of") if args.as_of else None
+    try:
+        verdict = gate(config.warehouse.path, args.asset, day)
+    except GateError as exc:
+        print(f"aisec gate: {exc}", file=sys.stderr)
+        return 2
+    print(verdict.report)
+    return verdict.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aisec", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -235,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         ("demo", cmd_demo, "generate the bundled demo estate"),
         ("validate", cmd_validate, "validate the configuration"),
         ("doctor", cmd_doctor, "find and reclaim runs that died holding the warehouse"),
+        ("gate", cmd_gate, "pre-deploy gate: required controls and risk appetite of one asset"),
         (
             "audit-secrets",
             cmd_audit_secrets,
@@ -253,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--config", help=f"aisec.yaml (default: ${CONFIG_ENV_VAR} or the demo)")
         if name in ("run", "summary", "demo"):
             p.add_argument("--as-of", help="day to assess, YYYY-MM-DD (default: today)")
+        if name == "gate":
+            p.add_argument("--asset", required=True, help="asset id or unique name")
+            p.add_argument(
+                "--as-of", help="assessed day, YYYY-MM-DD (default: the latest assessment)"
+            )
         if name == "run":
             p.add_argument(
                 "--in-process", action="store_true", help="run all steps in this process"

@@ -10,9 +10,15 @@ from functools import cache
 
 import dagster as dg
 
-from aisec_assets.compliance.assets import compliance_gaps
+from aisec_assets.compliance.assets import (
+    compliance_findings,
+    compliance_gaps,
+    framework_compliance,
+)
+from aisec_assets.controls.assets import CONTROLS_ASSETS
 from aisec_assets.discovery.assets import DISCOVERY_ASSET_KEYS, DISCOVERY_ASSETS
 from aisec_assets.discovery.checks import DISCOVERY_CHECKS
+from aisec_assets.governance.assets import GOVERNANCE_ASSETS
 from aisec_assets.inventory.assets import build_inventory_assets
 from aisec_assets.inventory.checks import INVENTORY_CHECKS
 from aisec_assets.metrics.assets import maturity_scores, program_kpis
@@ -34,8 +40,12 @@ from aisec_resources.warehouse import WarehouseResource
 SPINE_ASSETS = [
     *DISCOVERY_ASSETS,
     build_inventory_assets(DISCOVERY_ASSET_KEYS),
+    *GOVERNANCE_ASSETS,
+    *CONTROLS_ASSETS,
     risk_scores,
     compliance_gaps,
+    framework_compliance,
+    compliance_findings,
     program_kpis,
     maturity_scores,
 ]

@@ -6,21 +6,27 @@ import dagster as dg
 
 from aisec_jobs.flags import critical_detection_job
 
-# The program's unpartitioned spine, for one day: discovery -> inventory -> risk -> gaps ->
-# KPIs, plus the rule pack. The daily-partitioned monitoring assets run in monitoring_job.
-SPINE = dg.AssetSelection.groups("discovery", "inventory", "risk", "compliance", "metrics")
+# The program's unpartitioned spine, for one day: discovery -> inventory -> governance and
+# control evidence -> risk -> coverage, gaps, framework compliance -> KPIs, plus the rule pack.
+# The daily-partitioned monitoring assets run in monitoring_job.
+SPINE = dg.AssetSelection.groups(
+    "discovery", "inventory", "governance", "controls", "risk", "compliance", "metrics"
+)
 main_job = dg.define_asset_job(
     "aisec_main_job",
     selection=SPINE | dg.AssetSelection.assets("detection_rules"),
-    description="Discover every source, rebuild the inventory, score risk, report gaps, compute "
-    "KPIs and maturity for one day (run tag aisec/as_of; default today).",
+    description="Discover every source, rebuild the inventory, assess governance and control "
+    "evidence, score risk, report coverage, gaps and framework compliance, compute KPIs and "
+    "maturity for one day (run tag aisec/as_of; default today).",
 )
 
 # Nightly rescoring: risk moves with time (reviews go stale) even when nothing is rediscovered.
 rescoring_job = dg.define_asset_job(
     "nightly_rescoring_job",
-    selection=dg.AssetSelection.groups("risk", "compliance", "metrics"),
-    description="Rescore risk, recompute compliance gaps, KPIs and maturity for one day.",
+    selection=dg.AssetSelection.groups("governance", "controls", "risk", "compliance", "metrics"),
+    description="Reassess governance (acceptances expire, policies fall due) and control "
+    "evidence, rescore risk, recompute coverage, compliance gaps, framework compliance, KPIs "
+    "and maturity for one day.",
 )
 
 # Discovery and the inventory it feeds, then everything downstream so new assets get scored.

@@ -67,11 +67,74 @@ def render_summary(conn: duckdb.DuckDBPyConnection, day: date) -> str:
         _table(
             conn,
             """
-            SELECT gap_type, count(*) AS assets
+            SELECT gap_type, count(*) AS gaps, count(DISTINCT asset_id) AS assets
             FROM compliance.compliance_gaps WHERE assessed_date = ?
-            GROUP BY gap_type ORDER BY assets DESC, gap_type
+            GROUP BY gap_type ORDER BY gaps DESC, gap_type
             """,
             [day],
+        )
+    )
+    parts.append("\nControl coverage (required catalog controls in place):")
+    parts.append(
+        _table(
+            conn,
+            """
+            SELECT owner_team, assets, required_controls AS required, implemented, accepted,
+                   missing, round(100 * coverage, 1) AS "coverage %"
+            FROM controls.coverage_by_team WHERE assessed_date = ?
+            ORDER BY coverage, owner_team
+            """,
+            [day],
+        )
+    )
+    parts.append("\nTop missing controls:")
+    parts.append(
+        _table(
+            conn,
+            """
+            SELECT q.control_id, c.title, count(*) AS assets,
+                   count(*) FILTER (WHERE q.inherent_risk_level IN ('HIGH', 'CRITICAL'))
+                       AS high_risk_assets
+            FROM controls.required_controls q JOIN controls.catalog_controls c USING (control_id)
+            WHERE q.assessed_date = ? AND q.required AND q.status IN ('missing', 'partly')
+            GROUP BY ALL ORDER BY assets DESC, q.control_id LIMIT 5
+            """,
+            [day],
+        )
+    )
+    parts.append("\nFramework compliance (requirements by status):")
+    parts.append(
+        _table(
+            conn,
+            """
+            PIVOT (SELECT framework, status FROM compliance.framework_compliance
+                   WHERE assessed_date = ?)
+            ON status IN ('met', 'partly', 'not_met', 'manual', 'not_applicable')
+            USING count(*) GROUP BY framework ORDER BY framework
+            """,
+            [day],
+        )
+    )
+    parts.append("\nGovernance:")
+    parts.append(
+        _table(
+            conn,
+            """
+            SELECT 'risk acceptances' AS item,
+                   printf('%d active, %d expired, %d rejected',
+                          count(*) FILTER (WHERE status = 'active'),
+                          count(*) FILTER (WHERE status = 'expired'),
+                          count(*) FILTER (WHERE status = 'rejected')) AS status
+            FROM governance.risk_acceptances WHERE assessed_date = ?
+            UNION ALL
+            SELECT 'risk appetite breaches', printf('%d assets', count(*))
+            FROM governance.risk_appetite_breaches WHERE assessed_date = ?
+            UNION ALL
+            SELECT 'policies', printf('%d, %d overdue for review', count(*),
+                                      count(*) FILTER (WHERE review_overdue))
+            FROM governance.policies
+            """,
+            [day, day],
         )
     )
     parts.append("\nMaturity:")

@@ -65,14 +65,43 @@ def run_sql(
         raise
 
 
+def query_sql(
+    conn: duckdb.DuckDBPyConnection, name: str, variables: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The rows of the one SELECT in `sql/<name>.sql`, as dicts; values bound as variables."""
+    for key, value in (variables or {}).items():
+        if not key.isidentifier():
+            raise ValueError(f"invalid SQL variable name {key!r}")
+        conn.execute(f"SET VARIABLE {key} = ?", [value])
+    cursor = conn.execute(read_sql(name))
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# The warehouse layout, in order (later files refer to earlier tables); each is idempotent.
+SCHEMA_FILES: tuple[str, ...] = (
+    "schema/warehouse",
+    "schema/monitoring",
+    "schema/governance",
+    "schema/controls",
+)
+
+
+def create_schema(conn: duckdb.DuckDBPyConnection, *, views: bool = True) -> None:
+    """Create (or bring up to date) every warehouse table, and the analyst views and macros."""
+    for name in SCHEMA_FILES:
+        run_sql(conn, name)
+    if views:
+        run_sql(conn, "schema/analyst_views")
+
+
 @cache
 def schema_catalog() -> dict[str, tuple[tuple[str, str, str | None], ...]]:
     """Every warehouse table's (column, type, comment), in order, from the schema SQL itself
-    (sql/schema/warehouse.sql and monitoring.sql run on an in-memory database)."""
+    (the files of SCHEMA_FILES run on an in-memory database)."""
     conn = duckdb.connect(":memory:")
     try:
-        run_sql(conn, "schema/warehouse")
-        run_sql(conn, "schema/monitoring")
+        create_schema(conn, views=False)
         rows = conn.execute(
             "SELECT schema_name || '.' || table_name, column_name, data_type, comment "
             "FROM duckdb_columns() WHERE NOT internal ORDER BY table_name, column_index"
@@ -137,9 +166,7 @@ class WarehouseResource(ConfigurableResource):
         try:
             conn = duckdb.connect(str(self.work_path))
             try:
-                run_sql(conn, "schema/warehouse")
-                run_sql(conn, "schema/monitoring")
-                run_sql(conn, "schema/analyst_views")
+                create_schema(conn)
                 yield conn
                 conn.execute("CHECKPOINT")
             finally:

@@ -46,7 +46,7 @@ from aisec_resources.records import (
     NETWORK_EXPOSURES,
     REGULATORY_SCOPES,
 )
-from aisec_resources.warehouse import run_sql
+from aisec_resources.warehouse import create_schema
 
 ASSESSED_DATE = date(2026, 1, 15)
 FIXED_NOW = datetime(2026, 1, 15, 23, 0)
@@ -109,7 +109,7 @@ def generate_inventory(db_path: Path, assets: int, seed: int) -> float:
     started = time.perf_counter()
     conn = duckdb.connect(str(db_path))
     try:
-        run_sql(conn, "schema/warehouse")
+        create_schema(conn)
         conn.execute(PICK_MACRO_SQL)
         conn.execute(
             GENERATE_SQL,

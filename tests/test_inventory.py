@@ -28,7 +28,7 @@ from aisec_resources.records import (
     asset_id_for,
     collect,
 )
-from aisec_resources.warehouse import run_sql, table_columns
+from aisec_resources.warehouse import create_schema, run_sql, table_columns
 
 DAY = date(2026, 11, 28)
 NOW = datetime(2026, 11, 28, 1, 0)
@@ -41,8 +41,7 @@ DATASET = "arn:aws:s3:::kestrel-tickets/export/"
 @pytest.fixture
 def conn(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     c = duckdb.connect(str(tmp_path / "w.duckdb"))
-    run_sql(c, "schema/warehouse")
-    run_sql(c, "schema/analyst_views")
+    create_schema(c)
     return c
 
 

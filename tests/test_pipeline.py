@@ -71,7 +71,16 @@ def test_definitions_load(config: AisecConfig) -> None:
     defs = build_definitions(config)
     dg.Definitions.validate_loadable(defs)
     groups = {spec.group_name for spec in defs.resolve_all_asset_specs()}
-    assert groups == {"discovery", "inventory", "risk", "compliance", "metrics", "monitoring"}
+    assert groups == {
+        "discovery",
+        "inventory",
+        "governance",
+        "controls",
+        "risk",
+        "compliance",
+        "metrics",
+        "monitoring",
+    }
     for spec in defs.resolve_all_asset_specs():
         assert spec.description and spec.owners and spec.kinds, spec.key
         # column schemas (with the warehouse's column comments) show before any run

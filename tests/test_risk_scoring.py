@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from inventory_rows import control, insert_assets, make_asset
 from risk_reference import assess_asset
 
 from aisec_assets.risk.scoring import RiskModelNotWritten, score_assets, write_risk_model_tables
@@ -25,11 +26,10 @@ from aisec_resources.records import (
     NETWORK_EXPOSURES,
     REGULATORY_SCOPES,
 )
-from aisec_resources.warehouse import run_sql
+from aisec_resources.warehouse import create_schema, run_sql
 
 DAY = date(2026, 3, 1)
 FIXED_NOW = datetime(2026, 3, 1, 23, 0)
-SEEN = datetime(2026, 2, 28, 12, 0)
 REC = {r.dimension: r.text for r in DEFAULT_RECOMMENDATIONS}
 DIMENSION_COLUMNS = [f"{d}_score" for d in DIMENSIONS]
 ROUNDED_COLUMNS = [
@@ -41,47 +41,6 @@ ROUNDED_COLUMNS = [
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def _columns(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    return conn.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'inventory' AND table_name = 'ai_assets' ORDER BY ordinal_position"
-    ).fetchall()
-
-
-def make_asset(asset_id: str, **facts: Any) -> dict[str, Any]:
-    """An inventory row: required columns filled, every other fact NULL unless given."""
-    row: dict[str, Any] = {
-        "asset_id": asset_id,
-        "natural_key": f"declared://{asset_id}",
-        "name": asset_id,
-        "asset_type": "foundation_model",
-        "declared": True,
-        "discovered": False,
-        "source_stale": False,
-        "first_seen": SEEN,
-        "last_seen": SEEN,
-        "status": "active",
-    }
-    row.update(facts)
-    return row
-
-
-def control(control_type: str | None, operational: bool | None = True) -> dict[str, Any]:
-    return {"type": control_type, "operational": operational, "evidence": "test", "source": "test"}
-
-
-def insert_assets(conn: duckdb.DuckDBPyConnection, assets: list[Mapping[str, Any]]) -> None:
-    """Insert rows in one statement (a list of structs cast to the table's row type)."""
-    columns = _columns(conn)
-    row_type = "STRUCT(" + ", ".join(f'"{name}" {kind}' for name, kind in columns) + ")[]"
-    rows = [{name: asset.get(name) for name, _ in columns} for asset in assets]
-    conn.execute(
-        "INSERT INTO inventory.ai_assets SELECT r.* "
-        f"FROM (SELECT unnest(CAST(? AS {row_type})) AS r)",
-        [rows],
-    )
 
 
 def fetch_assets(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
@@ -142,7 +101,7 @@ def assert_matches_reference(
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     conn = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    run_sql(conn, "schema/warehouse")
+    create_schema(conn)
     yield conn
     conn.close()
 
@@ -790,7 +749,7 @@ def risk_models(draw: st.DrawFn) -> RiskModel:
 def shared_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
     """One in-memory warehouse for all property examples (each example replaces its data)."""
     conn = duckdb.connect()
-    run_sql(conn, "schema/warehouse")
+    create_schema(conn)
     yield conn
     conn.close()
 

@@ -23,12 +23,13 @@ LIMIT 15
 @dg.asset(
     group_name="risk",
     metadata={"dagster/column_schema": column_schema("risk.risk_scores")},
-    deps=["ai_assets"],
+    deps=["ai_assets", "control_evidence"],
     kinds={"duckdb", "sql"},
     owners=OWNERS,
     pool=POOL,
     description="Risk per asset per day: six dimension scores weighted into an inherent score, "
-    "control effectiveness from distinct operational controls, residual = inherent x "
+    "control effectiveness from the distinct control types of implemented catalog controls "
+    "(controls.control_evidence), residual = inherent x "
     "(1 - effectiveness), level, top factors and recommendations. Weights and tables come "
     "from aisec.yaml (risk:), default = the design brief. Rescoring a day replaces that day.",
 )

@@ -9,6 +9,7 @@
     aws/                offline AWS bundle (Bedrock, Bedrock Agents, SageMaker API responses)
     azure/              offline Azure bundle (Cognitive Services accounts and deployments)
     llm-logs/           the last TRAFFIC_DAYS days of LLM traffic in four log formats
+    governance/         policies, RACI, risk appetite, risk acceptances, attestations
 
 The same seed and `as_of` date always give the same bytes.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 import yaml
 from filelock import FileLock
 
-from aisec_jobs.demo_estate import aws, azure, huggingface, registry, traffic
+from aisec_jobs.demo_estate import aws, azure, governance, huggingface, registry, traffic
 from aisec_jobs.demo_estate.company import EMAIL_DOMAIN, ORGANISATION
 
 DEFAULT_SEED = 20261128
@@ -60,6 +61,7 @@ def demo_config(traffic_start: date, warehouse_path: str = "../warehouse/aisec.d
                 ]
             },
         },
+        "governance": governance.governance_config(),
         "schedules": {"rescoring_cron": "0 2 * * *"},
     }
 
@@ -82,6 +84,7 @@ def generate_demo_estate(root: Path, as_of: date, seed: int = DEFAULT_SEED) -> P
     traffic_start = as_of - timedelta(days=TRAFFIC_DAYS)
     traffic.write_traffic(root, traffic_start, TRAFFIC_DAYS, random.Random(f"{seed}-traffic"))
     registry.write_registry(root / "registry.yaml", root / "registry.csv", entries)
+    governance.write_governance(root / governance.DIRECTORY, as_of)
     config_path = root / CONFIG_NAME
     config_path.write_text(
         "# Demo configuration written by aisec (the bundled demo estate).\n"

@@ -17,6 +17,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from aisec_resources.config.base import ConfigError, _Strict, format_errors, resolve_paths
+from aisec_resources.config.governance import GovernanceConfig
 from aisec_resources.config.monitoring import MonitoringConfig
 from aisec_resources.config.risk import RiskModel
 
@@ -44,6 +45,7 @@ class AisecConfig(_Strict):
     sources: dict[str, Any] = {}
     monitoring: MonitoringConfig = MonitoringConfig()
     risk: RiskModel = RiskModel()
+    governance: GovernanceConfig = GovernanceConfig()
     schedules: ScheduleConfig = ScheduleConfig()
     config_path: Path | None = None  # set by parse_config, not read from the file
 

@@ -1,15 +1,21 @@
--- The compliance gap report for one day: one row per active asset and open gap.
--- Variables: assessed_date, stale_review_days, run_id. Rerunning a day replaces that day.
+-- The compliance gap report for one day: one row per active asset and open gap (and one per
+-- overdue policy, without an asset). Variables: assessed_date, stale_review_days, run_id.
+-- Rerunning a day replaces that day.
 -- The brief's six gap types, plus unsafe_model_file (a pickle that imports something that can
 -- execute code, found by the static model-file analysis) and invalid_declaration (a source gave
 -- invalid values). Bad input never hides a gap: a field in invalid_fields counts as its worst
 -- case (an invalid classification as high sensitivity, exposure as public, environment as
 -- production, self-hosting as self-hosted, review and SBOM as missing, owner as none).
+-- From the controls and governance pillars: missing_required_control (a required catalog
+-- control missing or only partly in place, controls.required_controls), appetite_breach
+-- (governance.risk_appetite_breaches), expired_acceptance (a risk acceptance expired: the
+-- finding it covered is open again) and overdue_policy_review (governance.policies).
+-- A gap an active risk acceptance names (finding = the gap type, on that asset) is not open.
 BEGIN TRANSACTION;
 
 DELETE FROM compliance.compliance_gaps WHERE assessed_date = getvariable('assessed_date');
 
-INSERT INTO compliance.compliance_gaps
+INSERT INTO compliance.compliance_gaps BY NAME
 WITH assets AS (
     SELECT
         *,
@@ -79,8 +85,68 @@ gaps AS (
                   'discovery.rejected_records)', array_to_string(invalid, ', '))
     FROM assets
     WHERE len(invalid) > 0
+    UNION ALL
+    SELECT b.asset_id, 'appetite_breach',
+           CASE WHEN b.residual_risk_score >= 75 THEN 'critical' ELSE 'high' END,
+           printf('Residual risk %.2f is above the appetite of %.2f for %s / %s data (%s)',
+                  b.residual_risk_score, b.max_residual_risk, b.environment,
+                  b.data_classification, b.rule)
+    FROM governance.risk_appetite_breaches AS b
+    JOIN assets AS a USING (asset_id)
+    WHERE b.assessed_date = getvariable('assessed_date')
+),
+control_gaps AS (
+    SELECT q.asset_id, 'missing_required_control' AS gap_type,
+           CASE WHEN q.inherent_risk_level IN ('HIGH', 'CRITICAL') THEN 'high' ELSE 'medium' END
+               AS severity,
+           printf('%s %s is %s (required from %s inherent risk; asset is %s): %s',
+                  q.control_id, c.title, q.status, c.required_from, q.inherent_risk_level,
+                  q.evidence) AS detail,
+           q.control_id
+    FROM controls.required_controls AS q
+    JOIN controls.catalog_controls AS c USING (control_id)
+    JOIN assets AS a USING (asset_id)
+    WHERE q.assessed_date = getvariable('assessed_date')
+      AND q.required
+      AND q.status IN ('missing', 'partly')
+    UNION ALL
+    SELECT x.asset_id, 'expired_acceptance', 'medium',
+           printf('Risk acceptance %s of %s expired on %s (approved by %s): the finding is open '
+                  'again until it is fixed or re-accepted',
+                  x.acceptance_id, coalesce(x.control_id, x.finding_type), x.expires_on,
+                  x.approver),
+           x.control_id
+    FROM governance.risk_acceptances AS x
+    JOIN assets AS a USING (asset_id)
+    WHERE x.assessed_date = getvariable('assessed_date') AND x.status = 'expired'
+),
+accepted_findings AS (
+    SELECT DISTINCT asset_id, finding_type
+    FROM governance.risk_acceptances
+    WHERE assessed_date = getvariable('assessed_date')
+      AND status = 'active'
+      AND finding_type IS NOT NULL
+),
+policy_gaps AS (
+    SELECT NULL AS asset_id, policy_id, 'overdue_policy_review' AS gap_type, 'medium' AS severity,
+           printf('Policy %s (%s, version %s, owner %s) was due for review on %s',
+                  policy_id, title, version, owner, review_due) AS detail
+    FROM governance.policies
+    WHERE status <> 'retired' AND review_due < getvariable('assessed_date')
+),
+all_gaps AS (
+    SELECT *, CAST(NULL AS VARCHAR) AS control_id, CAST(NULL AS VARCHAR) AS policy_id FROM gaps
+    UNION ALL BY NAME
+    SELECT *, CAST(NULL AS VARCHAR) AS policy_id FROM control_gaps
 )
-SELECT getvariable('assessed_date'), asset_id, gap_type, severity, detail, getvariable('run_id')
-FROM gaps;
+SELECT getvariable('assessed_date') AS assessed_date, g.asset_id, g.gap_type, g.severity,
+       g.detail, getvariable('run_id') AS run_id, g.control_id, g.policy_id
+FROM all_gaps AS g
+ANTI JOIN accepted_findings AS f
+    ON f.asset_id = g.asset_id AND f.finding_type = g.gap_type
+UNION ALL BY NAME
+SELECT getvariable('assessed_date') AS assessed_date, asset_id, gap_type, severity, detail,
+       getvariable('run_id') AS run_id, CAST(NULL AS VARCHAR) AS control_id, policy_id
+FROM policy_gaps;
 
 COMMIT;

@@ -118,18 +118,33 @@ model AS (
     FROM scalar_parameters, dimension_weights, lookup_maps, list_parameters, worst_cases
 ),
 
+-- Control types of the day's implemented catalog controls, per asset.
+evidence_types AS (
+    SELECT asset_id, list(DISTINCT control_type) AS implemented_types
+    FROM controls.control_evidence
+    WHERE assessed_date = CAST(getvariable('assessed_date') AS DATE)
+      AND status = 'implemented'
+      AND control_type IS NOT NULL
+    GROUP BY asset_id
+),
+
 -- Facts derived from each active asset.
 asset_facts AS (
     SELECT
         a.*,
         -- An explicit 'none' is no scope at all.
         list_filter(a.regulatory_scope, lambda s: s IS NOT NULL AND s <> 'none') AS scopes,
-        coalesce(
-            list_sort(list_distinct(list_transform(
-                list_filter(a.controls, lambda c: c.operational), lambda c: c.type
-            ))),
-            CAST([] AS VARCHAR[])
-        ) AS operational_controls,
+        -- The SPEC 3.2 types of the catalog controls implemented on the asset
+        -- (controls.control_evidence: discovered posture, dependencies, declarations), plus any
+        -- operational type the inventory lists that no catalog control covers (a type an
+        -- organisation added to risk.control_weights), each once.
+        list_sort(list_distinct(list_concat(
+            coalesce(e.implemented_types, CAST([] AS VARCHAR[])),
+            coalesce(
+                list_transform(list_filter(a.controls, lambda c: c.operational), lambda c: c.type),
+                CAST([] AS VARCHAR[])
+            )
+        ))) AS operational_controls,
         CAST(getvariable('assessed_date') AS DATE) - a.last_security_review AS review_age_days,
         -- Fields a source reported with an invalid value: scored at their worst case.
         list_contains(coalesce(a.invalid_fields, []), 'data_classification') AS bad_classification,
@@ -144,6 +159,7 @@ asset_facts AS (
         list_contains(coalesce(a.invalid_fields, []), 'license_type') AS bad_license,
         list_contains(coalesce(a.invalid_fields, []), 'source_url') AS bad_source_url
     FROM inventory.ai_assets AS a
+    LEFT JOIN evidence_types AS e USING (asset_id)
     WHERE a.status = 'active'
 ),
 
@@ -369,7 +385,14 @@ SELECT
     r.inherent_risk_score,
     r.control_effectiveness,
     r.residual_risk_score,
-    -- The level is decided on the unrounded residual.
+    -- Levels are decided on the unrounded scores; the inherent level decides which catalog
+    -- controls an asset requires (controls.control_coverage).
+    CASE
+        WHEN r.inherent >= m.level_critical THEN 'CRITICAL'
+        WHEN r.inherent >= m.level_high THEN 'HIGH'
+        WHEN r.inherent >= m.level_medium THEN 'MEDIUM'
+        ELSE 'LOW'
+    END AS inherent_risk_level,
     CASE
         WHEN r.residual >= m.level_critical THEN 'CRITICAL'
         WHEN r.residual >= m.level_high THEN 'HIGH'

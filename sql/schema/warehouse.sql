@@ -191,6 +191,8 @@ CREATE TABLE IF NOT EXISTS risk.risk_scores (
     -- day by construction, asserted by the risk_scores_within_bounds check), and DuckDB's
     -- index maintenance would make replacing a day ~10x slower at a million assets.
 );
+ALTER TABLE risk.risk_scores ADD COLUMN IF NOT EXISTS inherent_risk_level VARCHAR;
+COMMENT ON COLUMN risk.risk_scores.inherent_risk_level IS 'Level of the unrounded inherent score (same thresholds as risk_level): decides which catalog controls the asset requires.';
 COMMENT ON TABLE risk.risk_scores IS 'Risk assessment per asset per day (SPEC 3.2). Rescoring a day replaces that day; other days are kept as history.';
 COMMENT ON COLUMN risk.risk_scores.inherent_risk_score IS 'Weighted sum of the six dimension scores (0-100), rounded to 2 decimals.';
 COMMENT ON COLUMN risk.risk_scores.control_effectiveness IS 'Sum of the weights of distinct operational control types, capped at 1.0, rounded to 2 decimals.';
@@ -203,15 +205,21 @@ COMMENT ON COLUMN risk.risk_scores.recommendations IS 'Remediation advice for th
 -- ---------------------------------------------------------------- compliance
 CREATE TABLE IF NOT EXISTS compliance.compliance_gaps (
     assessed_date DATE NOT NULL,
-    asset_id VARCHAR NOT NULL,
+    asset_id VARCHAR,
     gap_type VARCHAR NOT NULL,
     severity VARCHAR NOT NULL,
     detail VARCHAR NOT NULL,
     run_id VARCHAR NOT NULL
     -- Replaced per day in one transaction; no index to maintain (see risk.risk_scores).
 );
-COMMENT ON TABLE compliance.compliance_gaps IS 'One row per asset and open compliance gap per day (the design brief''s six gap types plus unsafe_model_file and invalid_declaration).';
-COMMENT ON COLUMN compliance.compliance_gaps.gap_type IS 'no_security_review, stale_review, missing_sbom, unclassified_data, no_owner, public_exposure_high_sensitivity, unsafe_model_file, invalid_declaration (a source reported invalid values; see inventory.ai_assets.invalid_fields).';
+-- Policy gaps (overdue_policy_review) concern no asset.
+ALTER TABLE compliance.compliance_gaps ALTER COLUMN asset_id DROP NOT NULL;
+ALTER TABLE compliance.compliance_gaps ADD COLUMN IF NOT EXISTS control_id VARCHAR;
+ALTER TABLE compliance.compliance_gaps ADD COLUMN IF NOT EXISTS policy_id VARCHAR;
+COMMENT ON COLUMN compliance.compliance_gaps.control_id IS 'The catalog control of a missing_required_control or expired_acceptance gap (controls.catalog_controls).';
+COMMENT ON COLUMN compliance.compliance_gaps.policy_id IS 'The policy of an overdue_policy_review gap (governance.policies).';
+COMMENT ON TABLE compliance.compliance_gaps IS 'One row per asset and open compliance gap per day (the design brief''s six gap types, unsafe_model_file, invalid_declaration, and from the controls and governance pillars missing_required_control, appetite_breach, expired_acceptance, overdue_policy_review). A gap an active risk acceptance names is not listed.';
+COMMENT ON COLUMN compliance.compliance_gaps.gap_type IS 'no_security_review, stale_review, missing_sbom, unclassified_data, no_owner, public_exposure_high_sensitivity, unsafe_model_file, invalid_declaration (a source reported invalid values; see inventory.ai_assets.invalid_fields), missing_required_control (detail names the control), appetite_breach, expired_acceptance, overdue_policy_review (asset_id NULL; detail names the policy).';
 
 -- ---------------------------------------------------------------- metrics
 CREATE TABLE IF NOT EXISTS metrics.program_kpis (
@@ -312,7 +320,7 @@ COMMENT ON COLUMN risk.risk_scores.scored_at IS 'When the scores were computed (
 COMMENT ON COLUMN risk.risk_scores.run_id IS 'Dagster run that computed them.';
 
 COMMENT ON COLUMN compliance.compliance_gaps.assessed_date IS 'The day the gap was open.';
-COMMENT ON COLUMN compliance.compliance_gaps.asset_id IS 'The asset with the gap (inventory.ai_assets).';
+COMMENT ON COLUMN compliance.compliance_gaps.asset_id IS 'The asset with the gap (inventory.ai_assets); NULL for a gap of the program itself (overdue_policy_review).';
 COMMENT ON COLUMN compliance.compliance_gaps.severity IS 'critical | high | medium.';
 COMMENT ON COLUMN compliance.compliance_gaps.detail IS 'What exactly is missing or wrong.';
 COMMENT ON COLUMN compliance.compliance_gaps.run_id IS 'Dagster run that found it.';

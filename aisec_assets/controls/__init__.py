@@ -1,0 +1,1 @@
+"""Technical controls pillar (SPEC §3.4): catalog, framework libraries, evidence, coverage."""

@@ -1,0 +1,1 @@
+"""Framework libraries (package data): one YAML per framework, requirement ids and titles."""

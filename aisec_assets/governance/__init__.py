@@ -1,0 +1,1 @@
+"""The governance pillar (SPEC §3.3): policies, RACI, risk appetite, acceptances, attestations."""

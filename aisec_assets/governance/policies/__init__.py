@@ -1,0 +1,1 @@
+"""Policy templates (Markdown, `string.Template` placeholders), shipped as package data."""
