@@ -280,6 +280,8 @@ def evidence_facts(
         add(("network.private_access", "implemented" if isolated else "missing", "discovered"))
     exposure = asset["network_exposure"]
     if exposure is not None or "network_exposure" in invalid:
+        # "An invalid value never counts as a control in place" (evidence_facts.sql's header):
+        # a flagged network_exposure is not private even when another source said internal.
         private = exposure in ("internal", "vpc") and "network_exposure" not in invalid
         add(("network.private_access", "implemented" if private else "missing", "inventory"))
 

@@ -37,7 +37,14 @@ from aisec_assets.governance.store import (
     write_raci,
 )
 from aisec_jobs.demo_estate import demo_config
-from aisec_jobs.demo_estate.governance import governance_config, write_governance
+from aisec_jobs.demo_estate.company import TEAMS
+from aisec_jobs.demo_estate.governance import (
+    PROGRAM_PROCESS_CONTROLS,
+    RED_TEAMING_CONTROL,
+    SECRET_SCANNING_CONTROL,
+    governance_config,
+    write_governance,
+)
 from aisec_resources.config import ConfigError, load_config_file, parse_config
 from aisec_resources.config.governance import PolicyParameters
 from aisec_resources.settings import AS_OF_TAG, AisecSettings
@@ -1175,8 +1182,16 @@ def test_demo_governance_files_validate_and_tell_the_story(tmp_path: Path) -> No
     people = raci.people
     self_approved = [a for a in acceptances if people[a.approver].team == "clinical-ai"]
     assert [a.asset for a in self_approved] == ["clinical-notes-summarizer"]
-    teams = {a.team for a in loaded["attestations.yaml"].model.attestations if a.team}
-    assert teams == {"clinical-ai", "ml-platform"}
+    attestations = loaded["attestations.yaml"].model.attestations
+    by_control: dict[str, set[str]] = {}
+    for a in attestations:
+        if a.team:
+            by_control.setdefault(a.control, set()).add(a.team)
+    assert by_control[RED_TEAMING_CONTROL] == {"clinical-ai"}
+    assert by_control[SECRET_SCANNING_CONTROL] == {"ml-platform"}
+    # The program-wide processes are attested for every team.
+    for control in PROGRAM_PROCESS_CONTROLS:
+        assert by_control[control] == set(TEAMS)
     # the same as-of day gives the same bytes
     write_governance(tmp_path / "again", as_of)
     for name in loaded:

@@ -26,6 +26,12 @@ REPRODUCIBLE_TABLES = (
     "inventory.ai_assets",
     "risk.risk_scores",
     "compliance.compliance_gaps",
+    "compliance.framework_compliance",
+    "controls.evidence_facts",
+    "controls.control_evidence",
+    "controls.control_coverage",
+    "governance.risk_acceptances",
+    "governance.risk_appetite_breaches",
     "metrics.program_kpis",
     "metrics.maturity_scores",
 )
@@ -177,7 +183,8 @@ def test_checks_pass_on_the_demo_and_rerun_is_idempotent(config: AisecConfig) ->
     assert query(config, "SELECT count(*) FROM inventory.ai_assets_history")[0][0] == 2 * history
     for table, key in (
         ("risk.risk_scores", "asset_id, assessed_date"),
-        ("compliance.compliance_gaps", "assessed_date, asset_id, gap_type"),
+        ("compliance.compliance_gaps", "assessed_date, asset_id, gap_type, control_id, policy_id"),
+        ("controls.control_evidence", "assessed_date, asset_id, control_id"),
         ("metrics.program_kpis", "kpi_date"),
     ):
         dupes = query(config, f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}")

@@ -119,6 +119,8 @@ def framework_compliance(
 
 @dg.asset(
     group_name="compliance",
+    # The files hold the rows of compliance.compliance_gaps, with their assets and controls.
+    metadata={"dagster/column_schema": column_schema("compliance.compliance_gaps")},
     deps=["compliance_gaps", "framework_compliance"],
     kinds={"json"},
     owners=OWNERS,

@@ -22,40 +22,63 @@ assets AS (
     FROM inventory.ai_assets
     WHERE status = 'active'
 ),
+-- Set work on bit strings instead of asset x requirement x control rows: one bit per catalog
+-- control, one mask per asset (the controls it requires; those of them not in place) and one
+-- per requirement (its mapped controls). An asset is in a requirement's scope when its
+-- required mask and the requirement's mask share a bit; it meets it when its failing mask
+-- shares none.
+control_bits AS (
+    SELECT
+        control_id,
+        set_bit(
+            bitstring('0', CAST(count(*) OVER () AS INTEGER)),
+            CAST(row_number() OVER (ORDER BY control_id) - 1 AS INTEGER),
+            1
+        ) AS bit
+    FROM controls.catalog_controls
+),
+no_bits AS (
+    SELECT bitstring('0', CAST(count(*) AS INTEGER)) AS zero FROM controls.catalog_controls
+),
+asset_masks AS (
+    SELECT
+        q.asset_id,
+        bit_or(b.bit) AS required_mask,
+        coalesce(bit_or(b.bit) FILTER (WHERE q.status NOT IN ('implemented', 'accepted')),
+                 any_value(z.zero)) AS failing_mask
+    FROM controls.required_controls AS q
+    JOIN control_bits AS b USING (control_id)
+    CROSS JOIN no_bits AS z
+    WHERE q.assessed_date = CAST(getvariable('assessed_date') AS DATE)
+      AND q.required
+    GROUP BY q.asset_id
+),
 requirement_controls AS (
     SELECT r.framework, r.requirement_id, r.title, r.manual, r.scope, r.position,
            coalesce(list(m.control_id ORDER BY m.control_id) FILTER (WHERE m.control_id IS NOT NULL),
-                    CAST([] AS VARCHAR[])) AS controls
+                    CAST([] AS VARCHAR[])) AS controls,
+           coalesce(bit_or(b.bit), any_value(z.zero)) AS mask
     FROM controls.framework_requirements AS r
     LEFT JOIN controls.catalog_mappings AS m USING (framework, requirement_id)
-    GROUP BY ALL
-),
-per_asset AS (
-    SELECT
-        rc.framework,
-        rc.requirement_id,
-        a.name,
-        bool_and(q.status IN ('implemented', 'accepted')) AS meets
-    FROM requirement_controls AS rc
-    JOIN controls.catalog_mappings AS m USING (framework, requirement_id)
-    JOIN controls.required_controls AS q
-        ON q.control_id = m.control_id
-       AND q.assessed_date = CAST(getvariable('assessed_date') AS DATE)
-       AND q.required
-    JOIN assets AS a ON a.asset_id = q.asset_id
-    WHERE len(rc.scope) = 0 OR a.bad_scope OR list_has_any(a.scope, rc.scope)
-    GROUP BY rc.framework, rc.requirement_id, a.asset_id, a.name
+    LEFT JOIN control_bits AS b USING (control_id)
+    CROSS JOIN no_bits AS z
+    GROUP BY r.framework, r.requirement_id, r.title, r.manual, r.scope, r.position
 ),
 per_requirement AS (
     SELECT
-        framework,
-        requirement_id,
+        rc.framework,
+        rc.requirement_id,
         count(*) AS in_scope,
-        count(*) FILTER (WHERE meets) AS meeting,
-        coalesce(list_slice(list(name ORDER BY name) FILTER (WHERE NOT meets), 1, 20),
+        count(*) FILTER (WHERE bit_count(m.failing_mask & rc.mask) = 0) AS meeting,
+        -- The first 20 failing assets by name (a bounded aggregate, no full sort).
+        coalesce(list_sort(min(a.name, 20) FILTER (WHERE bit_count(m.failing_mask & rc.mask) > 0)),
                  CAST([] AS VARCHAR[])) AS failing
-    FROM per_asset
-    GROUP BY ALL
+    FROM requirement_controls AS rc
+    JOIN asset_masks AS m ON bit_count(m.required_mask & rc.mask) > 0
+    JOIN assets AS a ON a.asset_id = m.asset_id
+    WHERE NOT rc.manual
+      AND (len(rc.scope) = 0 OR a.bad_scope OR list_has_any(a.scope, rc.scope))
+    GROUP BY rc.framework, rc.requirement_id
 )
 SELECT
     CAST(getvariable('assessed_date') AS DATE),

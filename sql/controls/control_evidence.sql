@@ -63,35 +63,39 @@ facts AS (
     FROM controls.evidence_facts
     WHERE assessed_date = CAST(getvariable('assessed_date') AS DATE)
 ),
+catalog_facts AS (
+    SELECT control_id, unnest(evidence_facts) AS fact FROM controls.catalog_controls
+),
 -- Each control's facts per asset, plus attestations for controls that accept them.
 control_facts AS (
-    SELECT f.asset_id, c.control_id, f.state, f.state_rank, f.evidence, f.source, f.observed
-    FROM controls.catalog_controls AS c
-    JOIN facts AS f ON list_contains(c.evidence_facts, f.fact)
+    SELECT f.asset_id, c.control_id, f.state_rank, f.evidence, f.source, f.observed
+    FROM catalog_facts AS c
+    JOIN facts AS f USING (fact)
     UNION ALL
-    SELECT t.asset_id, c.control_id, 'implemented', 3,
+    SELECT t.asset_id, c.control_id, 3,
            printf('%s (attested by %s on %s)', t.evidence, t.attested_by, t.attested_on),
            'attested', false
-    FROM controls.catalog_controls AS c
+    FROM catalog_facts AS c
     JOIN governance.control_attestations AS t
       ON t.control_id = c.control_id
      AND t.assessed_date = CAST(getvariable('assessed_date') AS DATE)
-    WHERE list_contains(c.evidence_facts, 'attested')
+    WHERE c.fact = 'attested'
 ),
--- Discovery wins: keep only observed facts when there are any for the asset+control.
-decisive AS (
-    SELECT *
-    FROM control_facts
-    QUALIFY observed OR NOT bool_or(observed) OVER (PARTITION BY asset_id, control_id)
-),
+-- Discovery wins: an observed fact outranks any declared or attested one; then the best
+-- state; then (a deterministic tie-break) the source and the evidence text. The decisive
+-- fact's evidence is shown.
 decided AS (
     SELECT
         asset_id,
         control_id,
-        max(state_rank) AS state_rank,
-        arg_max(source, state_rank) AS source,
-        string_agg(evidence, '; ' ORDER BY state_rank DESC, evidence) AS evidence
-    FROM decisive
+        max(CAST(observed AS INTEGER) * 10 + state_rank) % 10 AS state_rank,
+        arg_max(
+            {'source': source, 'evidence': evidence},
+            (CAST(observed AS INTEGER) * 10 + state_rank) * 10
+                + list_position(['attested', 'declared', 'inventory', 'dependency', 'discovered'],
+                                source)
+        ) AS decisive
+    FROM control_facts
     GROUP BY asset_id, control_id
 ),
 acceptances AS (
@@ -102,22 +106,40 @@ acceptances AS (
       AND assessed_date = CAST(getvariable('assessed_date') AS DATE)
     GROUP BY asset_id, control_id
 ),
+-- Controls whose asset types list the asset's (an equi-join, not a cross join), every control
+-- for an asset of unknown type, and controls with evidence in place on any other asset.
+listed AS (
+    SELECT a.asset_id, c.control_id
+    FROM assets AS a
+    JOIN (SELECT control_id, unnest(applies_to) AS asset_type FROM controls.catalog_controls) AS c
+        USING (asset_type)
+    UNION ALL
+    SELECT a.asset_id, c.control_id
+    FROM assets AS a CROSS JOIN controls.catalog_controls AS c
+    WHERE a.asset_type = 'unknown'
+),
+candidate_pairs AS (
+    SELECT asset_id, control_id, true AS type_listed FROM listed
+    UNION ALL
+    SELECT d.asset_id, d.control_id, false
+    FROM decided AS d
+    ANTI JOIN listed AS l USING (asset_id, control_id)
+    WHERE d.state_rank >= 2
+),
 pairs AS (
     SELECT
-        a.asset_id,
-        c.control_id,
+        p.asset_id,
+        p.control_id,
         c.control_type,
-        (a.asset_type = 'unknown' OR list_contains(c.applies_to, a.asset_type)) AS type_listed,
+        p.type_listed,
         list_has_all(a.conditions, c.applies_when) AS conditions_hold,
         d.state_rank,
-        d.source,
-        d.evidence
-    FROM assets AS a
-    CROSS JOIN controls.catalog_controls AS c
-    LEFT JOIN decided AS d ON d.asset_id = a.asset_id AND d.control_id = c.control_id
-    WHERE a.asset_type = 'unknown'
-       OR list_contains(c.applies_to, a.asset_type)
-       OR d.state_rank >= 2
+        d.decisive.source AS source,
+        d.decisive.evidence AS evidence
+    FROM candidate_pairs AS p
+    JOIN assets AS a USING (asset_id)
+    JOIN controls.catalog_controls AS c USING (control_id)
+    LEFT JOIN decided AS d USING (asset_id, control_id)
 )
 SELECT
     CAST(getvariable('assessed_date') AS DATE),

@@ -235,7 +235,8 @@ facts AS (
     FROM assets WHERE json_extract(sagemaker, '$.network_isolated') IS NOT NULL
     UNION ALL
     SELECT asset_id, 'network.private_access',
-           CASE WHEN network_exposure IN ('internal', 'vpc') THEN 'implemented' ELSE 'missing' END,
+           CASE WHEN network_exposure IN ('internal', 'vpc') AND NOT list_contains(invalid, 'network_exposure')
+                THEN 'implemented' ELSE 'missing' END,
            'network exposure ' || CASE WHEN list_contains(invalid, 'network_exposure') THEN 'invalid'
                                        ELSE network_exposure END,
            'inventory'
