@@ -127,10 +127,48 @@ def test_groups_materialize_in_order(config: AisecConfig) -> None:
     teams = query(config, "SELECT count(DISTINCT owner_team) FROM inventory.ai_assets")[0][0]
     assert teams >= 4
 
+    # Governance and control evidence come before risk (risk takes its control effectiveness
+    # from the evidence); the appetite breaches and coverage after it.
+    before_risk = (
+        dg.AssetSelection.groups("governance") - dg.AssetSelection.assets("risk_appetite_breaches")
+    ) | dg.AssetSelection.assets("control_catalog", "control_evidence")
+    assert materialize(config, before_risk).success
+    statuses = dict(
+        query(
+            config,
+            "SELECT status, count(*) FROM governance.risk_acceptances GROUP BY ALL",
+        )
+    )
+    assert set(statuses) == {"active", "expired", "rejected"}, statuses
+    evidence = dict(
+        query(config, "SELECT status, count(*) FROM controls.control_evidence GROUP BY ALL")
+    )
+    assert {"implemented", "partly", "missing", "accepted"} <= set(evidence), evidence
+    # The demo's blind spot closed: an agent inherits the guardrail it uses.
+    assert query(
+        config,
+        "SELECT state, source FROM controls.evidence_facts e JOIN inventory.ai_assets a "
+        "USING (asset_id) WHERE a.name = 'fraud-triage-agent' AND fact = 'guardrail.attached' "
+        "ORDER BY ALL",
+    ) == [("implemented", "dependency"), ("implemented", "discovered")]
+
     assert materialize(config, "group:risk").success
     assert query(
         config, "SELECT count(*) FROM risk.risk_scores WHERE assessed_date = ?", [AS_OF]
     ) == [(assets,)]
+    assert (
+        "guardrails"
+        in query(
+            config,
+            "SELECT operational_controls FROM risk.risk_scores JOIN inventory.ai_assets "
+            "USING (asset_id) WHERE name = 'fraud-triage-agent'",
+        )[0][0]
+    )
+    assert materialize(
+        config, dg.AssetSelection.assets("control_coverage", "risk_appetite_breaches")
+    ).success
+    assert query(config, "SELECT count(*) FROM controls.control_coverage") == [(assets,)]
+    assert query(config, "SELECT count(*) > 0 FROM governance.risk_appetite_breaches") == [(True,)]
     levels = {lvl for (lvl,) in query(config, "SELECT DISTINCT risk_level FROM risk.risk_scores")}
     assert levels == {"CRITICAL", "HIGH", "MEDIUM", "LOW"}, levels
 
@@ -146,7 +184,21 @@ def test_groups_materialize_in_order(config: AisecConfig) -> None:
         "no_owner",
         "public_exposure_high_sensitivity",
         "unsafe_model_file",
+        "missing_required_control",
+        "appetite_breach",
+        "expired_acceptance",
+        "overdue_policy_review",
     }
+    frameworks = dict(
+        query(
+            config,
+            "SELECT framework, count(*) FROM compliance.framework_compliance GROUP BY ALL",
+        )
+    )
+    assert set(frameworks) == {"owasp_llm", "mitre_atlas", "nist_ai_rmf", "iso_42001", "eu_ai_act"}
+    assert frameworks["owasp_llm"] == 10
+    findings = sorted((config.warehouse.path.parent / "findings" / AS_OF.isoformat()).iterdir())
+    assert [p.name.split(".", 1)[1] for p in findings] == ["ocsf.json", "sarif.json"]
 
     assert materialize(config, "group:metrics").success
     ((level, name),) = query(config, "SELECT level, level_name FROM metrics.maturity_scores")
