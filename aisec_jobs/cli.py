@@ -5,7 +5,7 @@ aisec summary [--config aisec.yaml] [--as-of YYYY-MM-DD]
 aisec demo [--force]           (re)generate the bundled demo estate
 aisec validate [--config ...]  validate a configuration file and exit
 aisec doctor [--dry-run]       find and reclaim runs that died holding the warehouse
-aisec gate --asset ID|NAME [--as-of YYYY-MM-DD]   pre-deploy gate (exit 1: fails, 2: unknown)
+aisec gate (--asset ID|NAME | --entry FILE) [--as-of YYYY-MM-DD]   pre-deploy gate
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import duckdb
 from aisec_assets.monitoring.ingest import configured_log_sources, log_source_problems
 from aisec_jobs.definitions import main_job_def, monitoring_job_def
 from aisec_jobs.demo_estate import generate_demo_estate
-from aisec_jobs.gate import GateError, gate
+from aisec_jobs.gate import GateError, gate, gate_entry
 from aisec_jobs.loader import discovery_preflight, load_program_config
 from aisec_jobs.recovery import find_reclaimable, process_tags, reclaim
 from aisec_jobs.summary import render_summary
@@ -233,12 +233,18 @@ def cmd_gate(args: argparse.Namespace) -> int:
     config = load_program_config()
     day = parse_day(args.as_of, "--as-of") if args.as_of else None
     try:
-        verdict = gate(config.warehouse.path, args.asset, day)
+        if args.entry:
+            verdicts, problems = gate_entry(config, Path(args.entry), day)
+        else:
+            verdicts, problems = [gate(config.warehouse.path, args.asset, day)], []
     except GateError as exc:
         print(f"aisec gate: {exc}", file=sys.stderr)
         return 2
-    print(verdict.report)
-    return verdict.exit_code
+    for problem in problems:
+        print(f"aisec gate: invalid value, scored at its worst case: {problem}", file=sys.stderr)
+    for verdict in verdicts:
+        print(verdict.report)
+    return max(v.exit_code for v in verdicts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,7 +276,11 @@ def main(argv: list[str] | None = None) -> int:
         if name in ("run", "summary", "demo"):
             p.add_argument("--as-of", help="day to assess, YYYY-MM-DD (default: today)")
         if name == "gate":
-            p.add_argument("--asset", required=True, help="asset id or unique name")
+            target = p.add_mutually_exclusive_group(required=True)
+            target.add_argument("--asset", help="asset id or unique name in the inventory")
+            target.add_argument(
+                "--entry", help="a declared-registry file (YAML/CSV) of assets about to deploy"
+            )
             p.add_argument(
                 "--as-of", help="assessed day, YYYY-MM-DD (default: the latest assessment)"
             )

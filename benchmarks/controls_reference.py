@@ -1,48 +1,58 @@
 """A plain per-asset Python restatement of the controls rules, for `bench_controls`.
 
-The SQL (`sql/controls/evidence_facts.sql`, `control_evidence.sql`, `control_coverage.sql`,
-the view `controls.required_controls` and `sql/compliance/framework_compliance.sql`) works on
-whole tables; this module restates the same rules for one asset at a time, the way a
-straightforward per-object program would:
+The SQL (`sql/controls/evidence_facts.sql`, `control_evidence.sql`, `control_coverage.sql` and
+`sql/compliance/framework_compliance.sql`) works on whole tables; this module restates the same
+rules for one asset at a time, the way a straightforward per-object program would, and produces
+the same rows the SQL stores:
 
-1. `evidence_facts`: the asset's evidence facts (fact, state, source) from its posture dict,
-   its operational controls, its fields and the guardrails it uses;
-2. `control_rows`: every catalog control that applies to its type (or has evidence in place):
-   applicability (conditions; an unknown or invalid value counts as holding), the status from
-   the facts where discovery wins over declarations and attestations, risk acceptances;
-3. `assess_asset`: what its inherent risk level requires, the coverage counts, and per
-   framework requirement in scope whether the asset meets it.
-
-Evidence texts are not built (the SQL builds one per fact and per control row): the loop
-does less work than the SQL, so the measured ratio errs on the side of the loop.
+1. `evidence_facts`: the asset's evidence facts (fact, state, source, evidence text) from its
+   posture dict, its operational controls, its fields and the guardrails it uses;
+2. `control_rows`: its `controls.control_evidence` rows: every catalog control that applies to
+   its type (or has evidence in place), with applicability (conditions; an unknown or invalid
+   value counts as holding), the status from the facts where discovery wins over declarations
+   and attestations (the decisive fact: observed first, then the best state, then the source
+   priority attested < declared < inventory < dependency < discovered, then the greatest
+   evidence text), risk acceptances, the evidence text and source;
+3. `assess_asset`: its `controls.control_coverage` row (what its inherent risk level requires,
+   the counts, the missing controls) and, per framework requirement in scope, whether the
+   asset meets it; `FrameworkTally` adds those up into `compliance.framework_compliance` rows.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from aisec_assets.controls.library import RISK_LEVELS, ControlLibrary
 
 STATE_RANK = {"implemented": 3, "partly": 2, "missing": 1}
-RANK_STATE = {rank: state for state, rank in STATE_RANK.items()}
 OBSERVED_SOURCES = frozenset({"discovered", "dependency", "inventory"})
+# The tie-break between equally good facts (control_evidence.sql): later wins.
+SOURCE_PRIORITY = {
+    source: i
+    for i, source in enumerate(
+        ("attested", "declared", "inventory", "dependency", "discovered"), start=1
+    )
+}
 SENSITIVE_CLASSES = frozenset({"confidential", "restricted", "regulated"})
-MODEL_FILE_TYPES = frozenset({"foundation_model", "fine_tuned_model", "embedding_model"})
-Fact = tuple[str, str, str]  # (fact, state, source)
+FAILING_NAMES = 20
+Fact = tuple[str, str, str, str]  # (fact, state, source, evidence)
 # What DuckDB's TRY_CAST(text AS BOOLEAN) accepts (case-insensitive, no trimming).
 BOOLEAN_TEXT = {"true": True, "t": True, "1": True, "yes": True, "y": True}
 BOOLEAN_TEXT |= {"false": False, "f": False, "0": False, "no": False, "n": False}
+NOT_APPLICABLE_TEXT = "does not apply: a condition does not hold"
 
 
 # ---------------------------------------------------------------- the catalog as plain data
 @dataclass(frozen=True)
 class CatalogControl:
     control_id: str
+    control_type: str | None
     applies_to: frozenset[str]
     applies_when: frozenset[str]
     required_from_rank: int
@@ -54,6 +64,8 @@ class CatalogControl:
 class FrameworkRequirement:
     framework: str
     requirement_id: str
+    title: str
+    manual: bool
     controls: tuple[str, ...]
     scope: frozenset[str]
 
@@ -61,6 +73,7 @@ class FrameworkRequirement:
 @dataclass(frozen=True)
 class Rules:
     controls: tuple[CatalogControl, ...]
+    # Every requirement of every framework, in file order.
     requirements: tuple[FrameworkRequirement, ...]
 
 
@@ -68,6 +81,7 @@ def rules_from_library(library: ControlLibrary) -> Rules:
     controls = tuple(
         CatalogControl(
             control_id=c.id,
+            control_type=c.control_type,
             applies_to=frozenset(c.applies_to),
             applies_when=frozenset(c.applies_when),
             required_from_rank=RISK_LEVELS.index(c.required_from) + 1,
@@ -79,11 +93,15 @@ def rules_from_library(library: ControlLibrary) -> Rules:
     mapped = library.requirement_controls()
     requirements = tuple(
         FrameworkRequirement(
-            key, req.id, tuple(sorted(set(mapped[(key, req.id)]))), frozenset(fw.scope)
+            framework=key,
+            requirement_id=req.id,
+            title=req.title,
+            manual=req.manual,
+            controls=tuple(sorted(set(mapped[(key, req.id)]))),
+            scope=frozenset(fw.scope),
         )
         for key, fw in library.frameworks.items()
         for req in fw.requirements
-        if mapped[(key, req.id)]
     )
     return Rules(controls, requirements)
 
@@ -141,9 +159,24 @@ def _array_len(obj: dict[str, Any] | None, *path: str) -> int:
     return len(value) if isinstance(value, list) else 0
 
 
+def _joined(value: Any) -> str | None:
+    """`array_to_string(CAST(json AS VARCHAR[]), ', ')` (NULL elements left out)."""
+    if not isinstance(value, list):
+        return None
+    return ", ".join(text for text in map(_text, value) if text is not None)
+
+
 def _has_keys(value: Any) -> bool:
     """`coalesce(json_keys(value) <> [], false)`."""
     return isinstance(value, dict) and len(value) > 0
+
+
+def _or(*values: str | None) -> str:
+    """`coalesce(...)` over texts, the last one a default."""
+    for value in values:
+        if value is not None:
+            return value
+    raise ValueError("no default")
 
 
 # ---------------------------------------------------------------- evidence facts
@@ -160,6 +193,7 @@ def guardrail_policy(guardrail: Mapping[str, Any]) -> dict[str, Any] | None:
     status = _text(bedrock.get("guardrail_status"))
     published = bool(_flag(bedrock, "published"))
     return {
+        "name": guardrail["name"],
         "prompt_attack": _text(bedrock.get("prompt_attack_filter_strength")),
         "sensitive_info": (isinstance(pii, list) and len(pii) > 0)
         or _has_keys(pii)
@@ -182,25 +216,52 @@ def _inherited(state: str, active: bool) -> str:
     return "partly" if not active and state == "implemented" else state
 
 
-def _policy_facts(policy: dict[str, Any], source: str, active: bool) -> list[Fact]:
+def _policy_facts(policy: dict[str, Any], source: str) -> list[Fact]:
     """The facts a guardrail shows for itself (discovered) or passes on (dependency)."""
     inherited = source == "dependency"
+    active = policy["active"] if inherited else True
+    name = policy["name"]
+    prefix = "uses guardrail" if inherited else "guardrail"
 
     def state(present: bool) -> str:
-        value = "implemented" if present else "missing"
-        return _inherited(value, active) if inherited else value
+        return _inherited("implemented" if present else "missing", active)
 
-    attack = _attack_state(policy["prompt_attack"])
+    sensitive = policy["sensitive_info"]
+    content = policy["content_filter"]
+    grounding = policy["grounding"]
     return [
         (
             "guardrail.prompt_attack_filter",
-            _inherited(attack, active) if inherited else attack,
+            _inherited(_attack_state(policy["prompt_attack"]), active),
             source,
+            f"{prefix} {name}: PROMPT_ATTACK filter {policy['prompt_attack'] or 'NONE'}",
         ),
-        ("guardrail.sensitive_info_filter", state(policy["sensitive_info"]), source),
-        ("guardrail.content_filter", state(policy["content_filter"]), source),
-        ("guardrail.contextual_grounding", state(policy["grounding"]), source),
-        ("guardrail.published", "implemented" if policy["active"] else "partly", source),
+        (
+            "guardrail.sensitive_info_filter",
+            state(sensitive),
+            source,
+            f"{prefix} {name}: "
+            + ("PII entity or regex filters set" if sensitive else "no PII or regex filter"),
+        ),
+        (
+            "guardrail.content_filter",
+            state(content),
+            source,
+            f"guardrail {name}: " + ("content filters set" if content else "no content filter"),
+        ),
+        (
+            "guardrail.contextual_grounding",
+            state(grounding),
+            source,
+            f"guardrail {name}: contextual grounding " + ("on" if grounding else "off"),
+        ),
+        (
+            "guardrail.published",
+            "implemented" if policy["active"] else "partly",
+            source,
+            f"guardrail {name}: "
+            + ("published version in use" if policy["published"] else "DRAFT only"),
+        ),
     ]
 
 
@@ -220,6 +281,9 @@ def evidence_facts(
     facts: list[Fact] = []
     add = facts.append
 
+    def on_off(fact: str, on: bool, yes: str, no: str) -> None:
+        add((fact, "implemented" if on else "missing", "discovered", yes if on else no))
+
     for control in asset["controls"] or ():
         if control["type"] is not None:
             add(
@@ -227,81 +291,166 @@ def evidence_facts(
                     "control." + control["type"],
                     "implemented" if control["operational"] else "partly",
                     "declared" if control["source"] == "declared_registry" else "discovered",
+                    control["evidence"],
                 )
             )
 
     # Guardrails: the asset's own policy, the ones it uses, Bedrock agent and Azure settings.
-    own = guardrail_policy({"asset_type": asset["asset_type"], "posture": posture})
+    own = guardrail_policy(
+        {"asset_type": asset["asset_type"], "posture": posture, "name": asset["name"]}
+    )
     if own is not None:
-        facts += _policy_facts(own, "discovered", True)
+        facts += _policy_facts(own, "discovered")
     for policy in used_guardrails:
-        add(("guardrail.attached", "implemented" if policy["active"] else "partly", "dependency"))
-        facts += _policy_facts(policy, "dependency", policy["active"])
+        add(
+            (
+                "guardrail.attached",
+                "implemented" if policy["active"] else "partly",
+                "dependency",
+                f"uses guardrail {policy['name']} ({policy['status'] or 'status unknown'}"
+                + (", published)" if policy["published"] else ", DRAFT only)"),
+            )
+        )
+        facts += _policy_facts(policy, "dependency")
     if asset["asset_type"] == "ai_agent" and _has(bedrock, "guardrail_attached"):
+        version = _text(_get(bedrock, "guardrail", "version"))
+        status = _text(_get(bedrock, "guardrail", "status"))
         if not _flag(bedrock, "guardrail_attached"):
             state = "missing"
-        elif (
-            _text(_get(bedrock, "guardrail", "version")) == "DRAFT"
-            or (_text(_get(bedrock, "guardrail", "status")) or "READY") != "READY"
-        ):
-            state = "partly"
+            text = "bedrock-agent:GetAgent: no guardrail configured"
         else:
-            state = "implemented"
-        add(("guardrail.attached", state, "discovered"))
+            ready = version != "DRAFT" and (status or "READY") == "READY"
+            state = "implemented" if ready else "partly"
+            arn = _text(_get(bedrock, "guardrail", "arn"))
+            text = (
+                f"bedrock-agent:GetAgent: guardrail {arn or '?'} version {version or '?'} "
+                f"({status or '?'})"
+            )
+        add(("guardrail.attached", state, "discovered", text))
+    rai = _text(_get(azure, "rai_policy_name")) or "none"
     if _has(azure, "content_filter_attached"):
         attached = bool(_flag(azure, "content_filter_attached"))
-        add(("guardrail.attached", "implemented" if attached else "missing", "discovered"))
-        blocking = _array_len(azure, "content_filter", "completion_blocking") > 0
-        add(("guardrail.content_filter", "implemented" if blocking else "missing", "discovered"))
+        add(
+            (
+                "guardrail.attached",
+                "implemented" if attached else "missing",
+                "discovered",
+                f"Azure deployment RAI policy {rai}",
+            )
+        )
+        blocking = _get(azure, "content_filter", "completion_blocking")
+        add(
+            (
+                "guardrail.content_filter",
+                "implemented"
+                if _array_len(azure, "content_filter", "completion_blocking") > 0
+                else "missing",
+                "discovered",
+                f"Azure content filter {rai} blocks completions: "
+                + _or(_joined(blocking), "nothing"),
+            )
+        )
     if _has(azure, "prompt_shield_jailbreak"):
         shield = _text(azure["prompt_shield_jailbreak"])
         state = {"block": "implemented", "annotate": "partly"}.get(shield or "", "missing")
-        add(("guardrail.prompt_attack_filter", state, "discovered"))
+        add(
+            (
+                "guardrail.prompt_attack_filter",
+                state,
+                "discovered",
+                f"Azure content filter {rai}: jailbreak prompt shield {shield or 'off'}",
+            )
+        )
 
     # Invocation logging.
     if _has(bedrock, "invocation_logging"):
         on = bool(_flag(bedrock, "invocation_logging"))
-        add(("logging.invocation", "implemented" if on else "missing", "discovered"))
+        add(
+            (
+                "logging.invocation",
+                "implemented" if on else "missing",
+                "discovered",
+                "bedrock:GetModelInvocationLoggingConfiguration: " + ("on" if on else "off"),
+            )
+        )
     if _has(sagemaker, "endpoint_config_collected"):
         on = bool(_flag(sagemaker, "data_capture", "enabled"))
-        add(("logging.invocation", "implemented" if on else "missing", "discovered"))
+        destination = _text(_get(sagemaker, "data_capture", "destination"))
+        add(
+            (
+                "logging.invocation",
+                "implemented" if on else "missing",
+                "discovered",
+                f"sagemaker:DescribeEndpointConfig data capture {destination or 'off'}",
+            )
+        )
 
     # Private network access.
     if _has(azure, "public_network_access"):
-        if _text(azure["public_network_access"]) == "Disabled":
+        access = _text(azure["public_network_access"])
+        if access == "Disabled":
             state = "implemented"
         elif _text(azure.get("network_acl_default_action")) == "Deny":
             state = "partly"
         else:
             state = "missing"
-        add(("network.private_access", state, "discovered"))
+        text = _or(
+            _text(azure.get("network_exposure_reason")),
+            f"public network access {access or 'unknown'}",
+        )
+        add(("network.private_access", state, "discovered", text))
     if _has(sagemaker, "network_isolated"):
-        isolated = bool(_flag(sagemaker, "network_isolated"))
-        add(("network.private_access", "implemented" if isolated else "missing", "discovered"))
+        on_off(
+            "network.private_access",
+            bool(_flag(sagemaker, "network_isolated")),
+            "SageMaker network isolation / VPC configured",
+            "SageMaker: no network isolation",
+        )
     exposure = asset["network_exposure"]
     if exposure is not None or "network_exposure" in invalid:
         # "An invalid value never counts as a control in place" (evidence_facts.sql's header):
         # a flagged network_exposure is not private even when another source said internal.
-        private = exposure in ("internal", "vpc") and "network_exposure" not in invalid
-        add(("network.private_access", "implemented" if private else "missing", "inventory"))
+        bad = "network_exposure" in invalid
+        private = exposure in ("internal", "vpc") and not bad
+        add(
+            (
+                "network.private_access",
+                "implemented" if private else "missing",
+                "inventory",
+                "network exposure " + ("invalid" if bad else exposure),
+            )
+        )
 
     # Keyless authentication, customer-managed keys.
     if _has(azure, "disable_local_auth"):
-        keyless = bool(_flag(azure, "disable_local_auth"))
-        add(("auth.keyless", "implemented" if keyless else "missing", "discovered"))
+        on_off(
+            "auth.keyless",
+            bool(_flag(azure, "disable_local_auth")),
+            "Azure disableLocalAuth: true (Entra ID only)",
+            "Azure disableLocalAuth: false (API keys accepted)",
+        )
     if _has(azure, "customer_managed_key"):
-        cmk = bool(_flag(azure, "customer_managed_key"))
-        add(("encryption.customer_managed_key", "implemented" if cmk else "missing", "discovered"))
+        source = _text(azure.get("encryption_key_source")) or "unknown"
+        on_off(
+            "encryption.customer_managed_key",
+            bool(_flag(azure, "customer_managed_key")),
+            f"Azure encryption key source {source}",
+            f"Azure encryption key source {source}",
+        )
     for aws in (bedrock, sagemaker):
         if _has(aws, "encryption_key") or _has(aws, "ingestion_kms_key_arn"):
-            cmk = (_text(aws.get("encryption_key")) or "") == "customer_managed" or (
-                _text(aws.get("ingestion_kms_key_arn")) is not None
+            key = _text(aws.get("encryption_key"))  # type: ignore[union-attr]
+            arn = _text(aws.get("ingestion_kms_key_arn"))  # type: ignore[union-attr]
+            cmk = (key or "") == "customer_managed" or arn is not None
+            text = "AWS encryption key: " + _or(
+                key, "customer_managed (ingestion)" if arn is not None else None, "unknown"
             )
             add(
                 (
                     "encryption.customer_managed_key",
                     "implemented" if cmk else "missing",
                     "discovered",
+                    text,
                 )
             )
 
@@ -309,50 +458,105 @@ def evidence_facts(
     if _array_len(hf, "model_files") > 0:
         if _array_len(hf, "unsafe_imports") > 0:
             state = "missing"
+            text = "pickle imports code-executing callables: " + _or(
+                _joined(_get(hf, "unsafe_imports")), ""
+            )
         elif _array_len(hf, "pickle_files") > 0:
             state = "partly"
+            text = "pickle files present (no unsafe import found): " + _or(
+                _joined(_get(hf, "pickle_files")), ""
+            )
         else:
             state = "implemented"
-        add(("model_files.safe_format", state, "discovered"))
+            text = "weights in safetensors/GGUF only"
+        add(("model_files.safe_format", state, "discovered", text))
 
     # Agent settings.
     if _has(bedrock, "code_interpreter_enabled"):
         enabled = _flag(bedrock, "code_interpreter_enabled")
-        state = "missing" if enabled is None or enabled else "implemented"
-        add(("agent.code_interpreter_disabled", state, "discovered"))
+        on_off(
+            "agent.code_interpreter_disabled",
+            enabled is not None and not enabled,
+            "no code interpreter action group",
+            "AMAZON.CodeInterpreter action group enabled",
+        )
     if _has(bedrock, "return_control"):
-        on = bool(_flag(bedrock, "return_control"))
-        add(("agent.human_confirmation", "implemented" if on else "missing", "discovered"))
+        on_off(
+            "agent.human_confirmation",
+            bool(_flag(bedrock, "return_control")),
+            "action groups return control to the application (RETURN_CONTROL)",
+            "action groups execute directly (Lambda), no confirmation step",
+        )
     if _has(bedrock, "api_schema_present"):
-        on = bool(_flag(bedrock, "api_schema_present"))
-        add(("agent.tool_schema_defined", "implemented" if on else "missing", "discovered"))
+        on_off(
+            "agent.tool_schema_defined",
+            bool(_flag(bedrock, "api_schema_present")),
+            "action groups declare an API schema",
+            "no action group declares an API schema",
+        )
 
     # Secrets in serving configuration.
     if _has(sagemaker, "secret_like_environment_variables"):
+        names = _get(sagemaker, "secret_like_environment_variables")
         leaked = _array_len(sagemaker, "secret_like_environment_variables") > 0
-        add(("secrets.none_in_config", "missing" if leaked else "implemented", "discovered"))
+        on_off(
+            "secrets.none_in_config",
+            not leaked,
+            "no secret-like container environment variable",
+            "secret-like container environment variables: " + _or(_joined(names), ""),
+        )
 
     # Throughput limits.
-    for source, key in ((azure, "deployment_capacity"), (bedrock, "model_units")):
-        value = _number(source, key)
-        if value is not None and value > 0:
-            add(("rate_limit.quota", "implemented", "discovered"))
+    capacity = _number(azure, "deployment_capacity")
+    if capacity is not None and capacity > 0:
+        text = _text(_get(azure, "deployment_capacity"))
+        add(
+            (
+                "rate_limit.quota",
+                "implemented",
+                "discovered",
+                f"Azure deployment capacity {text} (TPM quota units)",
+            )
+        )
+    units = _number(bedrock, "model_units")
+    if units is not None and units > 0:
+        text = _text(_get(bedrock, "model_units"))
+        add(
+            (
+                "rate_limit.quota",
+                "implemented",
+                "discovered",
+                f"Bedrock provisioned throughput: {text} model units",
+            )
+        )
 
     # Facts of the record itself.
-    sbom = asset["sbom_available"] and "sbom_available" not in invalid
-    add(("sbom.available", "implemented" if sbom else "missing", "inventory"))
-    review = asset["last_security_review"]
-    if review is None or "last_security_review" in invalid:
-        state = "missing"
-    elif (day - review).days > stale_review_days:
-        state = "partly"
+    if "sbom_available" in invalid:
+        add(("sbom.available", "missing", "inventory", "sbom_available invalid"))
+    elif asset["sbom_available"]:
+        add(("sbom.available", "implemented", "inventory", "AI-SBOM available"))
     else:
-        state = "implemented"
-    add(("review.current", state, "inventory"))
-    owned = bool((asset["owner_team"] or "").strip(" ")) and "owner_team" not in invalid
-    add(("ownership.assigned", "implemented" if owned else "missing", "inventory"))
-    classified = asset["data_classification"] is not None and "data_classification" not in invalid
-    add(("data.classified", "implemented" if classified else "missing", "inventory"))
+        add(("sbom.available", "missing", "inventory", "no AI-SBOM"))
+    review = asset["last_security_review"]
+    if "last_security_review" in invalid:
+        add(("review.current", "missing", "inventory", "last security review invalid"))
+    elif review is None:
+        add(("review.current", "missing", "inventory", "no security review on record"))
+    else:
+        state = "partly" if (day - review).days > stale_review_days else "implemented"
+        add(("review.current", state, "inventory", f"last security review {review}"))
+    owner = asset["owner_team"]
+    if (owner or "").strip(" ") and "owner_team" not in invalid:
+        add(("ownership.assigned", "implemented", "inventory", f"owned by {owner}"))
+    else:
+        add(("ownership.assigned", "missing", "inventory", "no owning team"))
+    classification = asset["data_classification"]
+    if "data_classification" in invalid:
+        add(("data.classified", "missing", "inventory", "data classification invalid"))
+    elif classification is None:
+        add(("data.classified", "missing", "inventory", "no data classification"))
+    else:
+        add(("data.classified", "implemented", "inventory", f"classified {classification}"))
     return facts
 
 
@@ -388,57 +592,109 @@ def conditions(asset: Mapping[str, Any], posture: Any) -> set[str]:
     return held
 
 
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One `controls.control_evidence` row (without the day and run id)."""
+
+    asset_id: str
+    control_id: str
+    control_type: str | None
+    applicable: bool
+    status: str
+    evidence: str
+    evidence_source: str
+    acceptance_id: str | None
+
+
 def control_rows(
     asset: Mapping[str, Any],
     posture: Any,
     facts: list[Fact],
-    attested: set[str],
-    accepted: set[str],
+    attested: Mapping[str, list[str]],
+    accepted: Mapping[str, str],
     rules: Rules,
-) -> dict[str, tuple[bool, str]]:
-    """control id → (applicable, status) for the controls the SQL keeps a row for."""
+) -> list[EvidenceRow]:
+    """The control evidence rows the SQL keeps for the asset, in catalog order.
+
+    `attested`: control id → attestation evidence texts; `accepted`: control id → the
+    (smallest) id of an active acceptance that names it."""
     held = conditions(asset, posture)
+    asset_id = asset["asset_id"]
     asset_type = asset["asset_type"]
-    by_fact: dict[str, list[tuple[int, bool]]] = {}
-    for fact, state, source in facts:
-        by_fact.setdefault(fact, []).append((STATE_RANK[state], source in OBSERVED_SOURCES))
-    rows: dict[str, tuple[bool, str]] = {}
+    # fact → its candidates (observed, state rank, source priority, evidence, source)
+    by_fact: dict[str, list[tuple[bool, int, int, str, str]]] = {}
+    for fact, state, source, text in facts:
+        by_fact.setdefault(fact, []).append(
+            (source in OBSERVED_SOURCES, STATE_RANK[state], SOURCE_PRIORITY[source], text, source)
+        )
+    rows: list[EvidenceRow] = []
     for control in rules.controls:
         found = [entry for fact in control.facts for entry in by_fact.get(fact, ())]
-        if control.attested and control.control_id in attested:
-            found.append((3, False))
-        if any(observed for _, observed in found):
-            found = [entry for entry in found if entry[1]]  # discovery wins
-        rank = max((r for r, _ in found), default=0)
+        if control.attested:
+            found += [
+                (False, 3, 1, text, "attested") for text in attested.get(control.control_id, ())
+            ]
+        # Discovery wins, then the best state, source priority and (last) the evidence text.
+        decisive = max(found, default=None)
+        rank = decisive[1] if decisive else 0
         type_listed = asset_type == "unknown" or asset_type in control.applies_to
         if not type_listed and rank < 2:
             continue
         applicable = type_listed and control.applies_when <= held
+        acceptance = accepted.get(control.control_id)
+        inapplicable = not applicable and rank < 2
         if rank == 3:
             status = "implemented"
-        elif not applicable and rank < 2:
+        elif inapplicable:
             status = "not_applicable"
-        elif control.control_id in accepted:
+        elif acceptance is not None:
             status = "accepted"
         elif rank == 2:
             status = "partly"
         else:
             status = "missing"
-        rows[control.control_id] = (applicable, status)
+        if decisive and (rank == 3 or acceptance is None):
+            text = decisive[3]
+        elif inapplicable:
+            text = NOT_APPLICABLE_TEXT
+        elif acceptance is not None:
+            text = f"risk accepted ({acceptance})" + (f"; {decisive[3]}" if decisive else "")
+        else:
+            text = "no evidence found"
+        if rank == 3:
+            source = decisive[4]  # type: ignore[index]
+        elif inapplicable:
+            source = "none"
+        elif acceptance is not None:
+            source = "exception"
+        else:
+            source = decisive[4] if decisive else "none"
+        rows.append(
+            EvidenceRow(
+                asset_id=asset_id,
+                control_id=control.control_id,
+                control_type=control.control_type,
+                applicable=applicable,
+                status=status,
+                evidence=text,
+                evidence_source=source,
+                acceptance_id=None if rank == 3 or inapplicable else acceptance,
+            )
+        )
     return rows
 
 
 def assess_asset(
     asset: Mapping[str, Any],
     used_guardrails: list[dict[str, Any]],
-    attested: set[str],
-    accepted: set[str],
+    attested: Mapping[str, list[str]],
+    accepted: Mapping[str, str],
     inherent_level: str | None,
     rules: Rules,
     day: date,
     stale_review_days: int,
 ) -> dict[str, Any]:
-    """One asset's coverage row, control statuses and framework results."""
+    """One asset's control evidence rows, coverage row and framework results."""
     posture = json.loads(asset["posture"]) if asset["posture"] is not None else None
     facts = evidence_facts(asset, posture, used_guardrails, day, stale_review_days)
     rows = control_rows(asset, posture, facts, attested, accepted, rules)
@@ -446,19 +702,18 @@ def assess_asset(
     level_rank = RISK_LEVELS.index(level) + 1
     rank_of = {c.control_id: c.required_from_rank for c in rules.controls}
     required = {
-        control_id: status
-        for control_id, (applicable, status) in rows.items()
-        if applicable and rank_of[control_id] <= level_rank
+        row.control_id: row.status
+        for row in rows
+        if row.applicable and rank_of[row.control_id] <= level_rank
     }
     statuses = list(required.values())
     implemented = statuses.count("implemented")
     missing_controls = sorted(c for c, s in required.items() if s in ("missing", "partly"))
-    owner = (asset["owner_team"] or "").strip(" ") or None
     scope = set(asset["regulatory_scope"] or ())
     bad_scope = "regulatory_scope" in (asset["invalid_fields"] or ())
     frameworks: dict[tuple[str, str], bool] = {}
     for req in rules.requirements:
-        if req.scope and not bad_scope and not scope & req.scope:
+        if req.manual or (req.scope and not bad_scope and not scope & req.scope):
             continue
         mapped = [required[c] for c in req.controls if c in required]
         if mapped:
@@ -467,7 +722,8 @@ def assess_asset(
             )
     return {
         "asset_id": asset["asset_id"],
-        "owner_team": owner,
+        "name": asset["name"],
+        "owner_team": (asset["owner_team"] or "").strip(" ") or None,
         "inherent_risk_level": level,
         "required_controls": len(statuses),
         "implemented": implemented,
@@ -476,6 +732,72 @@ def assess_asset(
         "missing": len(missing_controls),
         "coverage": 1.0 if not statuses else implemented / len(statuses),
         "missing_controls": missing_controls,
-        "statuses": {c: s for c, (_, s) in rows.items()},
+        "rows": rows,
         "frameworks": frameworks,
     }
+
+
+# ---------------------------------------------------------------- framework compliance
+@dataclass
+class FrameworkTally:
+    """Per requirement: assets in scope, assets meeting it, the first failing names."""
+
+    rules: Rules
+    in_scope: dict[tuple[str, str], int] = field(default_factory=dict)
+    meeting: dict[tuple[str, str], int] = field(default_factory=dict)
+    # The FAILING_NAMES smallest names of the assets failing it, sorted.
+    failing: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def add(self, assessment: Mapping[str, Any]) -> None:
+        name = assessment["name"]
+        for requirement, meets in assessment["frameworks"].items():
+            self.in_scope[requirement] = self.in_scope.get(requirement, 0) + 1
+            if meets:
+                self.meeting[requirement] = self.meeting.get(requirement, 0) + 1
+                continue
+            names = self.failing.setdefault(requirement, [])
+            if len(names) < FAILING_NAMES or name < names[-1]:
+                bisect.insort(names, name)
+                del names[FAILING_NAMES:]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The `compliance.framework_compliance` rows (without the day and run id)."""
+        out = []
+        for req in self.rules.requirements:
+            key = (req.framework, req.requirement_id)
+            in_scope = self.in_scope.get(key, 0)
+            meeting = self.meeting.get(key, 0)
+            failing = list(self.failing.get(key, ()))
+            controls = ", ".join(req.controls)
+            if req.manual:
+                status = "manual"
+                detail = (
+                    f"{req.requirement_id} {req.title}: assessed by people "
+                    "(no catalog control can show it)"
+                )
+            elif in_scope == 0:
+                status = "not_applicable"
+                detail = (
+                    f"{req.requirement_id} {req.title}: no asset in scope requires a mapped "
+                    f"control ({controls})"
+                )
+            else:
+                status = "met" if meeting == in_scope else "not_met" if meeting == 0 else "partly"
+                detail = (
+                    f"{req.requirement_id} {req.title}: {meeting} of {in_scope} assets in scope "
+                    f"meet it (controls {controls})"
+                )
+            out.append(
+                {
+                    "framework": req.framework,
+                    "requirement_id": req.requirement_id,
+                    "title": req.title,
+                    "status": status,
+                    "assets_in_scope": in_scope,
+                    "assets_meeting": meeting,
+                    "controls": list(req.controls),
+                    "failing_assets": failing,
+                    "detail": detail,
+                }
+            )
+        return out

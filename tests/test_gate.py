@@ -111,3 +111,50 @@ def test_cli_exit_codes(
     assert "FAIL" in capsys.readouterr().out
     assert main(["gate", "--asset", "nope"]) == 2
     assert "no asset has the id or name" in capsys.readouterr().err
+
+
+ENTRY = """\
+assets:
+  - name: refund-agent
+    asset_type: ai_agent
+    owner_team: claims
+    data_classification: top-secret
+    deployment_env: production
+    network_exposure: public
+    controls:
+      - {type: authentication, operational: true}
+"""
+
+
+def test_a_registry_entry_is_gated_before_it_exists_and_the_warehouse_is_untouched(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    entry = tmp_path / "refund-agent.yaml"
+    entry.write_text(ENTRY, encoding="utf-8")
+    config = tmp_path / "aisec.yaml"
+    config.write_text(f"organisation: Test\nwarehouse:\n  path: {warehouse}\n", encoding="utf-8")
+    monkeypatch.setenv("AISEC_CONFIG", str(config))
+    before = warehouse.read_bytes()
+
+    assert main(["gate", "--entry", str(entry)]) == 1
+    out, err = capsys.readouterr()
+    assert "aisec gate: FAIL refund-agent" in out
+    assert f"assessed {DAY}" in out
+    # The invalid classification is reported and scored at its worst case (never lower).
+    assert "data_classification" in err and "worst case" in err
+    guardrail_control = next(
+        cid
+        for cid in controls_with_fact("guardrail.attached")
+        if "ai_agent" in LIBRARY.control(cid).applies_to
+    )
+    assert f"FAIL {guardrail_control}" in out
+    assert warehouse.read_bytes() == before
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM inventory.ai_assets WHERE name = 'refund-agent'"
+        ).fetchall() == [(0,)]
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("assets: [unclosed\n", encoding="utf-8")
+    assert main(["gate", "--entry", str(bad)]) == 2
+    assert "bad.yaml" in capsys.readouterr().err

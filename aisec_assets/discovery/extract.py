@@ -144,6 +144,25 @@ def write_source_result(
     )
 
 
+def upsert_source_records(
+    conn: duckdb.DuckDBPyConnection,
+    source: str,
+    records: list[DiscoveredAsset],
+    run_id: str,
+    *,
+    now: datetime,
+) -> int:
+    """Add or replace `records` of `source` by natural key; the source's other rows, its
+    rejections and its status stay (sql/discovery/upsert_records.sql). Returns the count."""
+    records = dedupe_records(records)
+    conn.register("incoming_records", _records_frame(source, records))
+    try:
+        run_sql(conn, "discovery/upsert_records", {"source": source, "run_id": run_id, "now": now})
+    finally:
+        conn.unregister("incoming_records")
+    return len(records)
+
+
 def mark_source_failed(
     conn: duckdb.DuckDBPyConnection, source: str, error: str, run_id: str, *, now: datetime
 ) -> ExtractOutcome:
