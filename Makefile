@@ -37,6 +37,7 @@ wheel-smoke: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_risk
+	$(BIN)/python -m benchmarks.bench_controls
 	$(BIN)/python -m benchmarks.bench_demo
 	$(BIN)/python -m benchmarks.bench_detection
 

@@ -60,6 +60,7 @@ from typing import Any
 import duckdb
 
 from aisec_assets.controls.assessment import (
+    EVIDENCE_MEMORY_LIMIT_BYTES,
     assess_control_coverage,
     assess_control_evidence,
     write_library_tables,
@@ -923,7 +924,9 @@ def format_table(result: dict[str, Any]) -> str:
         ),
         (
             "DuckDB settings (SQL children)",
-            ", ".join(f"{k}={v}" for k, v in sql["settings"].items()),
+            ", ".join(f"{k}={v}" for k, v in sql["settings"].items())
+            + "; assess_control_evidence lowers memory_limit to "
+            + f"{EVIDENCE_MEMORY_LIMIT_BYTES / 1e9:.1f} GB",
         ),
         (
             "DuckDB / Python / CPUs",
@@ -1042,6 +1045,7 @@ def main(argv: list[str] | None = None) -> int:
         **comparison,
         "agreement": agreement,
         "settings_overridden": DUCKDB_SETTINGS,
+        "evidence_memory_limit_bytes": EVIDENCE_MEMORY_LIMIT_BYTES,
         "generate_seconds": generated["seconds"],
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,

@@ -15,88 +15,150 @@
 --                   nothing is in place
 -- An unknown or invalid field counts as the condition holding (bad input never hides a
 -- requirement).
+--
+-- Shape (1,000,000 assets x 69 controls is 35 million rows; ~12 million control facts): the
+-- pairs with facts are decided by one window over the facts (it sorts them in partitions; an
+-- aggregate would hold ~11 million groups at once); the pairs without any fact are generated
+-- per asset from its type's controls, leaving out those it has facts for (a per-asset bit
+-- mask). Conditions, applies_when and a type's controls are bit masks too, so no 35-million-row
+-- join, anti-join or list comparison is needed.
 
 DELETE FROM controls.control_evidence WHERE assessed_date = CAST(getvariable('assessed_date') AS DATE);
 
 INSERT INTO controls.control_evidence
 WITH
+-- One bit per catalog control (in control id order): its position, and a bit string with only
+-- that bit set. applies_when as a mask over the conditions (aisec_assets/controls/library.py
+-- CONDITIONS, in the order of `assets.conditions` below); a condition this file does not know
+-- takes bit 31, which no asset has.
+catalog AS (
+    SELECT
+        control_id, control_type, applies_to, evidence_facts,
+        CAST(row_number() OVER (ORDER BY control_id) - 1 AS INTEGER) AS bit,
+        set_bit(bitstring('0', CAST(count(*) OVER () AS INTEGER)),
+                CAST(row_number() OVER (ORDER BY control_id) - 1 AS INTEGER), 1) AS bits,
+        list_reduce(
+            list_transform(
+                applies_when,
+                lambda c: CAST(1 AS INTEGER) << (coalesce(list_position(
+                    ['production', 'self_hosted', 'has_model_files', 'aws', 'azure', 'public',
+                     'sensitive_data', 'regulated_scope', 'eu_ai_act_high_risk'], c), 32) - 1)
+            ),
+            lambda x, y: x | y,
+            CAST(0 AS INTEGER)
+        ) AS when_mask
+    FROM controls.catalog_controls
+),
+catalog_facts AS (
+    SELECT bit, bits, unnest(evidence_facts) AS fact FROM catalog
+),
+-- The controls an asset type lists; an asset of unknown type gets every control. Per type,
+-- also as one mask.
+type_controls AS (
+    SELECT DISTINCT asset_type, control_id, control_type, when_mask, bit
+    FROM (
+        SELECT unnest(applies_to) AS asset_type, control_id, control_type, when_mask, bit
+        FROM catalog
+        UNION ALL
+        SELECT 'unknown', control_id, control_type, when_mask, bit FROM catalog
+    )
+),
+type_masks AS (
+    SELECT t.asset_type, bit_or(c.bits) AS type_mask
+    FROM type_controls AS t
+    JOIN catalog AS c USING (bit)
+    GROUP BY t.asset_type
+),
 assets AS (
     SELECT
         a.asset_id,
         a.asset_type,
-        coalesce(a.invalid_fields, []) AS invalid,
-        list_filter(coalesce(a.regulatory_scope, []), lambda s: s <> 'none') AS scope,
-        -- Conditions (aisec_assets/controls/library.py CONDITIONS); unknown or invalid = holds.
-        list_filter([
-            CASE WHEN a.deployment_env = 'production' OR a.deployment_env IS NULL
-                      OR list_contains(coalesce(a.invalid_fields, []), 'deployment_env')
-                 THEN 'production' END,
-            CASE WHEN a.is_self_hosted OR a.is_self_hosted IS NULL
-                      OR list_contains(coalesce(a.invalid_fields, []), 'is_self_hosted')
-                 THEN 'self_hosted' END,
-            CASE WHEN coalesce(json_array_length(json_extract(a.posture, '$.huggingface.model_files')), 0) > 0
-                 THEN 'has_model_files' END,
-            CASE WHEN a.cloud_provider = 'aws' THEN 'aws' END,
-            CASE WHEN a.cloud_provider = 'azure' THEN 'azure' END,
-            CASE WHEN a.network_exposure = 'public' OR a.network_exposure IS NULL
-                      OR list_contains(coalesce(a.invalid_fields, []), 'network_exposure')
-                 THEN 'public' END,
-            CASE WHEN a.data_classification IN ('confidential', 'restricted', 'regulated')
-                      OR a.data_classification IS NULL
-                      OR list_contains(coalesce(a.invalid_fields, []), 'data_classification')
-                 THEN 'sensitive_data' END,
-            CASE WHEN len(list_filter(coalesce(a.regulatory_scope, []), lambda s: s <> 'none')) > 0
-                      OR list_contains(coalesce(a.invalid_fields, []), 'regulatory_scope')
-                 THEN 'regulated_scope' END,
-            CASE WHEN list_contains(coalesce(a.regulatory_scope, []), 'eu_ai_act_high_risk')
-                      OR list_contains(coalesce(a.invalid_fields, []), 'regulatory_scope')
-                 THEN 'eu_ai_act_high_risk' END
-        ], lambda c: c IS NOT NULL) AS conditions
+        t.type_mask,
+        -- Conditions that hold, one bit each; unknown or invalid = holds.
+          CASE WHEN a.deployment_env = 'production' OR a.deployment_env IS NULL
+                    OR list_contains(coalesce(a.invalid_fields, []), 'deployment_env')
+               THEN 1 ELSE 0 END
+        | CASE WHEN a.is_self_hosted OR a.is_self_hosted IS NULL
+                    OR list_contains(coalesce(a.invalid_fields, []), 'is_self_hosted')
+               THEN 2 ELSE 0 END
+        | CASE WHEN coalesce(json_array_length(json_extract(a.posture, '$.huggingface.model_files')), 0) > 0
+               THEN 4 ELSE 0 END
+        | CASE WHEN a.cloud_provider = 'aws' THEN 8 ELSE 0 END
+        | CASE WHEN a.cloud_provider = 'azure' THEN 16 ELSE 0 END
+        | CASE WHEN a.network_exposure = 'public' OR a.network_exposure IS NULL
+                    OR list_contains(coalesce(a.invalid_fields, []), 'network_exposure')
+               THEN 32 ELSE 0 END
+        | CASE WHEN a.data_classification IN ('confidential', 'restricted', 'regulated')
+                    OR a.data_classification IS NULL
+                    OR list_contains(coalesce(a.invalid_fields, []), 'data_classification')
+               THEN 64 ELSE 0 END
+        | CASE WHEN len(list_filter(coalesce(a.regulatory_scope, []), lambda s: s <> 'none')) > 0
+                    OR list_contains(coalesce(a.invalid_fields, []), 'regulatory_scope')
+               THEN 128 ELSE 0 END
+        | CASE WHEN list_contains(coalesce(a.regulatory_scope, []), 'eu_ai_act_high_risk')
+                    OR list_contains(coalesce(a.invalid_fields, []), 'regulatory_scope')
+               THEN 256 ELSE 0 END
+          AS conditions
     FROM inventory.ai_assets AS a
+    LEFT JOIN type_masks AS t USING (asset_type)
     WHERE a.status = 'active'
 ),
-facts AS (
-    SELECT
-        asset_id, fact, state, evidence, source,
-        source IN ('discovered', 'dependency', 'inventory') AS observed,
-        CASE state WHEN 'implemented' THEN 3 WHEN 'partly' THEN 2 ELSE 1 END AS state_rank
-    FROM controls.evidence_facts
-    WHERE assessed_date = CAST(getvariable('assessed_date') AS DATE)
+attestations AS (
+    SELECT t.asset_id, c.bit, c.bits, t.evidence, t.attested_by, t.attested_on
+    FROM governance.control_attestations AS t
+    JOIN catalog AS c USING (control_id)
+    WHERE list_contains(c.evidence_facts, 'attested')
+      AND t.assessed_date = CAST(getvariable('assessed_date') AS DATE)
 ),
-catalog_facts AS (
-    SELECT control_id, unnest(evidence_facts) AS fact FROM controls.catalog_controls
-),
--- Each control's facts per asset, plus attestations for controls that accept them.
+-- Each control's facts per asset, plus attestations for controls that accept them, with a
+-- key that orders them: observed (discovery wins) x 100 + state rank (implemented 3, partly 2,
+-- missing 1) x 10 + source priority (attested 1 < declared < inventory < dependency <
+-- discovered 5).
 control_facts AS (
-    SELECT f.asset_id, c.control_id, f.state_rank, f.evidence, f.source, f.observed
-    FROM catalog_facts AS c
-    JOIN facts AS f USING (fact)
+    SELECT
+        f.asset_id,
+        c.bit,
+        CASE WHEN f.source IN ('discovered', 'dependency', 'inventory') THEN 100 ELSE 0 END
+            + CASE f.state WHEN 'implemented' THEN 30 WHEN 'partly' THEN 20 ELSE 10 END
+            + list_position(['attested', 'declared', 'inventory', 'dependency', 'discovered'],
+                            f.source) AS key,
+        f.evidence
+    FROM controls.evidence_facts AS f
+    JOIN catalog_facts AS c USING (fact)
+    WHERE f.assessed_date = CAST(getvariable('assessed_date') AS DATE)
     UNION ALL
-    SELECT t.asset_id, c.control_id, 3,
-           printf('%s (attested by %s on %s)', t.evidence, t.attested_by, t.attested_on),
-           'attested', false
-    FROM catalog_facts AS c
-    JOIN governance.control_attestations AS t
-      ON t.control_id = c.control_id
-     AND t.assessed_date = CAST(getvariable('assessed_date') AS DATE)
-    WHERE c.fact = 'attested'
+    SELECT asset_id, bit, 31,
+           printf('%s (attested by %s on %s)', evidence, attested_by, attested_on)
+    FROM attestations
 ),
--- Discovery wins: an observed fact outranks any declared or attested one; then the best
--- state; then (a deterministic tie-break) the source and the evidence text. The decisive
--- fact's evidence is shown.
+-- The decisive fact per active asset and control: the greatest key, then (a deterministic
+-- tie-break) the greatest evidence text. Its evidence is shown. Kept when the asset's type
+-- lists the control, or the control is in place (partly at least).
 decided AS (
     SELECT
-        asset_id,
-        control_id,
-        max(CAST(observed AS INTEGER) * 10 + state_rank) % 10 AS state_rank,
-        arg_max(
-            {'source': source, 'evidence': evidence},
-            (CAST(observed AS INTEGER) * 10 + state_rank) * 10
-                + list_position(['attested', 'declared', 'inventory', 'dependency', 'discovered'],
-                                source)
-        ) AS decisive
-    FROM control_facts
-    GROUP BY asset_id, control_id
+        f.asset_id,
+        f.bit,
+        f.key % 100 // 10 AS state_rank,
+        f.key % 10 AS source_priority,
+        f.evidence,
+        coalesce(get_bit(a.type_mask, f.bit) = 1, false) AS type_listed,
+        a.conditions
+    FROM control_facts AS f
+    JOIN assets AS a USING (asset_id)
+    QUALIFY row_number() OVER (PARTITION BY f.asset_id, f.bit ORDER BY f.key DESC, f.evidence DESC) = 1
+),
+-- Per asset, the controls it has any fact for (one bit each).
+fact_masks AS (
+    SELECT asset_id, bit_or(bits) AS mask
+    FROM (
+        SELECT f.asset_id, c.bits
+        FROM controls.evidence_facts AS f
+        JOIN catalog_facts AS c USING (fact)
+        WHERE f.assessed_date = CAST(getvariable('assessed_date') AS DATE)
+        UNION ALL
+        SELECT asset_id, bits FROM attestations
+    )
+    GROUP BY asset_id
 ),
 acceptances AS (
     SELECT asset_id, control_id, min(acceptance_id) AS acceptance_id
@@ -106,75 +168,87 @@ acceptances AS (
       AND assessed_date = CAST(getvariable('assessed_date') AS DATE)
     GROUP BY asset_id, control_id
 ),
--- Controls whose asset types list the asset's (an equi-join, not a cross join), every control
--- for an asset of unknown type, and controls with evidence in place on any other asset.
-listed AS (
-    SELECT a.asset_id, c.control_id
-    FROM assets AS a
-    JOIN (SELECT control_id, unnest(applies_to) AS asset_type FROM controls.catalog_controls) AS c
-        USING (asset_type)
-    UNION ALL
-    SELECT a.asset_id, c.control_id
-    FROM assets AS a CROSS JOIN controls.catalog_controls AS c
-    WHERE a.asset_type = 'unknown'
-),
-candidate_pairs AS (
-    SELECT asset_id, control_id, true AS type_listed FROM listed
-    UNION ALL
-    SELECT d.asset_id, d.control_id, false
-    FROM decided AS d
-    ANTI JOIN listed AS l USING (asset_id, control_id)
-    WHERE d.state_rank >= 2
-),
-pairs AS (
+-- Pairs with facts.
+decided_rows AS (
     SELECT
-        p.asset_id,
-        p.control_id,
+        d.asset_id,
+        c.control_id,
         c.control_type,
-        p.type_listed,
-        list_has_all(a.conditions, c.applies_when) AS conditions_hold,
+        d.type_listed AND (d.conditions & c.when_mask) = c.when_mask AS applicable,
         d.state_rank,
-        d.decisive.source AS source,
-        d.decisive.evidence AS evidence
-    FROM candidate_pairs AS p
-    JOIN assets AS a USING (asset_id)
-    JOIN controls.catalog_controls AS c USING (control_id)
-    LEFT JOIN decided AS d USING (asset_id, control_id)
+        ['attested', 'declared', 'inventory', 'dependency', 'discovered'][d.source_priority]
+            AS source,
+        d.evidence,
+        x.acceptance_id
+    FROM decided AS d
+    JOIN catalog AS c USING (bit)
+    LEFT JOIN acceptances AS x ON x.asset_id = d.asset_id AND x.control_id = c.control_id
+    WHERE d.type_listed OR d.state_rank >= 2
+),
+-- Pairs without any fact: the controls the asset's type lists, less those it has facts for.
+bare_rows AS (
+    SELECT
+        a.asset_id,
+        t.control_id,
+        t.control_type,
+        (a.conditions & t.when_mask) = t.when_mask AS applicable,
+        x.acceptance_id
+    FROM assets AS a
+    LEFT JOIN fact_masks AS m USING (asset_id)
+    JOIN type_controls AS t
+      ON t.asset_type = a.asset_type
+     AND (m.mask IS NULL OR get_bit(m.mask, t.bit) = 0)
+    LEFT JOIN acceptances AS x ON x.asset_id = a.asset_id AND x.control_id = t.control_id
 )
 SELECT
     CAST(getvariable('assessed_date') AS DATE),
-    p.asset_id,
-    p.control_id,
-    p.control_type,
-    p.type_listed AND p.conditions_hold AS applicable,
+    asset_id,
+    control_id,
+    control_type,
+    applicable,
     CASE
-        WHEN p.state_rank = 3 THEN 'implemented'
-        WHEN NOT (p.type_listed AND p.conditions_hold) AND coalesce(p.state_rank, 0) < 2
-            THEN 'not_applicable'
-        WHEN x.acceptance_id IS NOT NULL THEN 'accepted'
-        WHEN p.state_rank = 2 THEN 'partly'
+        WHEN state_rank = 3 THEN 'implemented'
+        WHEN NOT applicable AND state_rank < 2 THEN 'not_applicable'
+        WHEN acceptance_id IS NOT NULL THEN 'accepted'
+        WHEN state_rank = 2 THEN 'partly'
         ELSE 'missing'
     END AS status,
     CASE
-        WHEN p.state_rank = 3 OR (x.acceptance_id IS NULL AND p.state_rank IS NOT NULL) THEN p.evidence
-        WHEN NOT (p.type_listed AND p.conditions_hold) AND coalesce(p.state_rank, 0) < 2
-            THEN 'does not apply: a condition does not hold'
-        WHEN x.acceptance_id IS NOT NULL
-            THEN printf('risk accepted (%s)%s', x.acceptance_id,
-                        coalesce('; ' || p.evidence, ''))
-        ELSE 'no evidence found'
+        WHEN state_rank = 3 OR acceptance_id IS NULL THEN evidence
+        WHEN NOT applicable AND state_rank < 2 THEN 'does not apply: a condition does not hold'
+        ELSE printf('risk accepted (%s); %s', acceptance_id, evidence)
     END AS evidence,
     CASE
-        WHEN p.state_rank = 3 THEN p.source
-        WHEN NOT (p.type_listed AND p.conditions_hold) AND coalesce(p.state_rank, 0) < 2 THEN 'none'
-        WHEN x.acceptance_id IS NOT NULL THEN 'exception'
-        ELSE coalesce(p.source, 'none')
+        WHEN state_rank = 3 THEN source
+        WHEN NOT applicable AND state_rank < 2 THEN 'none'
+        WHEN acceptance_id IS NOT NULL THEN 'exception'
+        ELSE source
     END AS evidence_source,
     CASE
-        WHEN p.state_rank = 3 THEN NULL
-        WHEN NOT (p.type_listed AND p.conditions_hold) AND coalesce(p.state_rank, 0) < 2 THEN NULL
-        ELSE x.acceptance_id
+        WHEN state_rank = 3 THEN NULL
+        WHEN NOT applicable AND state_rank < 2 THEN NULL
+        ELSE acceptance_id
     END AS acceptance_id,
     CAST(getvariable('run_id') AS VARCHAR)
-FROM pairs AS p
-LEFT JOIN acceptances AS x ON x.asset_id = p.asset_id AND x.control_id = p.control_id;
+FROM decided_rows
+UNION ALL
+SELECT
+    CAST(getvariable('assessed_date') AS DATE),
+    asset_id,
+    control_id,
+    control_type,
+    applicable,
+    CASE
+        WHEN NOT applicable THEN 'not_applicable'
+        WHEN acceptance_id IS NOT NULL THEN 'accepted'
+        ELSE 'missing'
+    END,
+    CASE
+        WHEN NOT applicable THEN 'does not apply: a condition does not hold'
+        WHEN acceptance_id IS NOT NULL THEN printf('risk accepted (%s)', acceptance_id)
+        ELSE 'no evidence found'
+    END,
+    CASE WHEN NOT applicable THEN 'none' WHEN acceptance_id IS NOT NULL THEN 'exception' ELSE 'none' END,
+    CASE WHEN applicable THEN acceptance_id END,
+    CAST(getvariable('run_id') AS VARCHAR)
+FROM bare_rows;

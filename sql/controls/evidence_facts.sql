@@ -53,11 +53,12 @@ guardrail_uses AS (
 ),
 facts AS (
     -- Operational controls the inventory lists (discovered posture or declared registry).
-    SELECT a.asset_id, 'control.' || c.type AS fact,
+    -- (unnest in the select list: a lateral unnest would be planned as a join back to assets.)
+    SELECT asset_id, 'control.' || c.type AS fact,
            CASE WHEN c.operational THEN 'implemented' ELSE 'partly' END AS state,
            c.evidence,
            CASE WHEN c.source = 'declared_registry' THEN 'declared' ELSE 'discovered' END AS source
-    FROM assets AS a, unnest(a.controls) AS u(c)
+    FROM (SELECT asset_id, unnest(controls) AS c FROM assets)
     WHERE c.type IS NOT NULL
 
     -- Guardrail attached: the Bedrock agent's guardrail configuration ...
