@@ -6,6 +6,7 @@ aisec demo [--force]           (re)generate the bundled demo estate
 aisec validate [--config ...]  validate a configuration file and exit
 aisec doctor [--dry-run]       find and reclaim runs that died holding the warehouse
 aisec gate (--asset ID|NAME | --entry FILE) [--as-of YYYY-MM-DD]   pre-deploy gate
+aisec incident list|show|advance|note …   incidents (see aisec_jobs/incident_commands.py)
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import dagster as dg
 import duckdb
 
 from aisec_assets.monitoring.ingest import configured_log_sources, log_source_problems
-from aisec_jobs.definitions import main_job_def, monitoring_job_def
+from aisec_jobs import incident_commands
+from aisec_jobs.definitions import incident_job_def, main_job_def, monitoring_job_def
 from aisec_jobs.demo_estate import generate_demo_estate
 from aisec_jobs.gate import GateError, gate, gate_entry
 from aisec_jobs.loader import discovery_preflight, load_program_config
@@ -127,6 +129,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             "dagster/asset_partition_range_end": days[1].isoformat(),
         }
         ok, monitoring_seconds = _execute(monitoring_job_def, tags, args, "monitoring job")
+        if not ok:
+            return 1
+        print("aisec: opening incidents from the new detections")
+        ok, _ = _execute(incident_job_def, clock.tags(), args, "incident job")
         if not ok:
             return 1
     print()
@@ -296,10 +302,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         if name == "demo":
             p.add_argument("--force", action="store_true", help="regenerate from scratch")
+    incident_commands.add_parser(sub)
     args = parser.parse_args(argv)
     if getattr(args, "config", None):
         os.environ[CONFIG_ENV_VAR] = str(Path(args.config).resolve())
     try:
+        if args.command == "incident":
+            return incident_commands.run(load_program_config(), args)
         return args.func(args)
     except (ConfigError, ClockError) as exc:
         print(f"aisec: {exc}", file=sys.stderr)

@@ -23,9 +23,12 @@ from aisec_assets.inventory.assets import build_inventory_assets
 from aisec_assets.inventory.checks import INVENTORY_CHECKS
 from aisec_assets.metrics.assets import maturity_scores, program_kpis
 from aisec_assets.monitoring.assets import build_monitoring_assets, monitoring_partitions
+from aisec_assets.operations.incident_assets import INCIDENT_ASSETS, INCIDENT_CHECKS
+from aisec_assets.operations.playbook_assets import PLAYBOOK_ASSETS
+from aisec_assets.operations.redteam.assets import RED_TEAM_ASSETS
 from aisec_assets.risk.assets import risk_scores
 from aisec_assets.risk.checks import RISK_CHECKS
-from aisec_jobs.jobs import JOBS, main_job, monitoring_job
+from aisec_jobs.jobs import JOBS, incident_job, main_job, monitoring_job
 from aisec_jobs.loader import load_program_config
 from aisec_jobs.schedules import build_nightly_rescoring
 from aisec_jobs.sensors import (
@@ -34,6 +37,7 @@ from aisec_jobs.sensors import (
     build_new_model_sensor,
 )
 from aisec_resources.config import AisecConfig
+from aisec_resources.notifier import NotifierResource
 from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import WarehouseResource
 
@@ -46,10 +50,13 @@ SPINE_ASSETS = [
     compliance_gaps,
     framework_compliance,
     compliance_findings,
+    *PLAYBOOK_ASSETS,
+    *INCIDENT_ASSETS,
+    *RED_TEAM_ASSETS,
     program_kpis,
     maturity_scores,
 ]
-CHECKS = [*DISCOVERY_CHECKS, *INVENTORY_CHECKS, *RISK_CHECKS]
+CHECKS = [*DISCOVERY_CHECKS, *INVENTORY_CHECKS, *RISK_CHECKS, *INCIDENT_CHECKS]
 
 
 def resources_for(config: AisecConfig) -> dict[str, dg.ConfigurableResource]:
@@ -59,6 +66,7 @@ def resources_for(config: AisecConfig) -> dict[str, dg.ConfigurableResource]:
             path=str(config.warehouse.path),
             lock_timeout_seconds=config.warehouse.lock_timeout_seconds,
         ),
+        "notifier": NotifierResource.from_config(config.notifications),
     }
 
 
@@ -102,3 +110,8 @@ def main_job_def() -> dg.JobDefinition:
 def monitoring_job_def() -> dg.JobDefinition:
     """The monitoring job, resolved (for `reconstructable`)."""
     return program_definitions().resolve_job_def(monitoring_job.name)
+
+
+def incident_job_def() -> dg.JobDefinition:
+    """The incident job, resolved (for `reconstructable`)."""
+    return program_definitions().resolve_job_def(incident_job.name)

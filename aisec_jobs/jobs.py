@@ -10,7 +10,14 @@ from aisec_jobs.flags import critical_detection_job
 # control evidence -> risk -> coverage, gaps, framework compliance -> KPIs, plus the rule pack.
 # The daily-partitioned monitoring assets run in monitoring_job.
 SPINE = dg.AssetSelection.groups(
-    "discovery", "inventory", "governance", "controls", "risk", "compliance", "metrics"
+    "discovery",
+    "inventory",
+    "governance",
+    "controls",
+    "risk",
+    "compliance",
+    "operations",
+    "metrics",
 )
 main_job = dg.define_asset_job(
     "aisec_main_job",
@@ -44,4 +51,19 @@ monitoring_job = dg.define_asset_job(
     description="Ingest the day's LLM logs from every source and run the detection rules.",
 )
 
-JOBS = [main_job, rescoring_job, discovery_job, monitoring_job, critical_detection_job]
+# After the monitoring job: open incidents from the new detections (and the day's findings).
+incident_job = dg.define_asset_job(
+    "incident_job",
+    selection=dg.AssetSelection.assets("incidents"),
+    description="Open incidents from the detections of the last days not yet attached to one "
+    "and from the day's findings; attach new evidence to open incidents.",
+)
+
+JOBS = [
+    main_job,
+    rescoring_job,
+    discovery_job,
+    monitoring_job,
+    incident_job,
+    critical_detection_job,
+]

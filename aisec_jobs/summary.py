@@ -137,6 +137,20 @@ def render_summary(conn: duckdb.DuckDBPyConnection, day: date) -> str:
             [day, day],
         )
     )
+    parts.append("\nOpen incidents (by severity, nearest regulatory deadline):")
+    parts.append(
+        _table(
+            conn,
+            """
+            SELECT severity, count(*) AS incidents,
+                   count(*) FILTER (WHERE state = 'open') AS untriaged,
+                   min(least(art73_due_at, gdpr33_due_at)) AS nearest_deadline,
+                   arg_min(incident_id, least(art73_due_at, gdpr33_due_at)) AS due_first
+            FROM operations.incidents WHERE state <> 'closed'
+            GROUP BY severity ORDER BY severity
+            """,
+        )
+    )
     parts.append("\nMaturity:")
     parts.append(
         _table(

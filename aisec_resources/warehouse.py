@@ -84,6 +84,9 @@ SCHEMA_FILES: tuple[str, ...] = (
     "schema/monitoring",
     "schema/governance",
     "schema/controls",
+    "schema/operations_playbooks",
+    "schema/operations",
+    "schema/operations_redteam",
 )
 
 

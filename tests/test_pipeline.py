@@ -84,6 +84,7 @@ def test_definitions_load(config: AisecConfig) -> None:
         "controls",
         "risk",
         "compliance",
+        "operations",
         "metrics",
         "monitoring",
     }

@@ -10,6 +10,7 @@
     azure/              offline Azure bundle (Cognitive Services accounts and deployments)
     llm-logs/           the last TRAFFIC_DAYS days of LLM traffic in four log formats
     governance/         policies, RACI, risk appetite, risk acceptances, attestations
+    red-team/           garak and promptfoo red-team reports (a finding remediated, others open)
 
 The same seed and `as_of` date always give the same bytes.
 """
@@ -23,7 +24,15 @@ from pathlib import Path
 import yaml
 from filelock import FileLock
 
-from aisec_jobs.demo_estate import aws, azure, governance, huggingface, registry, traffic
+from aisec_jobs.demo_estate import (
+    aws,
+    azure,
+    governance,
+    huggingface,
+    red_team,
+    registry,
+    traffic,
+)
 from aisec_jobs.demo_estate.company import EMAIL_DOMAIN, ORGANISATION
 
 DEFAULT_SEED = 20261128
@@ -62,6 +71,7 @@ def demo_config(traffic_start: date, warehouse_path: str = "../warehouse/aisec.d
             },
         },
         "governance": governance.governance_config(),
+        "red_team": red_team.red_team_config(),
         "schedules": {"rescoring_cron": "0 2 * * *"},
     }
 
@@ -85,6 +95,7 @@ def generate_demo_estate(root: Path, as_of: date, seed: int = DEFAULT_SEED) -> P
     traffic.write_traffic(root, traffic_start, TRAFFIC_DAYS, random.Random(f"{seed}-traffic"))
     registry.write_registry(root / "registry.yaml", root / "registry.csv", entries)
     governance.write_governance(root / governance.DIRECTORY, as_of)
+    red_team.write_red_team(root / red_team.DIRECTORY, as_of)
     config_path = root / CONFIG_NAME
     config_path.write_text(
         "# Demo configuration written by aisec (the bundled demo estate).\n"

@@ -19,6 +19,9 @@ from pydantic import Field, ValidationError, field_validator
 from aisec_resources.config.base import ConfigError, _Strict, format_errors, resolve_paths
 from aisec_resources.config.governance import GovernanceConfig
 from aisec_resources.config.monitoring import MonitoringConfig
+from aisec_resources.config.notifications import NotificationsConfig
+from aisec_resources.config.operations import OperationsConfig
+from aisec_resources.config.red_team import RedTeamConfig
 from aisec_resources.config.risk import RiskModel
 
 CONFIG_ENV_VAR = "AISEC_CONFIG"
@@ -46,6 +49,9 @@ class AisecConfig(_Strict):
     monitoring: MonitoringConfig = MonitoringConfig()
     risk: RiskModel = RiskModel()
     governance: GovernanceConfig = GovernanceConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
+    operations: OperationsConfig = OperationsConfig()
+    red_team: RedTeamConfig = RedTeamConfig()
     schedules: ScheduleConfig = ScheduleConfig()
     config_path: Path | None = None  # set by parse_config, not read from the file
 

@@ -1,0 +1,1 @@
+"""The shipped incident-response playbooks: one YAML file per incident category (package data)."""

@@ -1,0 +1,130 @@
+"""`aisec incident …`: list, show, move and annotate incidents from the command line.
+
+aisec incident list [--all]
+aisec incident show INCIDENT_ID
+aisec incident advance INCIDENT_ID --to STATE --by EMAIL [--note TEXT] [--at ISO-INSTANT]
+aisec incident note INCIDENT_ID --by EMAIL --text TEXT [--at ISO-INSTANT]
+
+Changes go through the warehouse writer (its lock, then publish), are appended to the
+incident's hash-chained timeline and never rewrite it. `--at` records a change made earlier
+(default: now, UTC).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+import duckdb
+from tabulate import tabulate
+
+from aisec_assets.operations.incidents import STATES, IncidentError, add_note, change_state
+from aisec_resources.clock import ClockError, parse_instant, wall_clock
+from aisec_resources.config import AisecConfig
+from aisec_resources.warehouse import WarehouseResource
+
+LIST_SQL = """
+SELECT i.incident_id, i.severity, i.state, i.category, coalesce(a.name, i.asset_ref) AS asset,
+       i.evidence_count AS evidence, i.opened_at,
+       least(i.art73_due_at, i.gdpr33_due_at) AS nearest_deadline
+FROM operations.incidents i LEFT JOIN inventory.ai_assets a USING (asset_id)
+WHERE ? OR i.state <> 'closed'
+ORDER BY i.state = 'closed', i.severity, i.opened_at
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("incident", help="list, show, advance and annotate incidents")
+    parser.add_argument("--config", help="aisec.yaml (default: $AISEC_CONFIG or the demo)")
+    actions = parser.add_subparsers(dest="incident_command", required=True)
+    listing = actions.add_parser("list", help="open incidents (--all: closed ones too)")
+    listing.add_argument("--all", action="store_true")
+    show = actions.add_parser("show", help="one incident: evidence, tasks, timeline")
+    show.add_argument("incident_id")
+    advance = actions.add_parser("advance", help="move an incident forward")
+    advance.add_argument("incident_id")
+    advance.add_argument("--to", required=True, choices=STATES[1:])
+    advance.add_argument("--by", required=True, help="who (email)")
+    advance.add_argument("--note", default="")
+    advance.add_argument("--at", help="when (ISO instant, default now)")
+    note = actions.add_parser("note", help="append a note to the timeline")
+    note.add_argument("incident_id")
+    note.add_argument("--by", required=True, help="who (email)")
+    note.add_argument("--text", required=True)
+    note.add_argument("--at", help="when (ISO instant, default now)")
+
+
+def _table(conn: duckdb.DuckDBPyConnection, sql: str, params: list) -> str:
+    cursor = conn.execute(sql, params)
+    headers = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    return tabulate(rows, headers=headers, tablefmt="simple") if rows else "  (none)"
+
+
+def _when(value: str | None) -> datetime:
+    return parse_instant(value, "--at") if value else wall_clock()
+
+
+def run(config: AisecConfig, args: argparse.Namespace) -> int:
+    path = config.warehouse.path
+    if not path.exists():
+        print(
+            f"aisec incident: warehouse {path} does not exist: run `aisec run` first",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        if args.incident_command in ("list", "show"):
+            with duckdb.connect(str(path), read_only=True) as conn:
+                if args.incident_command == "list":
+                    print(_table(conn, LIST_SQL, [bool(args.all)]))
+                    return 0
+                return _show(conn, args.incident_id)
+        warehouse = WarehouseResource(
+            path=str(path), lock_timeout_seconds=config.warehouse.lock_timeout_seconds
+        )
+        at = _when(args.at)
+        with warehouse.connect() as conn:
+            if args.incident_command == "advance":
+                before = change_state(
+                    conn, args.incident_id, args.to, actor=args.by, at=at, note=args.note
+                )
+                print(f"aisec incident: {args.incident_id} {before} -> {args.to} by {args.by}")
+            else:
+                seq = add_note(conn, args.incident_id, actor=args.by, at=at, text=args.text)
+                print(f"aisec incident: {args.incident_id}: note #{seq} by {args.by}")
+    except (IncidentError, ClockError) as exc:
+        print(f"aisec incident: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _show(conn: duckdb.DuckDBPyConnection, incident_id: str) -> int:
+    rows = conn.execute(
+        "SELECT * FROM operations.incidents WHERE incident_id = ?", [incident_id]
+    ).fetchall()
+    if not rows:
+        print(f"aisec incident: no incident {incident_id!r}", file=sys.stderr)
+        return 2
+    print(_table(conn, "SELECT * FROM operations.incidents WHERE incident_id = ?", [incident_id]))
+    print("\nTasks:")
+    print(
+        _table(
+            conn,
+            "SELECT step_number AS step, phase, responsible_role AS role, automated, due_at, "
+            "left(action, 70) AS action FROM operations.incident_tasks WHERE incident_id = ? "
+            "ORDER BY step_number",
+            [incident_id],
+        )
+    )
+    print("\nTimeline:")
+    print(
+        _table(
+            conn,
+            "SELECT seq, occurred_at, actor, kind, left(detail, 90) AS detail "
+            "FROM operations.incident_timeline WHERE incident_id = ? ORDER BY seq",
+            [incident_id],
+        )
+    )
+    return 0
