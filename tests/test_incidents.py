@@ -389,3 +389,42 @@ def test_opened_entries_carry_json_safe_details(conn: duckdb.DuckDBPyConnection)
     ).fetchall()[0]
     assert detail.startswith("opened from 1 detection(s) (AISEC-prompt_injection)")
     json.dumps(detail)
+
+
+def _red_team_finding(
+    c: duckdb.DuckDBPyConnection, day: date, asset: str, *, status: str, hint: str | None
+) -> None:
+    c.execute(
+        "INSERT INTO operations.red_team_findings (finding_id, assessed_date, tool, "
+        "engagement_id, asset_id, asset_ref, probe, detector, category_hint, attempts, failures, "
+        "pass_rate, status, first_failed_on, last_failed_on, last_report_on, remediated_on, "
+        "report_file, run_id, excerpt) VALUES (?, ?, 'garak', 'RT-1', ?, ?, 'promptinject.Hijack', "
+        "'promptinject.AttackRogueString', ?, 10, 4, 0.6, ?, ?, ?, ?, NULL, 'r.jsonl', 'r', 'x')",
+        [
+            f"RT-{asset}",
+            day,
+            asset,
+            asset,
+            hint,
+            status,
+            day - timedelta(days=2),
+            day - timedelta(days=2),
+            day - timedelta(days=2),
+        ],
+    )
+
+
+def test_failing_red_team_probes_on_production_open_incidents(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    _red_team_finding(conn, DAY, "portal", status="open", hint="prompt_injection_exploitation")
+    _red_team_finding(conn, DAY, "lab", status="open", hint="prompt_injection_exploitation")
+    _red_team_finding(conn, DAY, "kb", status="remediated", hint=None)
+    run_day(conn)
+    (incident,) = incidents(conn)
+    assert incident["asset_id"] == "portal" and incident["origin"] == "red_team"
+    assert incident["category"] == "prompt_injection_exploitation"
+    assert incident["actor"] == "red_team:garak"
+    # The same open finding the next day attaches nothing new.
+    _red_team_finding(conn, DAY + timedelta(days=1), "portal", status="open", hint=None)
+    assert run_day(conn, DAY + timedelta(days=1)).evidence == 0

@@ -24,16 +24,17 @@ LIMIT 15
 @dg.asset(
     group_name="operations",
     metadata={"dagster/column_schema": column_schema("operations.incidents")},
-    deps=["playbooks", "compliance_gaps", "risk_scores", "asset_dependencies"],
+    deps=["playbooks", "compliance_gaps", "risk_scores", "asset_dependencies", "red_team_findings"],
     kinds={"duckdb", "sql"},
     owners=OWNERS,
     pool=POOL,
     description="Incidents opened from detections (grouped by playbook category, asset, actor "
     "and a quiet gap, so a burst from one key is one incident; the detections of the last "
     "days not yet attached, up to the run's day) and from findings a playbook answers on "
-    "production assets (an unsafe model file); severity from the playbook and the asset's "
-    "risk level, blast radius, the playbook's steps as tasks with due times, EU AI Act Art. 73 "
-    "and GDPR Art. 33 deadlines, and an append-only hash-chained timeline.",
+    "production assets (an unsafe model file) and from open red-team findings there; severity "
+    "from the playbook and the asset's risk level, blast radius, the playbook's steps as tasks "
+    "with due times, EU AI Act Art. 73 and GDPR Art. 33 deadlines, and an append-only "
+    "hash-chained timeline.",
 )
 def incidents(
     context: dg.AssetExecutionContext, settings: AisecSettings, warehouse: WarehouseResource

@@ -11,7 +11,8 @@
 -- and a burst running past midnight continues yesterday's incident. Findings of a type a
 -- playbook answers (e.g. unsafe_model_file) open one incident per asset and gap type, on
 -- production assets (an unknown environment counts as production). Rerunning a day attaches
--- nothing twice: a detection or finding belongs to one incident.
+-- nothing twice: a detection or finding belongs to one incident. Open red-team findings on
+-- production assets open incidents too.
 BEGIN TRANSACTION;
 
 CREATE OR REPLACE TEMP TABLE new_evidence AS
@@ -69,10 +70,37 @@ findings AS (
            OR list_contains(coalesce(a.invalid_fields, []), 'deployment_env'))
     QUALIFY g.assessed_date = CAST(getvariable('assessed_date') AS DATE)
 ),
+-- Red-team probes that fail on a production asset (an unknown environment counts as
+-- production): one incident per asset and tool, of the category the probe hints at
+-- (prompt_injection_exploitation when it hints at none a playbook covers).
+red_team AS (
+    SELECT
+        'redteam:' || f.finding_id AS evidence_id,
+        'red_team' AS kind,
+        CAST(f.first_failed_on AS TIMESTAMP) AS occurred_at,
+        f.probe AS rule_id,
+        'high' AS severity,
+        3 AS severity_rank,
+        coalesce(p.category, 'prompt_injection_exploitation') AS category,
+        f.asset_id,
+        f.asset_id AS asset_ref,
+        'red_team:' || f.tool AS actor,
+        left(printf('%s / %s failed %d of %d attempts: %s', f.probe, f.detector, f.failures,
+                    f.attempts, coalesce(f.excerpt, '')), 200) AS summary
+    FROM operations.red_team_findings AS f
+    JOIN inventory.ai_assets AS a ON a.asset_id = f.asset_id
+    LEFT JOIN operations.playbooks AS p ON p.category = f.category_hint
+    WHERE f.assessed_date = CAST(getvariable('assessed_date') AS DATE)
+      AND f.status = 'open'
+      AND (a.deployment_env = 'production' OR a.deployment_env IS NULL
+           OR list_contains(coalesce(a.invalid_fields, []), 'deployment_env'))
+),
 candidates AS (
     SELECT * FROM detections
     UNION ALL BY NAME
     SELECT * EXCLUDE (assessed_date) FROM findings
+    UNION ALL BY NAME
+    SELECT * FROM red_team
 )
 SELECT c.*
 FROM candidates AS c
@@ -104,8 +132,8 @@ flagged AS (
             WHEN o.previous_at IS NOT NULL
                 THEN o.occurred_at - o.previous_at > to_minutes(getvariable('gap_minutes'))
             WHEN p.incident_id IS NULL THEN true
-            -- findings stay with their open incident however long it takes
-            WHEN o.kind = 'finding' THEN false
+            -- findings and red-team failures stay with their open incident however long it takes
+            WHEN o.kind IN ('finding', 'red_team') THEN false
             ELSE o.occurred_at - p.last_at > to_minutes(getvariable('gap_minutes'))
         END AS starts_group
     FROM ordered AS o
