@@ -4,6 +4,13 @@ aisec incident list [--all]
 aisec incident show INCIDENT_ID
 aisec incident advance INCIDENT_ID --to STATE --by EMAIL [--note TEXT] [--at ISO-INSTANT]
 aisec incident note INCIDENT_ID --by EMAIL --text TEXT [--at ISO-INSTANT]
+aisec incident contain INCIDENT_ID --by EMAIL [--step N ...] [--param KEY=VALUE ...]
+                       [--approve INCIDENT_ID]
+
+`contain` plans the incident's automated cloud steps (its containment steps, or the given
+steps) and records each exact call in the timeline; nothing is sent unless `--approve` repeats
+the incident's id. An approved call's response, or its error, is recorded too; a failed call
+escalates the incident and the command exits 1.
 
 Changes go through the warehouse writer (its lock, then publish), are appended to the
 incident's hash-chained timeline and never rewrite it. `--at` records a change made earlier
@@ -19,8 +26,14 @@ from datetime import datetime
 import duckdb
 from tabulate import tabulate
 
+from aisec_assets.operations.containment import (
+    ContainmentResult,
+    plan_containment,
+    run_containment,
+)
 from aisec_assets.operations.incidents import STATES, IncidentError, add_note, change_state
 from aisec_resources.clock import ClockError, parse_instant, wall_clock
+from aisec_resources.cloud_actions import CloudCaller
 from aisec_resources.config import AisecConfig
 from aisec_resources.warehouse import WarehouseResource
 
@@ -53,6 +66,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     note.add_argument("--by", required=True, help="who (email)")
     note.add_argument("--text", required=True)
     note.add_argument("--at", help="when (ISO instant, default now)")
+    contain = actions.add_parser(
+        "contain",
+        help="plan (dry run) or, with --approve, make the containment calls",
+        description="Dry run by default: records the exact calls and sends nothing.",
+    )
+    contain.add_argument("incident_id")
+    contain.add_argument("--by", required=True, help="who (email)")
+    contain.add_argument(
+        "--step",
+        type=int,
+        action="append",
+        default=[],
+        help="run this automated step (any phase; default: the containment steps)",
+    )
+    contain.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="what the evidence cannot give (access_key_id, user_name, agent_version, "
+        "alias_id, key_name, account, region, ...)",
+    )
+    contain.add_argument(
+        "--approve",
+        metavar="INCIDENT_ID",
+        help="execute the calls: must repeat the incident id",
+    )
+    contain.add_argument("--at", help="when (ISO instant, default now)")
 
 
 def _table(conn: duckdb.DuckDBPyConnection, sql: str, params: list) -> str:
@@ -86,6 +127,8 @@ def run(config: AisecConfig, args: argparse.Namespace) -> int:
         )
         at = _when(args.at)
         with warehouse.connect() as conn:
+            if args.incident_command == "contain":
+                return _contain(conn, config, args, at)
             if args.incident_command == "advance":
                 before = change_state(
                     conn, args.incident_id, args.to, actor=args.by, at=at, note=args.note
@@ -128,3 +171,59 @@ def _show(conn: duckdb.DuckDBPyConnection, incident_id: str) -> int:
         )
     )
     return 0
+
+
+def _params(values: list[str]) -> dict[str, str]:
+    params = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            raise IncidentError(f"--param {value!r}: expected KEY=VALUE")
+        params[key.strip()] = text.strip()
+    return params
+
+
+def _contain(
+    conn: duckdb.DuckDBPyConnection, config: AisecConfig, args: argparse.Namespace, at: datetime
+) -> int:
+    if args.approve is not None and args.approve != args.incident_id:
+        raise IncidentError(
+            f"--approve {args.approve!r} does not name incident {args.incident_id}: "
+            "nothing executed"
+        )
+    approved = args.approve is not None
+    plan = plan_containment(conn, args.incident_id, _params(args.param), steps=tuple(args.step))
+    if not plan.steps:
+        print(f"aisec incident: {args.incident_id}: no automated cloud step to run")
+        return 0
+    caller = CloudCaller(config.operations.containment) if approved else None
+    result = run_containment(
+        conn,
+        plan,
+        caller.execute if caller is not None else None,
+        approved=approved,
+        actor=args.by,
+        at=at,
+    )
+    for line in result.lines:
+        print(line)
+    print(_summary(args.incident_id, result, approved))
+    return 0 if result.ok else 1
+
+
+def _summary(incident_id: str, result: ContainmentResult, approved: bool) -> str:
+    if not approved:
+        text = (
+            f"aisec incident: {incident_id}: dry run, {result.dry_run} call(s) recorded, none "
+            f"sent; {result.blocked} step(s) need more (see NOT PLANNED). To execute: "
+            f"--approve {incident_id}"
+        )
+    else:
+        text = (
+            f"aisec incident: {incident_id}: {result.executed} call(s) executed, "
+            f"{result.failed} failed, {result.skipped} already done, {result.blocked} step(s) "
+            "not planned"
+        )
+    if result.escalated_to:
+        text += f"; ESCALATED to {result.escalated_to}: contain by hand"
+    return text

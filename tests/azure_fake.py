@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ class SeenRequest:
     path: str
     query: dict[str, list[str]]
     authorization: str | None
+    body: dict[str, Any] | None = None
 
 
 def _find_dir(parent: Path, name: str) -> Path | None:
@@ -72,8 +74,18 @@ def _find_dir(parent: Path, name: str) -> Path | None:
     return None
 
 
+_ACCOUNT = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.CognitiveServices/accounts/(?P<account>[^/]+)"
+    r"(?:/deployments/(?P<deployment>[^/]+)|/(?P<regenerate>regenerateKey))?$",
+    re.I,
+)
+
+
 class FakeArmServer:
-    """Serves `bundle` at the ARM list endpoints of Microsoft.CognitiveServices."""
+    """Serves `bundle` at the ARM list endpoints of Microsoft.CognitiveServices, and answers
+    the containment writes (regenerateKey, PATCH of an account or a deployment) against the
+    bundle's resources, recording each change in `changes`."""
 
     def __init__(
         self,
@@ -86,6 +98,8 @@ class FakeArmServer:
         # path suffix (lowercase) -> HTTP status answered with an ARM error body
         self.errors = {k.lower(): v for k, v in (errors or {}).items()}
         self.requests: list[SeenRequest] = []
+        self.changes: list[tuple[str, str, dict[str, Any]]] = []
+        self.issued_keys: list[str] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -146,6 +160,77 @@ class FakeArmServer:
             return 200, json.loads((directory / file_name).read_text("utf-8"))
         return 404, _arm_error("InvalidResourceType", path)
 
+    def _write(
+        self, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        for suffix, status in self.errors.items():
+            if path.lower().endswith(suffix):
+                return status, _arm_error("AuthorizationFailed", f"fake error for {path}")
+        if query.get("api-version") != [API_VERSION]:
+            return 400, _arm_error("InvalidApiVersionParameter", f"api-version {query}")
+        match = _ACCOUNT.match(path)
+        if match is None:
+            return 404, _arm_error("InvalidResourceType", path)
+        account = self._account(match["sub"], match["account"])
+        if account is None:
+            return 404, _arm_error("ResourceNotFound", f"account {match['account']}")
+        if match["regenerate"] and method == "POST":
+            key_name = body.get("keyName")
+            if key_name not in ("Key1", "Key2"):
+                return 400, _arm_error("InvalidKeyName", f"keyName {key_name!r}")
+            self.changes.append(("regenerateKey", account["id"], {"keyName": key_name}))
+            # Fresh random values, as Azure returns: a caller must never record them.
+            keys = {"key1": secrets.token_hex(16), "key2": secrets.token_hex(16)}
+            self.issued_keys.extend(keys.values())
+            return 200, keys
+        if match["deployment"] and method == "PATCH":
+            deployment = self._deployment(
+                match["sub"], match["rg"], match["account"], match["deployment"]
+            )
+            if deployment is None:
+                return 404, _arm_error("DeploymentNotFound", match["deployment"])
+            updated = {**deployment, "sku": {**deployment.get("sku", {}), **body.get("sku", {})}}
+            updated["properties"] = {
+                **deployment.get("properties", {}),
+                "provisioningState": "Succeeded",
+            }
+            self.changes.append(("patchDeployment", deployment.get("id", path), body))
+            return 200, updated
+        if not match["deployment"] and not match["regenerate"] and method == "PATCH":
+            updated = {
+                **account,
+                "properties": {
+                    **account.get("properties", {}),
+                    **body.get("properties", {}),
+                    "provisioningState": "Succeeded",
+                },
+            }
+            self.changes.append(("patchAccount", account["id"], body))
+            return 200, updated
+        return 405, _arm_error("MethodNotAllowed", f"{method} {path}")
+
+    def _account(self, subscription: str, name: str) -> dict[str, Any] | None:
+        sub_dir = _find_dir(self.bundle, subscription)
+        if sub_dir is None or not (sub_dir / "accounts.json").is_file():
+            return None
+        for item in json.loads((sub_dir / "accounts.json").read_text("utf-8"))["value"]:
+            if str(item.get("name", "")).lower() == name.lower():
+                return item
+        return None
+
+    def _deployment(
+        self, subscription: str, group: str, account: str, name: str
+    ) -> dict[str, Any] | None:
+        directory = _find_dir(self.bundle, subscription)
+        for part in (group, account):
+            directory = _find_dir(directory, part) if directory else None
+        if directory is None or not (directory / "deployments.json").is_file():
+            return None
+        for item in json.loads((directory / "deployments.json").read_text("utf-8"))["value"]:
+            if str(item.get("name", "")).lower() == name.lower():
+                return item
+        return None
+
     def _page(self, path: str, query: dict[str, list[str]], body: dict[str, Any]) -> dict:
         items = body.get("value")
         if self.page_size is None or not isinstance(items, list):
@@ -181,6 +266,36 @@ class FakeArmServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _change(self, method: str) -> None:
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else {}
+                with fake._lock:
+                    fake.requests.append(
+                        SeenRequest(
+                            method, parts.path, query, self.headers.get("Authorization"), body
+                        )
+                    )
+                if self.headers.get("Authorization") != f"Bearer {FAKE_TOKEN}":
+                    status, answer = 401, _arm_error("AuthenticationFailed", "no bearer token")
+                else:
+                    with fake._lock:
+                        status, answer = fake._write(method, parts.path, query, body)
+                data = json.dumps(answer).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                self._change("POST")
+
+            def do_PATCH(self) -> None:
+                self._change("PATCH")
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output quiet
