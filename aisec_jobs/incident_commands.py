@@ -7,10 +7,14 @@ aisec incident note INCIDENT_ID --by EMAIL --text TEXT [--at ISO-INSTANT]
 aisec incident contain INCIDENT_ID --by EMAIL [--step N ...] [--param KEY=VALUE ...]
                        [--approve INCIDENT_ID]
 
-`contain` plans the incident's automated cloud steps (its containment steps, or the given
-steps) and records each exact call in the timeline; nothing is sent unless `--approve` repeats
-the incident's id. An approved call's response, or its error, is recorded too; a failed call
-escalates the incident and the command exits 1.
+aisec incident report INCIDENT_ID --regulation art73|gdpr33 --by EMAIL --reference TEXT
+                      [--at ISO-INSTANT]
+
+`report` records a regulatory report as filed (an unfiled one past its deadline is a
+compliance gap). `contain` plans the incident's automated cloud steps (its containment steps,
+or the given steps) and records each exact call in the timeline; nothing is sent unless
+`--approve` repeats the incident's id. An approved call's response, or its error, is
+recorded too; a failed call escalates the incident and the command exits 1.
 
 Changes go through the warehouse writer (its lock, then publish), are appended to the
 incident's hash-chained timeline and never rewrite it. `--at` records a change made earlier
@@ -31,7 +35,14 @@ from aisec_assets.operations.containment import (
     plan_containment,
     run_containment,
 )
-from aisec_assets.operations.incidents import STATES, IncidentError, add_note, change_state
+from aisec_assets.operations.incidents import (
+    REPORTS,
+    STATES,
+    IncidentError,
+    add_note,
+    change_state,
+    record_report,
+)
 from aisec_resources.clock import ClockError, parse_instant, wall_clock
 from aisec_resources.cloud_actions import CloudCaller
 from aisec_resources.config import AisecConfig
@@ -40,7 +51,8 @@ from aisec_resources.warehouse import WarehouseResource
 LIST_SQL = """
 SELECT i.incident_id, i.severity, i.state, i.category, coalesce(a.name, i.asset_ref) AS asset,
        i.evidence_count AS evidence, i.opened_at,
-       least(i.art73_due_at, i.gdpr33_due_at) AS nearest_deadline
+       least(CASE WHEN i.art73_reported_at IS NULL THEN i.art73_due_at END,
+             CASE WHEN i.gdpr33_reported_at IS NULL THEN i.gdpr33_due_at END) AS next_report_due
 FROM operations.incidents i LEFT JOIN inventory.ai_assets a USING (asset_id)
 WHERE ? OR i.state <> 'closed'
 ORDER BY i.state = 'closed', i.severity, i.opened_at
@@ -66,6 +78,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     note.add_argument("--by", required=True, help="who (email)")
     note.add_argument("--text", required=True)
     note.add_argument("--at", help="when (ISO instant, default now)")
+    report = actions.add_parser("report", help="record a regulatory report as filed")
+    report.add_argument("incident_id")
+    report.add_argument("--regulation", required=True, choices=sorted(REPORTS))
+    report.add_argument("--by", required=True, help="who filed it (email)")
+    report.add_argument("--reference", required=True, help="the authority's reference")
+    report.add_argument("--at", help="when it was filed (ISO instant, default now)")
     contain = actions.add_parser(
         "contain",
         help="plan (dry run) or, with --approve, make the containment calls",
@@ -127,6 +145,17 @@ def run(config: AisecConfig, args: argparse.Namespace) -> int:
         )
         at = _when(args.at)
         with warehouse.connect() as conn:
+            if args.incident_command == "report":
+                seq = record_report(
+                    conn,
+                    args.incident_id,
+                    args.regulation,
+                    actor=args.by,
+                    at=at,
+                    reference=args.reference,
+                )
+                print(f"aisec incident: {args.incident_id}: {args.regulation} report #{seq}")
+                return 0
             if args.incident_command == "contain":
                 return _contain(conn, config, args, at)
             if args.incident_command == "advance":

@@ -134,6 +134,16 @@ GAP_TYPES: dict[str, tuple[str, str]] = {
         "Policy review overdue",
         "Review the policy and record the review date.",
     ),
+    "overdue_art73_report": (
+        "EU AI Act Art. 73 serious-incident report overdue",
+        "Report the serious incident to the market surveillance authority of the Member State "
+        "where it occurred and record it with `aisec incident report --regulation art73`.",
+    ),
+    "overdue_gdpr33_notification": (
+        "GDPR Art. 33 breach notification overdue",
+        "Notify the supervisory authority, with the reasons for the delay (Art. 33(1)), and "
+        "record it with `aisec incident report --regulation gdpr33`.",
+    ),
 }
 
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")

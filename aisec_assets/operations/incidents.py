@@ -11,7 +11,7 @@ here) and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 
@@ -237,3 +237,71 @@ def add_note(
     ).fetchall():
         raise IncidentError(f"no incident {incident_id!r}")
     return append_entry(conn, incident_id, at=at, actor=actor, kind="note", detail=text)
+
+
+# The regulatory reports an incident may owe, and the column that records each as filed.
+REPORTS: dict[str, str] = {"art73": "art73_reported_at", "gdpr33": "gdpr33_reported_at"}
+REPORT_NAMES: dict[str, str] = {
+    "art73": "EU AI Act Art. 73 serious-incident report",
+    "gdpr33": "GDPR Art. 33 notification to the supervisory authority",
+}
+
+
+def record_report(
+    conn: duckdb.DuckDBPyConnection,
+    incident_id: str,
+    regulation: str,
+    *,
+    actor: str,
+    at: datetime,
+    reference: str,
+) -> int:
+    """Record that the incident's report under `regulation` was filed (who, when, the
+    authority's reference); appended to the timeline, and the report's column set so the
+    overdue finding closes. A report already filed is not filed again."""
+    if regulation not in REPORTS:
+        raise IncidentError(f"unknown regulation {regulation!r}; one of {', '.join(REPORTS)}")
+    if not actor.strip() or not reference.strip():
+        raise IncidentError("a filed report needs who filed it (--by) and a --reference")
+    column = REPORTS[regulation]
+    due_column = f"{regulation}_due_at"
+    rows = conn.execute(
+        f"SELECT {column}, {due_column} FROM operations.incidents WHERE incident_id = ?",
+        [incident_id],
+    ).fetchall()
+    if not rows:
+        raise IncidentError(f"no incident {incident_id!r}")
+    filed, due = rows[0]
+    if filed is not None:
+        raise IncidentError(
+            f"incident {incident_id}: the {REPORT_NAMES[regulation]} was "
+            f"already recorded as filed at {filed}"
+        )
+    if due is None:
+        raise IncidentError(
+            f"incident {incident_id} owes no {REPORT_NAMES[regulation]} (no deadline: not in scope)"
+        )
+    late = f" ({_hours(at - due)} h after the deadline)" if at > due else ""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        seq = append_entry(
+            conn,
+            incident_id,
+            at=at,
+            actor=actor,
+            kind="report",
+            detail=f"{REPORT_NAMES[regulation]} filed{late}: {reference}",
+        )
+        conn.execute(
+            f"UPDATE operations.incidents SET {column} = ? WHERE incident_id = ?",
+            [at, incident_id],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return seq
+
+
+def _hours(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 3600)

@@ -126,6 +126,8 @@ FINDING_TYPES: tuple[str, ...] = (
     "appetite_breach",
     "expired_acceptance",
     "overdue_policy_review",
+    "overdue_art73_report",
+    "overdue_gdpr33_notification",
 )
 
 # Regulatory deadlines, from awareness (the incident's opened_at).

@@ -10,6 +10,10 @@
 -- control missing or only partly in place, controls.required_controls), appetite_breach
 -- (governance.risk_appetite_breaches), expired_acceptance (a risk acceptance expired: the
 -- finding it covered is open again) and overdue_policy_review (governance.policies).
+-- From operations: overdue_art73_report and overdue_gdpr33_notification, an incident's EU AI
+-- Act Art. 73 report or GDPR Art. 33 notification past its deadline (at the run's clock, `now`) and not recorded as filed. It reads
+-- operations.incidents as earlier runs left them: a deadline is days after an incident opens,
+-- so the run that opens one cannot find it overdue.
 -- A gap an active risk acceptance names (finding = the gap type, on that asset) is not open.
 BEGIN TRANSACTION;
 
@@ -134,6 +138,21 @@ policy_gaps AS (
     FROM governance.policies
     WHERE status <> 'retired' AND review_due < getvariable('assessed_date')
 ),
+report_gaps AS (
+    SELECT incident_id, gap_type, 'critical' AS severity,
+           printf('Incident %s (%s, %s, %s) on %s: %s was due %s UTC (%d h ago) and is not recorded as filed',
+                  incident_id, category, severity, state, asset_ref, report, due_at,
+                  date_diff('hour', due_at, getvariable('now')), ) AS detail
+    FROM (
+        SELECT *, 'overdue_art73_report' AS gap_type,
+               'the EU AI Act Art. 73 serious-incident report' AS report, art73_due_at AS due_at
+        FROM operations.incidents WHERE art73_reported_at IS NULL
+        UNION ALL
+        SELECT *, 'overdue_gdpr33_notification', 'the GDPR Art. 33 notification', gdpr33_due_at
+        FROM operations.incidents WHERE gdpr33_reported_at IS NULL
+    )
+    WHERE due_at < getvariable('now')
+),
 all_gaps AS (
     SELECT *, CAST(NULL AS VARCHAR) AS control_id, CAST(NULL AS VARCHAR) AS policy_id FROM gaps
     UNION ALL BY NAME
@@ -147,6 +166,10 @@ ANTI JOIN accepted_findings AS f
 UNION ALL BY NAME
 SELECT getvariable('assessed_date') AS assessed_date, asset_id, gap_type, severity, detail,
        getvariable('run_id') AS run_id, CAST(NULL AS VARCHAR) AS control_id, policy_id
-FROM policy_gaps;
+FROM policy_gaps
+UNION ALL BY NAME
+SELECT getvariable('assessed_date') AS assessed_date, CAST(NULL AS VARCHAR) AS asset_id, gap_type,
+       severity, detail, getvariable('run_id') AS run_id, incident_id
+FROM report_gaps;
 
 COMMIT;

@@ -60,6 +60,10 @@ COMMENT ON COLUMN operations.incidents.contained_at IS 'When it reached containe
 COMMENT ON COLUMN operations.incidents.eradicated_at IS 'When it reached eradicated.';
 COMMENT ON COLUMN operations.incidents.recovered_at IS 'When it reached recovered: MTTR = recovered_at - opened_at.';
 COMMENT ON COLUMN operations.incidents.closed_at IS 'When it was closed.';
+ALTER TABLE operations.incidents ADD COLUMN IF NOT EXISTS art73_reported_at TIMESTAMP;
+ALTER TABLE operations.incidents ADD COLUMN IF NOT EXISTS gdpr33_reported_at TIMESTAMP;
+COMMENT ON COLUMN operations.incidents.art73_reported_at IS 'When the Art. 73 report was filed (aisec incident report, in the timeline); past art73_due_at without it is a compliance gap.';
+COMMENT ON COLUMN operations.incidents.gdpr33_reported_at IS 'When the GDPR Art. 33 notification was filed; past gdpr33_due_at without it is a compliance gap.';
 
 CREATE TABLE IF NOT EXISTS operations.incident_evidence (
     incident_id VARCHAR NOT NULL,
@@ -121,7 +125,7 @@ COMMENT ON COLUMN operations.incident_timeline.incident_id IS 'The incident.';
 COMMENT ON COLUMN operations.incident_timeline.seq IS '1, 2, ... per incident.';
 COMMENT ON COLUMN operations.incident_timeline.occurred_at IS 'When it happened (the run''s or the command''s clock).';
 COMMENT ON COLUMN operations.incident_timeline.actor IS 'Who: a person (email), aisec (the program) or a Dagster run.';
-COMMENT ON COLUMN operations.incident_timeline.kind IS 'opened | evidence | state | action | note | notification.';
+COMMENT ON COLUMN operations.incident_timeline.kind IS 'opened | evidence | state | action | escalation | note | notification | report.';
 COMMENT ON COLUMN operations.incident_timeline.from_state IS 'State before a state change.';
 COMMENT ON COLUMN operations.incident_timeline.to_state IS 'State after a state change.';
 COMMENT ON COLUMN operations.incident_timeline.detail IS 'What happened (redacted).';

@@ -216,10 +216,12 @@ CREATE TABLE IF NOT EXISTS compliance.compliance_gaps (
 ALTER TABLE compliance.compliance_gaps ALTER COLUMN asset_id DROP NOT NULL;
 ALTER TABLE compliance.compliance_gaps ADD COLUMN IF NOT EXISTS control_id VARCHAR;
 ALTER TABLE compliance.compliance_gaps ADD COLUMN IF NOT EXISTS policy_id VARCHAR;
+ALTER TABLE compliance.compliance_gaps ADD COLUMN IF NOT EXISTS incident_id VARCHAR;
+COMMENT ON COLUMN compliance.compliance_gaps.incident_id IS 'The incident of an overdue_art73_report or overdue_gdpr33_notification gap (operations.incidents).';
 COMMENT ON COLUMN compliance.compliance_gaps.control_id IS 'The catalog control of a missing_required_control or expired_acceptance gap (controls.catalog_controls).';
 COMMENT ON COLUMN compliance.compliance_gaps.policy_id IS 'The policy of an overdue_policy_review gap (governance.policies).';
 COMMENT ON TABLE compliance.compliance_gaps IS 'One row per asset and open compliance gap per day (the design brief''s six gap types, unsafe_model_file, invalid_declaration, and from the controls and governance pillars missing_required_control, appetite_breach, expired_acceptance, overdue_policy_review). A gap an active risk acceptance names is not listed.';
-COMMENT ON COLUMN compliance.compliance_gaps.gap_type IS 'no_security_review, stale_review, missing_sbom, unclassified_data, no_owner, public_exposure_high_sensitivity, unsafe_model_file, invalid_declaration (a source reported invalid values; see inventory.ai_assets.invalid_fields), missing_required_control (detail names the control), appetite_breach, expired_acceptance, overdue_policy_review (asset_id NULL; detail names the policy).';
+COMMENT ON COLUMN compliance.compliance_gaps.gap_type IS 'no_security_review, stale_review, missing_sbom, unclassified_data, no_owner, public_exposure_high_sensitivity, unsafe_model_file, invalid_declaration (a source reported invalid values; see inventory.ai_assets.invalid_fields), missing_required_control (detail names the control), appetite_breach, expired_acceptance, overdue_policy_review (asset_id NULL; detail names the policy), overdue_art73_report and overdue_gdpr33_notification (an incident''s report past its deadline and not recorded as filed; asset_id NULL, incident_id set).';
 
 -- ---------------------------------------------------------------- metrics
 CREATE TABLE IF NOT EXISTS metrics.program_kpis (
