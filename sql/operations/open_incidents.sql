@@ -272,7 +272,8 @@ SELECT
                                         getvariable('timezone')) END,
     CASE WHEN s.personal_data_concerned
          THEN CAST(getvariable('now') AS TIMESTAMP) + INTERVAL 72 HOUR END,
-    NULL, NULL, NULL, NULL, NULL
+    NULL, NULL, NULL, NULL, NULL,  -- triaged .. closed
+    NULL, NULL  -- art73_reported_at, gdpr33_reported_at
 FROM shaped AS s
 LEFT JOIN blast AS b USING (incident_id);
 
