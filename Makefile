@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_controls
 	$(BIN)/python -m benchmarks.bench_demo
 	$(BIN)/python -m benchmarks.bench_detection
+	$(BIN)/python -m benchmarks.bench_incidents
 
 # The Dagster UI on the same instance `make demo` uses: `make ui` or `make ui PORT=3001`.
 # `dagster dev` warns that `dg dev` supersedes it; `dg` needs the dg project layout, which this

@@ -27,6 +27,7 @@ from aisec_assets.monitoring.ingest import configured_log_sources, log_source_pr
 from aisec_jobs import incident_commands
 from aisec_jobs.definitions import incident_job_def, main_job_def, monitoring_job_def
 from aisec_jobs.demo_estate import generate_demo_estate
+from aisec_jobs.demo_estate.walkthrough import walk_through_incident
 from aisec_jobs.gate import GateError, gate, gate_entry
 from aisec_jobs.loader import discovery_preflight, load_program_config
 from aisec_jobs.recovery import find_reclaimable, process_tags, reclaim
@@ -135,6 +136,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         ok, _ = _execute(incident_job_def, clock.tags(), args, "incident job")
         if not ok:
             return 1
+        if config.config_path == demo_config_path():
+            walked = walk_through_incident(config)
+            if walked:
+                print(
+                    f"aisec: demo: incident {walked} walked from open to closed with "
+                    f"containment as a dry run: aisec incident show {walked}"
+                )
     print()
     _print_summary(config, day)
     print(f"\nMain job wall time: {main_seconds:.1f}s")

@@ -84,7 +84,7 @@ def build_definitions(config: AisecConfig) -> dg.Definitions:
         sensors=[
             build_new_model_sensor(config),
             build_new_logs_sensor(config, partitions),
-            build_critical_detection_sensor(),
+            build_critical_detection_sensor(config),
         ],
         resources=resources_for(config),
     )

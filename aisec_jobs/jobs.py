@@ -1,10 +1,11 @@
-"""Jobs: the main job (the whole graph for one day), nightly rescoring, discovery."""
+"""Jobs: the main job (the whole graph for one day), nightly rescoring, discovery, monitoring,
+incidents (opened from detections; moved through their states by incident_state_job)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from aisec_jobs.flags import critical_detection_job
+from aisec_jobs.incident_ops import incident_state_job
 
 # The program's unpartitioned spine, for one day: discovery -> inventory -> governance and
 # control evidence -> risk -> coverage, gaps, framework compliance -> KPIs, plus the rule pack.
@@ -51,7 +52,8 @@ monitoring_job = dg.define_asset_job(
     description="Ingest the day's LLM logs from every source and run the detection rules.",
 )
 
-# After the monitoring job: open incidents from the new detections (and the day's findings).
+# After the monitoring job (`aisec run`; critical_detection_sensor on critical hits): open
+# incidents from the new detections (and the day's findings).
 incident_job = dg.define_asset_job(
     "incident_job",
     selection=dg.AssetSelection.assets("incidents"),
@@ -65,5 +67,5 @@ JOBS = [
     discovery_job,
     monitoring_job,
     incident_job,
-    critical_detection_job,
+    incident_state_job,
 ]

@@ -144,9 +144,14 @@ def render_summary(conn: duckdb.DuckDBPyConnection, day: date) -> str:
             """
             SELECT severity, count(*) AS incidents,
                    count(*) FILTER (WHERE state = 'open') AS untriaged,
-                   min(least(art73_due_at, gdpr33_due_at)) AS nearest_deadline,
-                   arg_min(incident_id, least(art73_due_at, gdpr33_due_at)) AS due_first
-            FROM operations.incidents WHERE state <> 'closed'
+                   min(next_due) AS nearest_deadline,
+                   arg_min(incident_id, next_due) AS due_first
+            FROM (
+                SELECT *, least(
+                    CASE WHEN art73_reported_at IS NULL THEN art73_due_at END,
+                    CASE WHEN gdpr33_reported_at IS NULL THEN gdpr33_due_at END) AS next_due
+                FROM operations.incidents WHERE state <> 'closed'
+            )
             GROUP BY severity ORDER BY severity
             """,
         )

@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
@@ -135,3 +136,22 @@ def test_run_on_the_demo_prints_the_summary(tmp_path: Path, env: dict) -> None:
     assert f"Warehouse (open read-only any time): {warehouse}" in out
     again = run(["summary", "--as-of", "2026-11-28", "--config", str(config)], env)
     assert again.returncode == 0 and "Top 5 residual risks:" in again.stdout
+    # The demo walks one incident from open to closed, containment as a dry run.
+    assert "Open incidents (by severity, nearest regulatory deadline):" in out
+    assert "walked from open to closed with containment as a dry run" in out
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        closed = conn.execute(
+            "SELECT incident_id, origin, contained_at > triaged_at, closed_at > recovered_at "
+            "FROM operations.incidents WHERE state = 'closed'"
+        ).fetchall()
+        assert [row[1:] for row in closed] == [("detection", True, True)]
+        entries = conn.execute(
+            "SELECT kind, detail FROM operations.incident_timeline WHERE incident_id = ? "
+            "ORDER BY seq",
+            [closed[0][0]],
+        ).fetchall()
+        assert [k for k, _ in entries].count("state") == 5
+        assert any(k == "action" and d.startswith("DRY RUN") for k, d in entries)
+        assert conn.execute(
+            "SELECT count(*) FROM operations.incidents WHERE origin = 'detection'"
+        ).fetchall()[0][0] > 1

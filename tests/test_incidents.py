@@ -239,6 +239,41 @@ def test_a_burst_across_midnight_continues_yesterdays_incident(
     assert kinds == ["opened", "evidence"]
 
 
+def test_an_unattached_old_hit_neither_joins_nor_breaks_a_later_incident(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    # A low hit in the morning opens nothing and stays unattached; it is read again the next
+    # day but must not be pulled into the evening's incident nor split its midnight burst.
+    insert_detections(conn, [detection(datetime(2026, 3, 27, 10, 0), severity="low")])
+    late = datetime(2026, 3, 27, 23, 40)
+    insert_detections(conn, [detection(late + timedelta(minutes=i)) for i in range(10)])
+    assert run_day(conn).opened == 1
+    early = datetime(2026, 3, 28, 0, 5)
+    insert_detections(conn, [detection(early + timedelta(minutes=i)) for i in range(5)])
+    result = run_day(conn, DAY + timedelta(days=1))
+    assert (result.opened, result.grown, result.evidence) == (0, 1, 5)
+    (incident,) = incidents(conn)
+    assert incident["evidence_count"] == 15
+    assert incident["first_evidence_at"] == late
+    # A rerun of the day attaches nothing and reports no growth.
+    assert run_day(conn, DAY + timedelta(days=1)).grown == 0
+
+
+def test_a_late_hit_at_a_closed_incidents_first_instant_opens_a_new_one(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    start = datetime(2026, 3, 27, 9, 0)
+    insert_detections(conn, [detection(start + timedelta(minutes=i)) for i in range(3)])
+    run_day(conn)
+    (first,) = incidents(conn)
+    change_state(conn, first["incident_id"], "closed", actor="lead@example.com", at=NOW)
+    # Delivered late, same key and the same instant as the closed incident's first hit.
+    insert_detections(conn, [detection(start)])
+    assert run_day(conn).opened == 1
+    ids = [i["incident_id"] for i in incidents(conn)]
+    assert len(set(ids)) == 2
+
+
 def test_low_severity_alone_opens_nothing_but_joins_an_open_incident(
     conn: duckdb.DuckDBPyConnection,
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 from datetime import date
 from pathlib import Path
@@ -196,7 +195,14 @@ def test_new_log_files_sensor_requests_their_days(config: AisecConfig) -> None:
         assert json.loads(grown.cursor or "{}")
 
 
-def test_critical_detection_sensor_flags_critical_hits(config: AisecConfig) -> None:
+UNATTACHED_CRITICAL = """
+SELECT count(*) FROM monitoring.detections d
+WHERE d.severity = 'critical' AND d.event_date = DATE '2026-11-24'
+  AND d.detection_id NOT IN (SELECT evidence_id FROM operations.incident_evidence)
+"""
+
+
+def test_critical_detection_sensor_opens_incidents(config: AisecConfig) -> None:
     defs = build_definitions(config)
     sensor = defs.resolve_sensor_def("critical_detection_sensor")
     with dg.instance_for_test() as instance:
@@ -208,6 +214,7 @@ def test_critical_detection_sensor_flags_critical_hits(config: AisecConfig) -> N
             tags={AS_OF_TAG: AS_OF.isoformat()},
         )
         assert result.success
+        # as new_llm_logs_sensor starts it: one day's partition, no aisec/as_of
         dg.materialize(
             [*all_assets(monitoring_partitions(config)), *CHECKS],
             resources=resources_for(config),
@@ -218,42 +225,17 @@ def test_critical_detection_sensor_flags_critical_hits(config: AisecConfig) -> N
         ctx = dg.build_sensor_context(instance=instance, definitions=defs)
         data = sensor.evaluate_tick(ctx)
         (request,) = data.run_requests or []
-        assert sensor.job_name == "critical_detection_job" and request.job_name is None
+        assert sensor.job_name == "incident_job" and request.job_name is None
         assert request.tags["aisec/critical_days"] == "2026-11-24"
-        # the same materialization asks for the same run (run_key), so it is flagged once
+        assert request.tags[AS_OF_TAG] == "2026-11-24"  # the day of the hits
+        # the same materialization asks for the same run (run_key), so it is handled once
         again = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
         assert [r.run_key for r in again.run_requests or []] in ([], [request.run_key])
 
-        flag = defs.resolve_job_def("critical_detection_job").execute_in_process(
+        assert query(config, UNATTACHED_CRITICAL)[0][0] > 0  # not yet in any incident
+        incidents = defs.resolve_job_def("incident_job").execute_in_process(
             run_config=request.run_config, instance=instance, tags=request.tags
         )
-        logs = [
-            e.message
-            for e in instance.all_logs(flag.run_id)
-            if e.level == logging.WARNING and e.message.startswith("CRITICAL ")
-        ]
-    assert flag.success
-    expected = query(
-        config,
-        "SELECT count(*), list(DISTINCT rule_id ORDER BY rule_id) FROM monitoring.detections "
-        "WHERE severity = 'critical' AND event_date = DATE '2026-11-24'",
-    )[0]
-    assert expected[0] > 0 and flag.output_for_node("flag_critical_detections") == expected[0]
-    (materialized,) = [
-        e
-        for e in flag.all_events
-        if e.event_type_value == "STEP_OUTPUT" and e.step_key == "flag_critical_detections"
-    ]
-    metadata = materialized.event_specific_data.metadata
-    assert metadata["rules"].value == expected[1]
-    assert "| rule | title | detections |" in metadata["detections"].value
-    assert len(logs) == expected[0]
-    assert all("evidence" not in line or "<redacted" in line for line in logs)
-
-
-def test_critical_flag_rejects_a_bad_day(config: AisecConfig) -> None:
-    defs = build_definitions(config)
-    with pytest.raises(dg.Failure, match=r"bad day in config\.days"):
-        defs.resolve_job_def("critical_detection_job").execute_in_process(
-            run_config={"ops": {"flag_critical_detections": {"config": {"days": ["24/11"]}}}}
-        )
+    assert incidents.success
+    # every rule family answers to a playbook: each critical hit opened or joined an incident
+    assert query(config, UNATTACHED_CRITICAL) == [(0,)]

@@ -73,20 +73,17 @@ def open_incidents(
         },
     )
     after = _counts(conn)
-    grown = conn.execute(
-        "SELECT count(*) FROM operations.incident_timeline WHERE kind = 'evidence' "
-        "AND occurred_at = ?",
-        [now],
-    ).fetchall()[0][0]
-    return OpenedIncidents(after[0] - before[0], int(grown), after[1] - before[1])
+    # One `evidence` timeline entry per open incident that received evidence in this run.
+    return OpenedIncidents(after[0] - before[0], after[2] - before[2], after[1] - before[1])
 
 
-def _counts(conn: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+def _counts(conn: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
     row = conn.execute(
         "SELECT (SELECT count(*) FROM operations.incidents), "
-        "(SELECT count(*) FROM operations.incident_evidence)"
+        "(SELECT count(*) FROM operations.incident_evidence), "
+        "(SELECT count(*) FROM operations.incident_timeline WHERE kind = 'evidence')"
     ).fetchall()[0]
-    return int(row[0]), int(row[1])
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def broken_timelines(conn: duckdb.DuckDBPyConnection) -> list[str]:

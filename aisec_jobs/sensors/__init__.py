@@ -1,5 +1,5 @@
 """Sensors: new model directories start discovery, new LLM log files start that day's
-monitoring run, critical detections start a flag run."""
+monitoring run, critical detections start the incident job."""
 
 from aisec_jobs.sensors.critical import build_critical_detection_sensor
 from aisec_jobs.sensors.logs import build_new_logs_sensor, day_of_log_file, list_log_files

@@ -110,69 +110,103 @@ CREATE OR REPLACE TEMP TABLE grouped_evidence AS
 WITH
 open_incidents AS (
     SELECT category, asset_ref, actor,
-           arg_max(incident_id, last_evidence_at) AS incident_id,
-           max(last_evidence_at) AS last_at
+           arg_max(incident_id, last_evidence_at) AS open_incident_id,
+           arg_max(first_evidence_at, last_evidence_at) AS open_first_at,
+           max(last_evidence_at) AS open_last_at
     FROM operations.incidents
     WHERE state <> 'closed'
     GROUP BY ALL
 ),
-ordered AS (
+-- Evidence that belongs to the open incident of its key outright: a finding or red-team
+-- failure (they stay with their open incident however long it takes), or a detection inside
+-- the incident's span (from gap_minutes before its first evidence to its latest).
+placed AS (
     SELECT
         n.*,
-        lag(n.occurred_at) OVER (
-            PARTITION BY n.category, n.asset_ref, n.actor ORDER BY n.occurred_at, n.evidence_id
-        ) AS previous_at
+        p.open_incident_id,
+        p.open_incident_id IS NOT NULL AND (
+            n.kind IN ('finding', 'red_team')
+            OR n.occurred_at BETWEEN p.open_first_at - to_minutes(getvariable('gap_minutes'))
+                                 AND p.open_last_at
+        ) AS inside
     FROM new_evidence AS n
-),
-flagged AS (
-    SELECT
-        o.*,
-        p.incident_id AS open_incident_id,
-        CASE
-            WHEN o.previous_at IS NOT NULL
-                THEN o.occurred_at - o.previous_at > to_minutes(getvariable('gap_minutes'))
-            WHEN p.incident_id IS NULL THEN true
-            -- findings and red-team failures stay with their open incident however long it takes
-            WHEN o.kind IN ('finding', 'red_team') THEN false
-            ELSE o.occurred_at - p.last_at > to_minutes(getvariable('gap_minutes'))
-        END AS starts_group
-    FROM ordered AS o
     LEFT JOIN open_incidents AS p USING (category, asset_ref, actor)
+),
+-- The rest in time order per key, with each open incident's latest evidence as an anchor:
+-- evidence within gap_minutes of the anchor, or of evidence chained to it, continues the
+-- incident; anything else starts a new group. Evidence left unattached by earlier runs (too
+-- little severity to open one) is read again, but as a group of its own, never as a link.
+sequenced AS (
+    SELECT evidence_id, occurred_at, category, asset_ref, actor, severity_rank, false AS anchor
+    FROM placed WHERE NOT inside
+    UNION ALL
+    SELECT NULL, o.open_last_at, o.category, o.asset_ref, o.actor, 0, true
+    FROM open_incidents AS o
+    SEMI JOIN placed AS p USING (category, asset_ref, actor)
+),
+ordered AS (
+    SELECT
+        *,
+        lag(occurred_at) OVER keyed AS previous_at
+    FROM sequenced
+    WINDOW keyed AS (
+        PARTITION BY category, asset_ref, actor ORDER BY occurred_at, anchor DESC, evidence_id
+    )
 ),
 numbered AS (
     SELECT
         *,
-        sum(CAST(starts_group AS INTEGER)) OVER (
-            PARTITION BY category, asset_ref, actor ORDER BY occurred_at, evidence_id
+        sum(CAST(
+            anchor OR previous_at IS NULL
+            OR occurred_at - previous_at > to_minutes(getvariable('gap_minutes'))
+            AS INTEGER
+        )) OVER (
+            PARTITION BY category, asset_ref, actor ORDER BY occurred_at, anchor DESC, evidence_id
             ROWS UNBOUNDED PRECEDING
         ) AS group_number
-    FROM flagged
+    FROM ordered
 ),
 groups AS (
     SELECT
         category, asset_ref, actor, group_number,
-        min(occurred_at) AS first_at,
+        bool_or(anchor) AS continues,
+        -- The id of a new incident: its key, first time and first evidence (unique: a piece of
+        -- evidence belongs to one incident, so a closed incident's id is never met again).
+        min(occurred_at) FILTER (WHERE NOT anchor) AS first_at,
+        arg_min(evidence_id, (occurred_at, evidence_id)) FILTER (WHERE NOT anchor)
+            AS first_evidence_id,
         max(severity_rank) AS top_rank
     FROM numbered
     GROUP BY ALL
+),
+assigned AS (
+    SELECT evidence_id, open_incident_id AS incident_id, false AS opens
+    FROM placed WHERE inside
+    UNION ALL
+    SELECT
+        n.evidence_id,
+        CASE
+            WHEN g.continues THEN o.open_incident_id
+            ELSE 'INC-' || left(sha256(concat_ws(chr(31), n.category, n.asset_ref, n.actor,
+                                                 strftime(g.first_at, '%Y-%m-%dT%H:%M:%S.%f'),
+                                                 g.first_evidence_id)), 16)
+        END,
+        NOT g.continues
+    FROM numbered AS n
+    JOIN groups AS g USING (category, asset_ref, actor, group_number)
+    LEFT JOIN open_incidents AS o USING (category, asset_ref, actor)
+    WHERE NOT n.anchor
+      -- A new group opens an incident only when its most severe evidence reaches
+      -- min_severity; less severe evidence joins an open incident but opens none.
+      AND (g.continues OR g.top_rank >= (
+          SELECT rank FROM (VALUES ('critical', 4), ('high', 3), ('medium', 2), ('low', 1))
+              AS t(severity, rank)
+          WHERE severity = getvariable('min_severity')
+      ))
 )
-SELECT
-    n.*,
-    CASE
-        WHEN n.group_number = 0 THEN n.open_incident_id
-        ELSE 'INC-' || left(sha256(concat_ws(chr(31), n.category, n.asset_ref, n.actor,
-                                             strftime(g.first_at, '%Y-%m-%dT%H:%M:%S.%f'))), 16)
-    END AS incident_id,
-    n.group_number > 0 AS opens
-FROM numbered AS n
-JOIN groups AS g USING (category, asset_ref, actor, group_number)
--- A new group opens an incident only when its most severe evidence reaches min_severity;
--- less severe evidence joins an open incident but opens none.
-WHERE n.group_number = 0
-   OR g.top_rank >= (
-       SELECT rank FROM (VALUES ('critical', 4), ('high', 3), ('medium', 2), ('low', 1)) AS t(severity, rank)
-       WHERE severity = getvariable('min_severity')
-   );
+SELECT n.* EXCLUDE (open_incident_id, inside), a.incident_id, a.opens
+FROM placed AS n
+JOIN assigned AS a USING (evidence_id);
 
 -- New incidents.
 INSERT INTO operations.incidents

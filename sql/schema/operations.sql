@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS operations.incidents (
     closed_at TIMESTAMP
 );
 COMMENT ON TABLE operations.incidents IS 'One row per incident: opened from detections (grouped by playbook category, asset, actor and a quiet gap) or from findings that warrant one; state and timestamps follow the timeline.';
-COMMENT ON COLUMN operations.incidents.incident_id IS 'INC- + 16 hex of SHA-256 of (category, asset, actor, first evidence time): deterministic, so a rerun of a day opens nothing new.';
+COMMENT ON COLUMN operations.incidents.incident_id IS 'INC- + 16 hex of SHA-256 of (category, asset, actor, first evidence time, first evidence id): deterministic, so a rerun of a day opens nothing new, and never the id of a closed incident.';
 COMMENT ON COLUMN operations.incidents.category IS 'Playbook category (operations.playbooks).';
 COMMENT ON COLUMN operations.incidents.severity IS 'sev1..sev4: the playbook''s default, one step more severe on a CRITICAL or HIGH risk asset, one step less on a LOW one.';
 COMMENT ON COLUMN operations.incidents.title IS 'Short description for a queue.';
