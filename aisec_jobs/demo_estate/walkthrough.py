@@ -1,8 +1,9 @@
 """The demo's incident walkthrough: one incident the demo traffic opened, taken from open to
 closed the way a responder does it with `aisec incident` — triage, containment planned as a
 dry run (the calls recorded, nothing sent: the demo has no cloud), notes, and every state
-through to closed. It goes through the same functions as the commands, so its timeline is
-what a real one looks like; it runs once per warehouse (a marker note)."""
+through to closed, within two hours of the incident opening. It goes through the same
+functions as the commands, so its timeline is what a real one looks like; it runs once per
+warehouse (a marker note)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def _walk(
         conn,
         incident_id,
         actor=RESPONDER,
-        at=at(4),
+        at=at(2),
         text=f"{MARKER}: the demo's responder takes this incident through every state.",
     )
     change_state(
@@ -83,25 +84,25 @@ def _walk(
         incident_id,
         "triaged",
         actor=RESPONDER,
-        at=at(12),
+        at=at(6),
         note="true positive: the flagged requests show the instruction was followed",
     )
-    run_containment(conn, plan, None, approved=False, actor=RESPONDER, at=at(15))
+    run_containment(conn, plan, None, approved=False, actor=RESPONDER, at=at(8))
     add_note(
         conn,
         incident_id,
         actor=RESPONDER,
-        at=at(18),
+        at=at(10),
         text="containment reviewed as a dry run (the demo estate has no cloud to call); in "
         f"production: aisec incident contain {incident_id} --by ... --approve {incident_id}",
     )
-    change_state(conn, incident_id, "contained", actor=RESPONDER, at=at(25))
+    change_state(conn, incident_id, "contained", actor=RESPONDER, at=at(15))
     change_state(
         conn,
         incident_id,
         "eradicated",
         actor=RESPONDER,
-        at=at(140),
+        at=at(45),
         note="payload pattern added to the guardrail and the rule pack",
     )
     change_state(
@@ -109,7 +110,7 @@ def _walk(
         incident_id,
         "recovered",
         actor=RESPONDER,
-        at=at(260),
+        at=at(90),
         note="tools re-enabled on the fixed version after the model owner's review",
     )
     change_state(
@@ -117,6 +118,6 @@ def _walk(
         incident_id,
         "closed",
         actor=RESPONDER,
-        at=at(2 * 24 * 60),
+        at=at(120),
         note="post-incident review held; lessons recorded",
     )

@@ -223,7 +223,7 @@ new_groups AS (
         max(occurred_at) AS last_at,
         count(*) AS evidence_count,
         list(DISTINCT rule_id ORDER BY rule_id) AS rule_ids,
-        arg_max(severity, severity_rank) AS top_severity
+        arg_max(severity, (severity_rank, severity)) AS top_severity
     FROM grouped_evidence
     WHERE opens
     GROUP BY incident_id
