@@ -152,6 +152,9 @@ def test_run_on_the_demo_prints_the_summary(tmp_path: Path, env: dict) -> None:
         ).fetchall()
         assert [k for k, _ in entries].count("state") == 5
         assert any(k == "action" and d.startswith("DRY RUN") for k, d in entries)
-        assert conn.execute(
-            "SELECT count(*) FROM operations.incidents WHERE origin = 'detection'"
-        ).fetchall()[0][0] > 1
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM operations.incidents WHERE origin = 'detection'"
+            ).fetchall()[0][0]
+            > 1
+        )
