@@ -202,8 +202,19 @@ def test_groups_materialize_in_order(config: AisecConfig) -> None:
     assert [p.name.split(".", 1)[1] for p in findings] == ["ocsf.json", "sarif.json"]
 
     assert materialize(config, "group:metrics").success
-    ((level, name),) = query(config, "SELECT level, level_name FROM metrics.maturity_scores")
-    assert 1 <= level <= 4 and name
+    levels = dict(query(config, "SELECT dimension, level FROM metrics.maturity_scores"))
+    assert set(levels) == {
+        "Asset Management",
+        "Incident Response",
+        "Red Teaming",
+        "Governance",
+        "Technical Controls",
+        "Monitoring",
+        "Compliance",
+    }
+    assert all(1 <= level <= 4 for level in levels.values())
+    functions = query(config, "SELECT function FROM metrics.nist_ai_rmf_scores ORDER BY 1")
+    assert functions == [("GOVERN",), ("MANAGE",), ("MAP",), ("MEASURE",)]
 
 
 def test_checks_pass_on_the_demo_and_rerun_is_idempotent(config: AisecConfig) -> None:

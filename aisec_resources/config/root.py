@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from aisec_resources.config.base import ConfigError, _Strict, format_errors, resolve_paths
 from aisec_resources.config.governance import GovernanceConfig
+from aisec_resources.config.metrics import MetricsConfig
 from aisec_resources.config.monitoring import MonitoringConfig
 from aisec_resources.config.notifications import NotificationsConfig
 from aisec_resources.config.operations import OperationsConfig
@@ -52,6 +53,7 @@ class AisecConfig(_Strict):
     notifications: NotificationsConfig = NotificationsConfig()
     operations: OperationsConfig = OperationsConfig()
     red_team: RedTeamConfig = RedTeamConfig()
+    metrics: MetricsConfig = MetricsConfig()
     schedules: ScheduleConfig = ScheduleConfig()
     config_path: Path | None = None  # set by parse_config, not read from the file
 

@@ -243,9 +243,65 @@ CREATE TABLE IF NOT EXISTS metrics.program_kpis (
     rejected_records INTEGER NOT NULL,
     run_id VARCHAR NOT NULL
 );
-COMMENT ON TABLE metrics.program_kpis IS 'Program KPIs (the brief''s ProgramMetrics that this data supports), one row per day.';
-COMMENT ON COLUMN metrics.program_kpis.asset_coverage_rate IS 'Share of active assets under governance: owner team, data classification and environment all known.';
-COMMENT ON COLUMN metrics.program_kpis.control_coverage_rate IS 'Share of active assets with at least one operational control.';
+
+-- The brief's ProgramMetrics in full, and the program's own KPIs (columns added in place, so a
+-- warehouse from an earlier version keeps its history). A KPI with nothing to measure is NULL
+-- and null_reasons says why.
+ALTER TABLE metrics.program_kpis ALTER COLUMN asset_coverage_rate DROP NOT NULL;
+ALTER TABLE metrics.program_kpis ALTER COLUMN mean_residual_risk DROP NOT NULL;
+ALTER TABLE metrics.program_kpis ALTER COLUMN control_coverage_rate DROP NOT NULL;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS risk_acceptance_count INTEGER;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS open_incidents INTEGER;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS incidents_last_30_days INTEGER;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS mean_time_to_detect_hours DOUBLE;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS mean_time_to_contain_hours DOUBLE;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS mean_time_to_resolve_hours DOUBLE;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS incidents_by_category MAP(VARCHAR, BIGINT);
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS detective_control_coverage_rate DOUBLE;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS red_team_engagements_ytd INTEGER;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS findings_from_red_team INTEGER;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS findings_remediated INTEGER;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS remediation_rate DOUBLE;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS overdue_incident_tasks INTEGER;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS overdue_actions INTEGER;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS framework_compliance_rate DOUBLE;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS policy_currency_rate DOUBLE;
+ALTER TABLE metrics.program_kpis ADD COLUMN IF NOT EXISTS null_reasons MAP(VARCHAR, VARCHAR);
+COMMENT ON TABLE metrics.program_kpis IS 'Program KPIs, one row per day: every KPI of the design brief''s ProgramMetrics and the program''s own. Each column comment is the KPI''s definition and its source tables (metrics.kpi_dictionary lists them). A KPI with nothing to measure in this deployment is NULL and null_reasons says why, never 0.';
+COMMENT ON COLUMN metrics.program_kpis.kpi_date IS 'The day the KPIs describe.';
+COMMENT ON COLUMN metrics.program_kpis.total_ai_assets IS 'Assets in the inventory, missing ones included. Sources: inventory.ai_assets.';
+COMMENT ON COLUMN metrics.program_kpis.active_ai_assets IS 'Assets some source still reports. Sources: inventory.ai_assets (status active).';
+COMMENT ON COLUMN metrics.program_kpis.assets_with_security_review IS 'Active assets with a security review on record. Sources: inventory.ai_assets.last_security_review.';
+COMMENT ON COLUMN metrics.program_kpis.assets_with_stale_review IS 'Active assets whose last review is older than risk.stale_review_days (default 90). Sources: inventory.ai_assets.last_security_review.';
+COMMENT ON COLUMN metrics.program_kpis.asset_coverage_rate IS 'Share (0-1) of active assets under governance: owner team, data classification and environment all known. NULL: no active asset. Sources: inventory.ai_assets.';
+COMMENT ON COLUMN metrics.program_kpis.critical_risk_assets IS 'Assets at CRITICAL residual risk that day. Sources: risk.risk_scores.';
+COMMENT ON COLUMN metrics.program_kpis.high_risk_assets IS 'Assets at HIGH residual risk that day. Sources: risk.risk_scores.';
+COMMENT ON COLUMN metrics.program_kpis.mean_residual_risk IS 'Mean residual risk score (0-100) of the day''s assessments. NULL: nothing scored. Sources: risk.risk_scores.';
+COMMENT ON COLUMN metrics.program_kpis.risk_acceptance_count IS 'Risk acceptances active that day. NULL: governance not configured. Sources: governance.risk_acceptances.';
+COMMENT ON COLUMN metrics.program_kpis.open_incidents IS 'Incidents opened up to the day and not closed. Sources: operations.incidents.';
+COMMENT ON COLUMN metrics.program_kpis.incidents_last_30_days IS 'Incidents opened in the 30 days ending on the day. Sources: operations.incidents.opened_at.';
+COMMENT ON COLUMN metrics.program_kpis.mean_time_to_detect_hours IS 'MTTD: mean hours from an incident''s first evidence to its opening, over the incidents of the last 30 days. NULL: none. Sources: operations.incidents.';
+COMMENT ON COLUMN metrics.program_kpis.mean_time_to_contain_hours IS 'MTTC: mean hours from opening to contained, over the last 30 days'' incidents that reached it. NULL: none did. Sources: operations.incidents, operations.incident_timeline.';
+COMMENT ON COLUMN metrics.program_kpis.mean_time_to_resolve_hours IS 'MTTR: mean hours from opening to recovered, over the last 30 days'' incidents that reached it. NULL: none did. Sources: operations.incidents, operations.incident_timeline.';
+COMMENT ON COLUMN metrics.program_kpis.incidents_by_category IS 'Incidents of the last 30 days per playbook category (empty: none). Sources: operations.incidents.';
+COMMENT ON COLUMN metrics.program_kpis.controls_deployed IS 'Applicable catalog controls implemented or partly implemented on active assets that day (asset x control). Sources: controls.control_evidence.';
+COMMENT ON COLUMN metrics.program_kpis.controls_operational IS 'Of those, the ones fully implemented (in operation). Sources: controls.control_evidence.';
+COMMENT ON COLUMN metrics.program_kpis.control_coverage_rate IS 'Share (0-1) of required controls (by each asset''s inherent risk) implemented on active assets. NULL: no control required or assessed. Sources: controls.required_controls, controls.control_evidence.';
+COMMENT ON COLUMN metrics.program_kpis.detective_control_coverage_rate IS 'Share (0-1) of required detective controls implemented (logging, monitoring, detection). NULL: none required. Sources: controls.required_controls, controls.catalog_controls.function.';
+COMMENT ON COLUMN metrics.program_kpis.red_team_engagements_ytd IS 'Red-team engagements started this calendar year up to the day. NULL: no red-team reports configured. Sources: operations.red_team_engagements.';
+COMMENT ON COLUMN metrics.program_kpis.findings_from_red_team IS 'Red-team findings (probe x detector x asset) known that day, open or remediated. NULL: red team not configured. Sources: operations.red_team_findings.';
+COMMENT ON COLUMN metrics.program_kpis.findings_remediated IS 'Red-team findings remediated (a later report passes). NULL: red team not configured. Sources: operations.red_team_findings.';
+COMMENT ON COLUMN metrics.program_kpis.remediation_rate IS 'findings_remediated / findings_from_red_team. NULL: red team not configured or no finding yet. Sources: operations.red_team_findings.';
+COMMENT ON COLUMN metrics.program_kpis.compliance_gap_count IS 'Open compliance gaps that day (asset x gap type, plus program gaps). Sources: compliance.compliance_gaps.';
+COMMENT ON COLUMN metrics.program_kpis.assets_with_gaps IS 'Assets with at least one open gap. Sources: compliance.compliance_gaps.';
+COMMENT ON COLUMN metrics.program_kpis.overdue_incident_tasks IS 'Tasks of open incidents past their due time whose phase the incident has not completed. Sources: operations.incident_tasks, operations.incidents.';
+COMMENT ON COLUMN metrics.program_kpis.overdue_actions IS 'Overdue actions: overdue incident tasks + policy reviews overdue + regulatory reports overdue (Art. 73, GDPR Art. 33) + risk acceptances expired. Sources: operations.incident_tasks, compliance.compliance_gaps.';
+COMMENT ON COLUMN metrics.program_kpis.framework_compliance_rate IS 'Share (0-1) of assessable framework requirements met, partly met counting half, over all frameworks. NULL: none assessed. Sources: compliance.framework_compliance.';
+COMMENT ON COLUMN metrics.program_kpis.policy_currency_rate IS 'Share (0-1) of policies in force that are approved and within their review date. NULL: governance not configured. Sources: governance.policies.';
+COMMENT ON COLUMN metrics.program_kpis.stale_sources IS 'Discovery sources running on last good data. Sources: discovery.source_status.';
+COMMENT ON COLUMN metrics.program_kpis.rejected_records IS 'Input records refused by the sources'' last successful runs. Sources: discovery.rejected_records.';
+COMMENT ON COLUMN metrics.program_kpis.null_reasons IS 'For each KPI that is NULL: why (what input this deployment does not have yet).';
+COMMENT ON COLUMN metrics.program_kpis.run_id IS 'Dagster run that computed the row.';
 
 CREATE TABLE IF NOT EXISTS metrics.maturity_scores (
     assessed_date DATE NOT NULL,
@@ -258,6 +314,40 @@ CREATE TABLE IF NOT EXISTS metrics.maturity_scores (
     run_id VARCHAR NOT NULL,
     PRIMARY KEY (assessed_date, dimension)
 );
+ALTER TABLE metrics.maturity_scores ADD COLUMN IF NOT EXISTS target_level INTEGER;
+COMMENT ON COLUMN metrics.maturity_scores.target_level IS 'The level the program aims at (metrics.target_level in aisec.yaml).';
+
+CREATE TABLE IF NOT EXISTS metrics.nist_ai_rmf_scores (
+    assessed_date DATE NOT NULL,
+    function VARCHAR NOT NULL,
+    met INTEGER NOT NULL,
+    partly INTEGER NOT NULL,
+    not_met INTEGER NOT NULL,
+    manual INTEGER NOT NULL,
+    not_applicable INTEGER NOT NULL,
+    score DOUBLE,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (assessed_date, function)
+);
+COMMENT ON TABLE metrics.nist_ai_rmf_scores IS 'NIST AI RMF function scores (GOVERN, MAP, MEASURE, MANAGE) per day from framework compliance: requirements by status and a score.';
+COMMENT ON COLUMN metrics.nist_ai_rmf_scores.assessed_date IS 'The day assessed.';
+COMMENT ON COLUMN metrics.nist_ai_rmf_scores.function IS 'GOVERN, MAP, MEASURE or MANAGE.';
+COMMENT ON COLUMN metrics.nist_ai_rmf_scores.met IS 'Subcategories met.';
+COMMENT ON COLUMN metrics.nist_ai_rmf_scores.partly IS 'Subcategories partly met.';
+COMMENT ON COLUMN metrics.nist_ai_rmf_scores.not_met IS 'Subcategories not met.';
+COMMENT ON COLUMN metrics.nist_ai_rmf_scores.manual IS 'Subcategories only a person can assess (organisational practice).';
+COMMENT ON COLUMN metrics.nist_ai_rmf_scores.not_applicable IS 'Subcategories with no asset in scope.';
+COMMENT ON COLUMN metrics.nist_ai_rmf_scores.score IS '100 x (met + partly / 2) / (met + partly + not_met); NULL when none is assessable.';
+COMMENT ON COLUMN metrics.nist_ai_rmf_scores.run_id IS 'Dagster run that computed the row.';
+
+CREATE OR REPLACE VIEW metrics.kpi_dictionary AS
+SELECT column_name AS kpi, data_type, comment AS definition
+FROM duckdb_columns()
+WHERE schema_name = 'metrics' AND table_name = 'program_kpis'
+  AND column_name NOT IN ('kpi_date', 'run_id', 'null_reasons')
+ORDER BY column_index;
+COMMENT ON VIEW metrics.kpi_dictionary IS 'The KPI data dictionary: each KPI of metrics.program_kpis with its type, definition and source tables.';
+
 COMMENT ON TABLE metrics.maturity_scores IS 'CMMI-style maturity (1 Initial .. 5 Optimizing) per program dimension per day, with evidence and gaps to the next level.';
 
 -- ---------------------------------------------------------------- column comments
@@ -327,27 +417,12 @@ COMMENT ON COLUMN compliance.compliance_gaps.severity IS 'critical | high | medi
 COMMENT ON COLUMN compliance.compliance_gaps.detail IS 'What exactly is missing or wrong.';
 COMMENT ON COLUMN compliance.compliance_gaps.run_id IS 'Dagster run that found it.';
 
-COMMENT ON COLUMN metrics.program_kpis.kpi_date IS 'The day the KPIs describe.';
-COMMENT ON COLUMN metrics.program_kpis.total_ai_assets IS 'Assets in the inventory, missing ones included.';
-COMMENT ON COLUMN metrics.program_kpis.active_ai_assets IS 'Assets some source still reports.';
-COMMENT ON COLUMN metrics.program_kpis.assets_with_security_review IS 'Active assets with a security review on record.';
-COMMENT ON COLUMN metrics.program_kpis.assets_with_stale_review IS 'Active assets whose last review is older than the stale limit (90 days).';
-COMMENT ON COLUMN metrics.program_kpis.critical_risk_assets IS 'Assets at CRITICAL residual risk that day.';
-COMMENT ON COLUMN metrics.program_kpis.high_risk_assets IS 'Assets at HIGH residual risk that day.';
-COMMENT ON COLUMN metrics.program_kpis.mean_residual_risk IS 'Mean residual risk score of the day''s assessments.';
-COMMENT ON COLUMN metrics.program_kpis.compliance_gap_count IS 'Open gaps (asset x gap type) that day.';
-COMMENT ON COLUMN metrics.program_kpis.assets_with_gaps IS 'Assets with at least one open gap.';
-COMMENT ON COLUMN metrics.program_kpis.controls_deployed IS 'Control evidence records on active assets.';
-COMMENT ON COLUMN metrics.program_kpis.controls_operational IS 'Of those, the ones in operation.';
-COMMENT ON COLUMN metrics.program_kpis.stale_sources IS 'Discovery sources running on last good data.';
-COMMENT ON COLUMN metrics.program_kpis.rejected_records IS 'Input records refused by the sources'' last successful runs.';
-COMMENT ON COLUMN metrics.program_kpis.run_id IS 'Dagster run that computed the row.';
 
 COMMENT ON COLUMN metrics.maturity_scores.assessed_date IS 'The day assessed.';
 COMMENT ON COLUMN metrics.maturity_scores.dimension IS 'Program dimension (Asset Management, ...).';
 COMMENT ON COLUMN metrics.maturity_scores.level IS '1 Initial, 2 Managed, 3 Defined, 4 Quantitatively Managed, 5 Optimizing.';
 COMMENT ON COLUMN metrics.maturity_scores.level_name IS 'Name of the level.';
-COMMENT ON COLUMN metrics.maturity_scores.score IS 'Score 0-100 within the dimension (Asset Management: coverage x 100).';
+COMMENT ON COLUMN metrics.maturity_scores.score IS 'Score 0-100 within the dimension (see sql/metrics/maturity_scores.sql: coverage x 100, 100 - 5 x MTTD, 25 x engagements, or the configured rate x 100).';
 COMMENT ON COLUMN metrics.maturity_scores.evidence IS 'The facts the level rests on.';
 COMMENT ON COLUMN metrics.maturity_scores.gaps_to_next_level IS 'What it takes to reach the next level.';
 COMMENT ON COLUMN metrics.maturity_scores.run_id IS 'Dagster run that computed the row.';
