@@ -22,6 +22,7 @@ from aisec_assets.governance.assets import GOVERNANCE_ASSETS
 from aisec_assets.inventory.assets import build_inventory_assets
 from aisec_assets.inventory.checks import INVENTORY_CHECKS
 from aisec_assets.metrics.assets import maturity_scores, program_kpis
+from aisec_assets.metrics.changes import CHANGES_ASSETS
 from aisec_assets.monitoring.assets import build_monitoring_assets, monitoring_partitions
 from aisec_assets.operations.incident_assets import INCIDENT_ASSETS, INCIDENT_CHECKS
 from aisec_assets.operations.playbook_assets import PLAYBOOK_ASSETS
@@ -55,6 +56,7 @@ SPINE_ASSETS = [
     *RED_TEAM_ASSETS,
     program_kpis,
     maturity_scores,
+    *CHANGES_ASSETS,
 ]
 CHECKS = [*DISCOVERY_CHECKS, *INVENTORY_CHECKS, *RISK_CHECKS, *INCIDENT_CHECKS]
 

@@ -87,6 +87,7 @@ SCHEMA_FILES: tuple[str, ...] = (
     "schema/operations_playbooks",
     "schema/operations",
     "schema/operations_redteam",
+    "schema/metrics_changes",
 )
 
 
