@@ -23,13 +23,14 @@ from aisec_assets.inventory.assets import build_inventory_assets
 from aisec_assets.inventory.checks import INVENTORY_CHECKS
 from aisec_assets.metrics.assets import maturity_scores, program_kpis
 from aisec_assets.metrics.changes import CHANGES_ASSETS
+from aisec_assets.metrics.reporting_assets import REPORTING_ASSETS
 from aisec_assets.monitoring.assets import build_monitoring_assets, monitoring_partitions
 from aisec_assets.operations.incident_assets import INCIDENT_ASSETS, INCIDENT_CHECKS
 from aisec_assets.operations.playbook_assets import PLAYBOOK_ASSETS
 from aisec_assets.operations.redteam.assets import RED_TEAM_ASSETS
 from aisec_assets.risk.assets import risk_scores
 from aisec_assets.risk.checks import RISK_CHECKS
-from aisec_jobs.jobs import JOBS, incident_job, main_job, monitoring_job
+from aisec_jobs.jobs import JOBS, incident_job, main_job, metrics_job, monitoring_job
 from aisec_jobs.loader import load_program_config
 from aisec_jobs.schedules import build_nightly_rescoring
 from aisec_jobs.sensors import (
@@ -57,6 +58,7 @@ SPINE_ASSETS = [
     program_kpis,
     maturity_scores,
     *CHANGES_ASSETS,
+    *REPORTING_ASSETS,
 ]
 CHECKS = [*DISCOVERY_CHECKS, *INVENTORY_CHECKS, *RISK_CHECKS, *INCIDENT_CHECKS]
 
@@ -117,3 +119,8 @@ def monitoring_job_def() -> dg.JobDefinition:
 def incident_job_def() -> dg.JobDefinition:
     """The incident job, resolved (for `reconstructable`)."""
     return program_definitions().resolve_job_def(incident_job.name)
+
+
+def metrics_job_def() -> dg.JobDefinition:
+    """The metrics job, resolved (for `reconstructable`)."""
+    return program_definitions().resolve_job_def(metrics_job.name)

@@ -61,6 +61,15 @@ incident_job = dg.define_asset_job(
     "and from the day's findings; attach new evidence to open incidents.",
 )
 
+# After the incident job (`aisec run`): KPIs, maturity, what changed, the dashboard and the
+# executive report again, now with the day's detections and incidents.
+metrics_job = dg.define_asset_job(
+    "metrics_job",
+    selection=dg.AssetSelection.groups("metrics"),
+    description="Recompute KPIs, maturity and the day's changes, and regenerate the program "
+    "dashboard and the executive report (after the monitoring and incident jobs).",
+)
+
 JOBS = [
     main_job,
     rescoring_job,
@@ -68,4 +77,5 @@ JOBS = [
     monitoring_job,
     incident_job,
     incident_state_job,
+    metrics_job,
 ]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 from tabulate import tabulate
+
+from aisec_assets.metrics.dashboard import dashboard_path
+from aisec_assets.metrics.executive_report import report_path
 
 
 def _table(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> str:
@@ -18,6 +22,22 @@ def _table(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
 def _short(text: str, limit: int = 300) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _report_files(conn: duckdb.DuckDBPyConnection, day: date) -> list[str]:
+    """The dashboard and the day's executive report, when a run has written them: they live
+    beside the warehouse file `conn` reads."""
+    row = conn.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if not row or not row[0]:
+        return []
+    warehouse_dir = Path(row[0]).parent
+    files = [
+        ("Dashboard", dashboard_path(warehouse_dir)),
+        ("Executive report", report_path(warehouse_dir, day)),
+    ]
+    return [f"{label}: {path}" for label, path in files if path.exists()]
 
 
 def render_summary(conn: duckdb.DuckDBPyConnection, day: date) -> str:
@@ -207,4 +227,7 @@ def render_summary(conn: duckdb.DuckDBPyConnection, day: date) -> str:
             "\nRejected input records (see discovery.rejected_records): "
             + ", ".join(f"{s} {n}" for s, n in rejected)
         )
+    files = _report_files(conn, day)
+    if files:
+        parts += ["", *files]
     return "\n".join(parts)

@@ -139,6 +139,8 @@ def test_run_on_the_demo_prints_the_summary(tmp_path: Path, env: dict) -> None:
     # The demo walks one incident from open to closed, containment as a dry run.
     assert "Open incidents (by severity, nearest regulatory deadline):" in out
     assert "walked from open to closed with containment as a dry run" in out
+    dashboard = tmp_path / "home" / "warehouse" / "dashboard" / "program_dashboard.html"
+    assert f"Dashboard: {dashboard}" in out and dashboard.is_file()
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         closed = conn.execute(
             "SELECT incident_id, origin, contained_at > triaged_at, closed_at > recovered_at "
