@@ -63,12 +63,16 @@ CISO = ("Amara Nwosu", "security-office", ["ciso"])
 AI_SECURITY_LEAD = ("Jonas Becker", "ai-security", ["ai_security_lead"])
 DPO = ("Sofia Marchetti", "privacy-office", ["data_protection_officer"])
 LEGAL = ("Daniel Osei", "legal-compliance", ["legal_compliance"])
+# The playbooks' first responders and the engineers who change models (their roles appear in
+# the incident tasks, so the RACI names who holds them).
+SOC_ANALYST = ("Noor Haddad", "ai-security", ["soc_analyst"])
+ML_ENGINEER = ("Lucas Ferreira", "ml-platform", ["ml_engineer"])
 
 
 def _people() -> dict[str, dict[str, Any]]:
     people = {
         _email(name): {"name": name, "team": team, "roles": roles}
-        for name, team, roles in (CISO, AI_SECURITY_LEAD, DPO, LEGAL)
+        for name, team, roles in (CISO, AI_SECURITY_LEAD, SOC_ANALYST, ML_ENGINEER, DPO, LEGAL)
     }
     for team in TEAMS.values():
         roles = ["model_owner"]
@@ -81,8 +85,10 @@ def _people() -> dict[str, dict[str, Any]]:
 ROLES = [
     "ciso",
     "ai_security_lead",
+    "soc_analyst",
     "platform_engineering",
     "model_owner",
+    "ml_engineer",
     "data_protection_officer",
     "legal_compliance",
 ]
@@ -106,10 +112,12 @@ ACTIVITIES: dict[str, dict[str, str]] = {
         "ai_security_lead": "A",
         "platform_engineering": "R",
         "model_owner": "R",
+        "ml_engineer": "R",
         "ciso": "I",
     },
     "runtime_monitoring": {
         "ai_security_lead": "A",
+        "soc_analyst": "R",
         "platform_engineering": "R",
         "model_owner": "I",
         "ciso": "I",
@@ -117,7 +125,9 @@ ACTIVITIES: dict[str, dict[str, str]] = {
     "incident_response": {
         "ciso": "A",
         "ai_security_lead": "R",
+        "soc_analyst": "R",
         "platform_engineering": "R",
+        "ml_engineer": "C",
         "legal_compliance": "C",
         "data_protection_officer": "C",
         "model_owner": "I",
