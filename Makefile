@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha256sum | cu
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 setup: $(STAMP)
@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_demo
 	$(BIN)/python -m benchmarks.bench_detection
 	$(BIN)/python -m benchmarks.bench_incidents
+	$(BIN)/python -m benchmarks.bench_metrics
 
 # The Dagster UI on the same instance `make demo` uses: `make ui` or `make ui PORT=3001`.
 # `dagster dev` warns that `dg dev` supersedes it; `dg` needs the dg project layout, which this

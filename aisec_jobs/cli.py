@@ -7,6 +7,7 @@ aisec validate [--config ...]  validate a configuration file and exit
 aisec doctor [--dry-run]       find and reclaim runs that died holding the warehouse
 aisec gate (--asset ID|NAME | --entry FILE) [--as-of YYYY-MM-DD]   pre-deploy gate
 aisec incident list|show|advance|note …   incidents (see aisec_jobs/incident_commands.py)
+aisec query ["SQL"] [--csv]   read-only SQL on the warehouse (see aisec_jobs/query_command.py)
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ import dagster as dg
 import duckdb
 
 from aisec_assets.monitoring.ingest import configured_log_sources, log_source_problems
-from aisec_jobs import incident_commands
-from aisec_jobs.definitions import incident_job_def, main_job_def, monitoring_job_def
+from aisec_jobs import incident_commands, query_command
+from aisec_jobs.definitions import (
+    incident_job_def,
+    main_job_def,
+    metrics_job_def,
+    monitoring_job_def,
+)
 from aisec_jobs.demo_estate import generate_demo_estate
 from aisec_jobs.demo_estate.walkthrough import walk_through_incident
 from aisec_jobs.gate import GateError, gate, gate_entry
@@ -69,7 +75,7 @@ def _print_summary(config: AisecConfig, day: date) -> None:
     with duckdb.connect(str(config.warehouse.path), read_only=True) as conn:
         print(render_summary(conn, day))
     print(f"\nWarehouse (open read-only any time): {config.warehouse.path}")
-    print(f"  duckdb -readonly {config.warehouse.path}")
+    print(f'  aisec query --config {config.config_path} "SELECT ..."   (no SQL: a prompt)')
 
 
 def _execute(
@@ -143,6 +149,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                     f"aisec: demo: incident {walked} walked from open to closed with "
                     f"containment as a dry run: aisec incident show {walked}"
                 )
+        print("aisec: KPIs, maturity, changes, dashboard and report with the day's incidents")
+        ok, _ = _execute(metrics_job_def, clock.tags(), args, "metrics job")
+        if not ok:
+            return 1
     print()
     _print_summary(config, day)
     print(f"\nMain job wall time: {main_seconds:.1f}s")
@@ -311,12 +321,15 @@ def main(argv: list[str] | None = None) -> int:
         if name == "demo":
             p.add_argument("--force", action="store_true", help="regenerate from scratch")
     incident_commands.add_parser(sub)
+    query_command.add_parser(sub)
     args = parser.parse_args(argv)
     if getattr(args, "config", None):
         os.environ[CONFIG_ENV_VAR] = str(Path(args.config).resolve())
     try:
         if args.command == "incident":
             return incident_commands.run(load_program_config(), args)
+        if args.command == "query":
+            return query_command.run(load_program_config(), args)
         return args.func(args)
     except (ConfigError, ClockError) as exc:
         print(f"aisec: {exc}", file=sys.stderr)
