@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator, Mapping
@@ -202,3 +203,39 @@ class WarehouseResource(ConfigurableResource):
             yield conn
         finally:
             conn.close()
+
+
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_SIZE_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def _size_bytes(text: str) -> float | None:
+    """DuckDB's rendering of a size ('18.8 GiB') in bytes, rounded half a shown digit up (it
+    shows one decimal, cut off); None if unreadable."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([A-Za-z]*)\s*", text)
+    unit = _SIZE_UNITS.get(match.group(2).upper()) if match else None
+    if not match or not unit:
+        return None
+    return (float(match.group(1)) + 0.05) * unit
+
+
+@contextmanager
+def memory_limit_at_most(conn: duckdb.DuckDBPyConnection, limit_bytes: int) -> Iterator[None]:
+    """Lower DuckDB's memory limit to `limit_bytes` for the block (never raise it), so a large
+    step spills to disk instead of taking most of the machine's memory; then put the previous
+    setting back (the default, or what had been set, to DuckDB's shown
+    precision)."""
+    rows = conn.execute("SELECT current_setting('memory_limit')").fetchall()
+    before = str(rows[0][0]) if rows else ""
+    current = _size_bytes(before)
+    if current is None or current <= limit_bytes:
+        yield
+        return
+    conn.execute("SET memory_limit = ?", [f"{limit_bytes}B"])
+    try:
+        yield
+    finally:
+        conn.execute("RESET memory_limit")
+        after = conn.execute("SELECT current_setting('memory_limit')").fetchall()
+        if not after or str(after[0][0]) != before:  # it had been set: restore that value
+            conn.execute("SET memory_limit = ?", [f"{int(current)}B"])

@@ -6,14 +6,12 @@ day's coverage. The set work is SQL (`sql/controls/*.sql`) over whole tables.
 from __future__ import annotations
 
 import contextlib
-import re
-from collections.abc import Iterator
 from datetime import date
 
 import duckdb
 
 from aisec_assets.controls.library import RISK_LEVELS, ControlLibrary
-from aisec_resources.warehouse import run_sql
+from aisec_resources.warehouse import memory_limit_at_most, run_sql
 
 LIBRARY_TABLES: tuple[str, ...] = ("catalog_controls", "catalog_mappings", "framework_requirements")
 
@@ -22,8 +20,6 @@ LIBRARY_TABLES: tuple[str, ...] = ("catalog_controls", "catalog_mappings", "fram
 # (80% of RAM by default): under this limit it evicts and spills instead, for a bounded process
 # (benchmarks/bench_controls.py: under 1.6 GB peak RSS at 1,000,000 assets, ~1 s slower).
 EVIDENCE_MEMORY_LIMIT_BYTES = 1_500_000_000
-_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
-_SIZE_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
 
 class _Transaction:
@@ -43,37 +39,6 @@ class _Transaction:
         # run_sql may already have rolled back the failed statement's transaction.
         with contextlib.suppress(duckdb.Error):
             self.conn.execute("ROLLBACK")
-
-
-def _size_bytes(text: str) -> float | None:
-    """DuckDB's rendering of a size ('18.8 GiB') in bytes, rounded half a shown digit up (it
-    shows one decimal, cut off); None if unreadable."""
-    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([A-Za-z]*)\s*", text)
-    unit = _SIZE_UNITS.get(match.group(2).upper()) if match else None
-    if not match or not unit:
-        return None
-    return (float(match.group(1)) + 0.05) * unit
-
-
-@contextlib.contextmanager
-def _memory_limit_at_most(conn: duckdb.DuckDBPyConnection, limit_bytes: int) -> Iterator[None]:
-    """Lower DuckDB's memory limit to `limit_bytes` for the block (never raise it), then put
-    the previous setting back (the default, or what had been set, to DuckDB's shown
-    precision)."""
-    row = conn.execute("SELECT current_setting('memory_limit')").fetchone()
-    before = str(row[0]) if row else ""
-    current = _size_bytes(before)
-    if current is None or current <= limit_bytes:
-        yield
-        return
-    conn.execute("SET memory_limit = ?", [f"{limit_bytes}B"])
-    try:
-        yield
-    finally:
-        conn.execute("RESET memory_limit")
-        after = conn.execute("SELECT current_setting('memory_limit')").fetchone()
-        if after is None or str(after[0]) != before:  # it had been set: restore that value
-            conn.execute("SET memory_limit = ?", [f"{int(current)}B"])
 
 
 def write_library_tables(conn: duckdb.DuckDBPyConnection, library: ControlLibrary) -> int:
@@ -139,7 +104,7 @@ def assess_control_evidence(
     number of control evidence rows. Needs the library tables and the day's attestations and
     acceptances (governance; empty tables are fine). Runs under a bounded memory limit
     (EVIDENCE_MEMORY_LIMIT_BYTES)."""
-    with _memory_limit_at_most(conn, EVIDENCE_MEMORY_LIMIT_BYTES), _Transaction(conn):
+    with memory_limit_at_most(conn, EVIDENCE_MEMORY_LIMIT_BYTES), _Transaction(conn):
         run_sql(
             conn,
             "controls/evidence_facts",

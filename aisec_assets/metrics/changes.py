@@ -21,11 +21,12 @@ from aisec_assets.metadata import column_schema, table_metadata
 from aisec_resources.redaction import redact_text
 from aisec_resources.redaction.dagster_io import log_for, safe_metadata
 from aisec_resources.settings import AisecSettings
-from aisec_resources.warehouse import POOL, WarehouseResource, run_sql
+from aisec_resources.warehouse import POOL, WarehouseResource, memory_limit_at_most, run_sql
 
 OWNERS = ["team:ai-security"]
 TABLE = "metrics.program_changes"
 CHANGES_SQL = "metrics/program_changes"
+MEMORY_LIMIT_BYTES = 1_500_000_000
 
 # change_type -> (one, many): the changelog's words, in the changelog's order.
 CHANGE_TYPES: dict[str, tuple[str, str]] = {
@@ -125,19 +126,22 @@ def day_bounds(day: date, timezone: str = "UTC") -> tuple[datetime, datetime]:
 def record_program_changes(
     conn: duckdb.DuckDBPyConnection, day: date, *, run_id: str, timezone: str = "UTC"
 ) -> ProgramChanges:
-    """Replace `day`'s rows of metrics.program_changes (one transaction) and summarise them."""
+    """Replace `day`'s rows of metrics.program_changes (one transaction) and summarise them.
+    Runs under a bounded DuckDB memory limit: comparing two days of control evidence (tens of
+    millions of rows at a million assets) spills to disk rather than taking the machine."""
     start, end = day_bounds(day, timezone)
-    run_sql(
-        conn,
-        CHANGES_SQL,
-        {
-            "assessed_date": day,
-            "day_start": start,
-            "day_end": end,
-            "timezone": timezone,
-            "run_id": run_id,
-        },
-    )
+    with memory_limit_at_most(conn, MEMORY_LIMIT_BYTES):
+        run_sql(
+            conn,
+            CHANGES_SQL,
+            {
+                "assessed_date": day,
+                "day_start": start,
+                "day_end": end,
+                "timezone": timezone,
+                "run_id": run_id,
+            },
+        )
     sources = conn.execute(
         "SELECT source, has_day, previous_date FROM program_changes_sources"
     ).fetchall()
