@@ -21,9 +21,11 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
+from plotly.offline import get_plotlyjs
 
 # Loose on purpose (see the module docstring); the gate's own formats are in
 # redaction/provider_formats.yaml and are not read here.
@@ -60,6 +62,8 @@ CANDIDATE_RE2 = (
 # about 4.8 bits per character); paths and identifiers of that length score lower.
 MIN_ENTROPY_40 = 4.3
 MAX_TEXT_FILE_BYTES = 1 << 30
+# HTML files up to this size are read whole to cut out an embedded plotly.js (about 5 MB).
+MAX_EMBEDDING_FILE_BYTES = 64 << 20
 _CHUNK = 4 << 20
 _OVERLAP = 4096
 
@@ -184,6 +188,25 @@ def _kind(path: Path) -> str:
     return "text"
 
 
+@cache
+def _plotly_js() -> bytes:
+    """The plotly.js bundle the installed plotly embeds in the program dashboard."""
+    return get_plotlyjs().encode("utf-8")
+
+
+def _without_plotly_js(path: Path) -> str | None:
+    """The file's text with the embedded plotly.js library cut out, when it embeds exactly the
+    installed bundle: library code (`credentials:e.credentials`) is not a credential, and
+    everything else in the file — the charts' data included — is still scanned."""
+    if path.stat().st_size > MAX_EMBEDDING_FILE_BYTES:
+        return None
+    data = path.read_bytes()
+    bundle = _plotly_js()
+    if bundle not in data:
+        return None
+    return data.replace(bundle, b"/* plotly.js */").decode("utf-8", "replace")
+
+
 def audit_file(path: Path) -> list[SecretFinding]:
     kind = _kind(path)
     if kind == "sqlite":
@@ -191,6 +214,10 @@ def audit_file(path: Path) -> list[SecretFinding]:
     if kind == "duckdb":
         with duckdb.connect(str(path), read_only=True) as conn:
             return audit_duckdb(conn, label=str(path))
+    if path.suffix.lower() in (".html", ".htm"):
+        text = _without_plotly_js(path)
+        if text is not None:
+            return _collect(str(path), [text])
     return _collect(str(path), _text_chunks(path))
 
 

@@ -25,7 +25,7 @@ from aisec_jobs.demo_estate.aws import write_bundle as write_aws_bundle
 from aisec_jobs.demo_estate.company import AWS_ACCOUNTS, AZURE_SUBSCRIPTIONS
 from aisec_resources.config import NamedPath
 from aisec_resources.records import SourceResult
-from aisec_resources.warehouse import run_sql
+from aisec_resources.warehouse import create_schema, run_sql
 
 AS_OF = date(2026, 11, 28)
 FIRST = datetime(2026, 11, 28, 1, 0)
@@ -42,8 +42,7 @@ FACTS = (
 @pytest.fixture
 def conn(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     c = duckdb.connect(str(tmp_path / "w.duckdb"))
-    run_sql(c, "schema/warehouse")
-    run_sql(c, "schema/analyst_views")
+    create_schema(c)
     return c
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,6 +18,7 @@ from aisec_assets.discovery.extract import (
 from aisec_assets.discovery.registry import parse_registry
 from aisec_assets.risk.scoring import score_assets, write_risk_model_tables
 from aisec_resources.config import RiskModel
+from aisec_resources.config.metrics import MetricsConfig
 from aisec_resources.records import (
     Control,
     Dependency,
@@ -372,9 +373,26 @@ def test_unclassified_data_means_internal_with_scope(conn: duckdb.DuckDBPyConnec
 
 
 def kpis_and_maturity(conn: duckdb.DuckDBPyConnection, day: date = DAY) -> tuple[dict, tuple]:
-    vars_ = {"assessed_date": day, "stale_review_days": 90, "run_id": "r1"}
+    vars_ = {
+        "assessed_date": day,
+        "now": datetime.combine(day, time(12)),
+        "stale_review_days": 90,
+        "run_id": "r1",
+        "governance_configured": False,
+        "red_team_configured": False,
+    }
     run_sql(conn, "metrics/program_kpis", vars_)
-    run_sql(conn, "metrics/maturity_scores", {"assessed_date": day, "run_id": "r1"})
+    metrics = MetricsConfig()
+    run_sql(
+        conn,
+        "metrics/maturity_scores",
+        {
+            "assessed_date": day,
+            "run_id": "r1",
+            "target_level": metrics.target_level,
+            **metrics.maturity.variables(),
+        },
+    )
     cur = conn.execute("SELECT * FROM metrics.program_kpis WHERE kpi_date = ?", [day])
     kpis = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
     mat = conn.execute(
@@ -431,14 +449,17 @@ def test_kpis_count_what_the_tables_hold(conn: duckdb.DuckDBPyConnection) -> Non
         kpis["compliance_gap_count"]
         == conn.execute("SELECT count(*) FROM compliance.compliance_gaps").fetchone()[0]
     )
-    assert kpis["controls_deployed"] == 2 and kpis["controls_operational"] == 2
-    assert kpis["control_coverage_rate"] == pytest.approx(1 / 5)
+    # Control KPIs come from the controls pillar's evidence, which this inventory test does
+    # not assess: nothing deployed, and no coverage rate (NULL with its reason, not 0).
+    assert kpis["controls_deployed"] == 0 and kpis["controls_operational"] == 0
+    assert kpis["control_coverage_rate"] is None
+    assert kpis["null_reasons"]["control_coverage_rate"].startswith("no required control")
     assert kpis["rejected_records"] == 1 and kpis["stale_sources"] == 0
     # a second run of the same day replaces the row; another day adds one
     kpis_and_maturity(conn)
     kpis_and_maturity(conn, DAY + timedelta(days=1))
     assert conn.execute("SELECT count(*) FROM metrics.program_kpis").fetchone() == (2,)
-    assert conn.execute("SELECT count(*) FROM metrics.maturity_scores").fetchone() == (2,)
+    assert conn.execute("SELECT count(*) FROM metrics.maturity_scores").fetchone() == (14,)
 
 
 # ------------------------------------------------------------------ the record, declared once

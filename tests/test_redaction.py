@@ -8,10 +8,12 @@ import hashlib
 import json
 import logging
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 from planted_keys import distinctive_parts, planted_keys
+from plotly.offline import get_plotlyjs
 
 from aisec_resources.redaction import (
     RedactingFilter,
@@ -21,7 +23,7 @@ from aisec_resources.redaction import (
     redact_text,
 )
 from aisec_resources.redaction import detectors as detectors_module
-from aisec_resources.secret_audit import audit_duckdb, findings_in_text
+from aisec_resources.secret_audit import audit_duckdb, audit_file, findings_in_text
 from aisec_resources.warehouse import run_sql
 
 FIXED_NOW = datetime(2026, 11, 28, 6, 0)
@@ -196,3 +198,22 @@ def test_records_are_redacted_on_their_way_into_the_warehouse() -> None:
     assert "<redacted:aws_access_key_id>" in raw and "plain-words-here" not in raw
     (reason,) = conn.execute("SELECT reason FROM discovery.rejected_records").fetchone()
     assert reason == "bad value <redacted:anthropic_api_key>"
+
+
+def test_the_audit_skips_only_the_exact_embedded_plotly_library(tmp_path: Path) -> None:
+    """The dashboard embeds plotly.js, whose code reads like secret fields
+    (`credentials:e.credentials`): the exact installed bundle is cut out, everything else in
+    the page — chart data included — is still scanned, and an altered bundle is not trusted."""
+    bundle = get_plotlyjs()
+    assert [d for d, _ in findings_in_text(bundle)]  # the library alone would be flagged
+    key = KEYS["aws_secret_access_key"]
+    page = tmp_path / "dashboard.html"
+    page.write_text(f"<script>{bundle}</script><script>var data = {{label: '{key}'}};</script>")
+    found = audit_file(page)
+    assert found and {f.fingerprint for f in found} == {
+        hashlib.sha256(key.encode()).hexdigest()[:12]
+    }
+    page.write_text(f"<script>{bundle}</script><p>chart</p>")
+    assert audit_file(page) == []
+    page.write_text(f"<script>{bundle.replace('Plotly', 'PlotIy', 1)}</script>")
+    assert audit_file(page) != []
