@@ -14,9 +14,8 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -25,6 +24,7 @@ from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices.models import Account, Deployment, RaiPolicy
+from loopback_server import LoopbackServer
 
 from aisec_resources.records import Rejection
 
@@ -82,7 +82,7 @@ _ACCOUNT = re.compile(
 )
 
 
-class FakeArmServer:
+class FakeArmServer(LoopbackServer):
     """Serves `bundle` at the ARM list endpoints of Microsoft.CognitiveServices, and answers
     the containment writes (regenerateKey, PATCH of an account or a deployment) against the
     bundle's resources, recording each change in `changes`."""
@@ -101,27 +101,7 @@ class FakeArmServer:
         self.changes: list[tuple[str, str, dict[str, Any]]] = []
         self.issued_keys: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FakeArmServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(self._handler_class())
 
     def client(self, subscription_id: str) -> CognitiveServicesManagementClient:
         return CognitiveServicesManagementClient(

@@ -14,12 +14,12 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from aws_helpers import validate_response
+from loopback_server import LoopbackServer
 
 NOW = "2026-11-30T10:00:00Z"
 _GROUP = re.compile(r"^/agents/([^/]+)/agentversions/([^/]+)/actiongroups/([^/]+)/$")
@@ -73,34 +73,14 @@ class BedrockState:
         }
 
 
-class FakeBedrockServer:
+class FakeBedrockServer(LoopbackServer):
     def __init__(self, state: BedrockState, deny: set[str] | None = None) -> None:
         self.state = state
         self.deny = set(deny or ())
         self.requests: list[Seen] = []
         self.invalid: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FakeBedrockServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(self._handler_class())
 
     def operations(self) -> list[str]:
         return [s.operation for s in self.requests]
