@@ -21,17 +21,18 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --junitxml=test-artifacts/junit.xml
 
 # The suite with the system clock a year and a month ahead (libfaketime, Debian's `faketime`):
 # a test or a pipeline step that reads today's date instead of the run's clock fails here.
-# Serial (xdist's worker channels use timed waits libfaketime does not fake; and faking only
+# No xdist (its worker channels use timed waits libfaketime does not fake; and faking only
 # the wall clock, DONT_FAKE_MONOTONIC=1, makes every time.sleep fail with EINVAL under
-# libfaketime 0.9.10). The campaigns that read no clock (marker clock_independent) ran in
-# `make test` already.
+# libfaketime 0.9.10): two serial pytest processes side by side, test files balanced by their
+# measured time (.ci/future_clock.py, weights in .ci/test_weights.json). The campaigns that read
+# no clock (marker clock_independent) ran in `make test` already.
 test-future-clock: $(STAMP)
 	command -v faketime >/dev/null || { echo "faketime is not installed (apt-get install faketime)"; exit 2; }
-	faketime '+400 days' $(BIN)/pytest -m 'not clock_independent'
+	$(BIN)/python .ci/future_clock.py --shards 2
 
 # The project as an installed wheel, outside the checkout: .ci/wheel-smoke.
 wheel-smoke: $(STAMP)

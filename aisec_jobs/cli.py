@@ -8,6 +8,7 @@ aisec doctor [--dry-run]       find and reclaim runs that died holding the wareh
 aisec gate (--asset ID|NAME | --entry FILE) [--as-of YYYY-MM-DD]   pre-deploy gate
 aisec incident list|show|advance|note …   incidents (see aisec_jobs/incident_commands.py)
 aisec query ["SQL"] [--csv]   read-only SQL on the warehouse (see aisec_jobs/query_command.py)
+aisec collect aws|azure|hf [--out DIR] [--key ID]   live estate -> offline bundle
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
 
 from aisec_assets.monitoring.ingest import configured_log_sources, log_source_problems
-from aisec_jobs import incident_commands, query_command
+from aisec_jobs import collect_command, incident_commands, query_command
 from aisec_jobs.definitions import (
     incident_job_def,
     main_job_def,
@@ -37,6 +38,7 @@ from aisec_jobs.demo_estate.walkthrough import walk_through_incident
 from aisec_jobs.gate import GateError, gate, gate_entry
 from aisec_jobs.loader import discovery_preflight, load_program_config
 from aisec_jobs.recovery import find_reclaimable, process_tags, reclaim
+from aisec_jobs.sensors.accounts import live_collections
 from aisec_jobs.summary import render_summary
 from aisec_resources.clock import ClockError, RunClock, parse_day, today_in
 from aisec_resources.config import (
@@ -79,9 +81,13 @@ def _print_summary(config: AisecConfig, day: date) -> None:
 
 
 def _execute(
-    job_fn: Callable, tags: dict[str, str], args: argparse.Namespace, label: str
+    job: Any,
+    tags: dict[str, str],
+    args: argparse.Namespace,
+    label: str,
 ) -> tuple[bool, float]:
-    """Run a job on the instance in DAGSTER_HOME; print its outcome and failed checks."""
+    """Run a job (reconstructable: it runs out of process) on the instance in DAGSTER_HOME;
+    print its outcome and failed checks."""
     # Step-level DEBUG events stay in the run's event log (and the UI); the console gets INFO.
     run_config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
     if args.in_process:
@@ -89,7 +95,7 @@ def _execute(
     started = time.monotonic()
     with dg.DagsterInstance.get() as instance:
         result = dg.execute_job(
-            dg.reconstructable(job_fn),
+            job,
             instance=instance,
             run_config=run_config,
             tags={**tags, **process_tags()},
@@ -122,8 +128,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     with dg.DagsterInstance.get() as instance:
         _reclaim_dead_runs(instance)
     print(f"aisec: {config.organisation}: config {config.config_path}")
+    _collect_live(config, clock, args)
     print(f"aisec: running the main job for {day} (Dagster home {home})", flush=True)
-    ok, main_seconds = _execute(main_job_def, clock.tags(), args, "main job")
+    ok, main_seconds = _execute(dg.reconstructable(main_job_def), clock.tags(), args, "main job")
     if not ok:
         return 1
     monitoring_seconds = None
@@ -135,11 +142,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             "dagster/asset_partition_range_start": days[0].isoformat(),
             "dagster/asset_partition_range_end": days[1].isoformat(),
         }
-        ok, monitoring_seconds = _execute(monitoring_job_def, tags, args, "monitoring job")
+        ok, monitoring_seconds = _execute(
+            dg.reconstructable(monitoring_job_def), tags, args, "monitoring job"
+        )
         if not ok:
             return 1
         print("aisec: opening incidents from the new detections")
-        ok, _ = _execute(incident_job_def, clock.tags(), args, "incident job")
+        ok, _ = _execute(dg.reconstructable(incident_job_def), clock.tags(), args, "incident job")
         if not ok:
             return 1
         if config.config_path == demo_config_path():
@@ -150,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     f"containment as a dry run: aisec incident show {walked}"
                 )
         print("aisec: KPIs, maturity, changes, dashboard and report with the day's incidents")
-        ok, _ = _execute(metrics_job_def, clock.tags(), args, "metrics job")
+        ok, _ = _execute(dg.reconstructable(metrics_job_def), clock.tags(), args, "metrics job")
         if not ok:
             return 1
     print()
@@ -159,6 +168,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     if monitoring_seconds is not None:
         print(f"Monitoring job wall time: {monitoring_seconds:.1f}s")
     return 0
+
+
+def _collect_live(config: AisecConfig, clock: RunClock, args: argparse.Namespace) -> None:
+    """Collect every account / subscription of the live sources, one run per partition, before
+    the main job parses what they wrote. A failed partition keeps its last good data (stale) and
+    does not stop the others or the main job."""
+    for _spec, collection, section in live_collections(config):
+        try:
+            keys = collection.list_keys(section)
+        except Exception as exc:  # the extracts still parse what was collected before
+            print(
+                f"aisec: {collection.name}: cannot list {collection.partition_kind}s ({exc}); "
+                "nothing collected, the last collected data is parsed",
+                file=sys.stderr,
+            )
+            continue
+        with dg.DagsterInstance.get() as instance:
+            known = set(instance.get_dynamic_partitions(collection.partitions_name))
+            instance.add_dynamic_partitions(
+                collection.partitions_name, [k for k in keys if k not in known]
+            )
+        print(f"aisec: collecting {len(keys)} {collection.partition_kind}(s) of {collection.name}")
+        job = dg.build_reconstructable_job(
+            "aisec_jobs.definitions", "collection_job_def", reconstructable_args=(collection.name,)
+        )
+        failed = []
+        for key in keys:
+            tags = {**clock.tags(), "dagster/partition": key}
+            ok, _ = _execute(
+                job, tags, args, f"{collection.name} {collection.partition_kind} {key}"
+            )
+            if not ok:
+                failed.append(key)
+        if failed:
+            print(
+                f"aisec: {collection.name}: {len(failed)} {collection.partition_kind}(s) not "
+                f"collected, their last good data kept (stale): {', '.join(failed)}"
+            )
 
 
 def _reclaim_dead_runs(instance: dg.DagsterInstance, dry_run: bool = False) -> int:
@@ -322,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--force", action="store_true", help="regenerate from scratch")
     incident_commands.add_parser(sub)
     query_command.add_parser(sub)
+    collect_command.add_parser(sub)
     args = parser.parse_args(argv)
     if getattr(args, "config", None):
         os.environ[CONFIG_ENV_VAR] = str(Path(args.config).resolve())
@@ -330,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
             return incident_commands.run(load_program_config(), args)
         if args.command == "query":
             return query_command.run(load_program_config(), args)
+        if args.command == "collect":
+            return collect_command.run(load_program_config(), args)
         return args.func(args)
     except (ConfigError, ClockError) as exc:
         print(f"aisec: {exc}", file=sys.stderr)

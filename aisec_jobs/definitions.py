@@ -18,6 +18,7 @@ from aisec_assets.compliance.assets import (
 from aisec_assets.controls.assets import CONTROLS_ASSETS
 from aisec_assets.discovery.assets import DISCOVERY_ASSET_KEYS, DISCOVERY_ASSETS
 from aisec_assets.discovery.checks import DISCOVERY_CHECKS
+from aisec_assets.discovery.collection_assets import COLLECTION_ASSETS
 from aisec_assets.governance.assets import GOVERNANCE_ASSETS
 from aisec_assets.inventory.assets import build_inventory_assets
 from aisec_assets.inventory.checks import INVENTORY_CHECKS
@@ -30,10 +31,18 @@ from aisec_assets.operations.playbook_assets import PLAYBOOK_ASSETS
 from aisec_assets.operations.redteam.assets import RED_TEAM_ASSETS
 from aisec_assets.risk.assets import risk_scores
 from aisec_assets.risk.checks import RISK_CHECKS
-from aisec_jobs.jobs import JOBS, incident_job, main_job, metrics_job, monitoring_job
+from aisec_jobs.jobs import (
+    COLLECTION_JOBS,
+    JOBS,
+    incident_job,
+    main_job,
+    metrics_job,
+    monitoring_job,
+)
 from aisec_jobs.loader import load_program_config
 from aisec_jobs.schedules import build_nightly_rescoring
 from aisec_jobs.sensors import (
+    build_cloud_accounts_sensor,
     build_critical_detection_sensor,
     build_new_logs_sensor,
     build_new_model_sensor,
@@ -44,6 +53,7 @@ from aisec_resources.settings import AisecSettings
 from aisec_resources.warehouse import WarehouseResource
 
 SPINE_ASSETS = [
+    *COLLECTION_ASSETS,
     *DISCOVERY_ASSETS,
     build_inventory_assets(DISCOVERY_ASSET_KEYS),
     *GOVERNANCE_ASSETS,
@@ -89,6 +99,7 @@ def build_definitions(config: AisecConfig) -> dg.Definitions:
             build_new_model_sensor(config),
             build_new_logs_sensor(config, partitions),
             build_critical_detection_sensor(config),
+            build_cloud_accounts_sensor(config),
         ],
         resources=resources_for(config),
     )
@@ -124,3 +135,9 @@ def incident_job_def() -> dg.JobDefinition:
 def metrics_job_def() -> dg.JobDefinition:
     """The metrics job, resolved (for `reconstructable`)."""
     return program_definitions().resolve_job_def(metrics_job.name)
+
+
+def collection_job_def(name: str) -> dg.JobDefinition:
+    """The collection job of live collection `name` (aws, azure), resolved (for
+    `build_reconstructable_job`, which runs it out of process)."""
+    return program_definitions().resolve_job_def(COLLECTION_JOBS[name].name)

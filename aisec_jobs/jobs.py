@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dagster as dg
 
+from aisec_assets.discovery.collection_assets import partitioned_collections, partitions_of
 from aisec_jobs.incident_ops import incident_state_job
 
 # The program's unpartitioned spine, for one day: discovery -> inventory -> governance and
 # control evidence -> risk -> coverage, gaps, framework compliance -> KPIs, plus the rule pack.
-# The daily-partitioned monitoring assets run in monitoring_job.
+# The daily-partitioned monitoring assets run in monitoring_job; the live collections (group
+# `collection`, partitioned by account) in their own jobs below.
 SPINE = dg.AssetSelection.groups(
     "discovery",
     "inventory",
@@ -70,6 +72,19 @@ metrics_job = dg.define_asset_job(
     "dashboard and the executive report (after the monitoring and incident jobs).",
 )
 
+# One run per account / subscription (a partition): started by the accounts sensor daily and
+# for new accounts, by `aisec run` before the main job, or from the UI for one account alone.
+COLLECTION_JOBS = {
+    collection.name: dg.define_asset_job(
+        f"{collection.name}_collection_job",
+        selection=dg.AssetSelection.assets(collection.asset_name),
+        partitions_def=partitions_of(collection),
+        description=f"Collect one {collection.partition_kind} of {spec.config_path} from the "
+        "live APIs into its offline bundle (the extract assets parse it in the main job).",
+    )
+    for spec, collection in partitioned_collections()
+}
+
 JOBS = [
     main_job,
     rescoring_job,
@@ -78,4 +93,5 @@ JOBS = [
     incident_job,
     incident_state_job,
     metrics_job,
+    *COLLECTION_JOBS.values(),
 ]

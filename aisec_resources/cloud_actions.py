@@ -15,26 +15,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import boto3
 import botocore.config
 import botocore.exceptions
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
-from azure.core.pipeline import PipelineRequest
-from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.identity import DefaultAzureCredential
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices.models import Account, PatchResourceTagsAndSku
 from botocore import xform_name
 
+from aisec_resources.aws_sessions import assume_role_session, external_id_from
+from aisec_resources.azure_clients import loopback_policies
 from aisec_resources.config.operations import ContainmentConfig
 from aisec_resources.redaction import redact_structure, redact_text
 
@@ -164,14 +162,6 @@ def _message(text: object) -> str:
     return redact_text(" ".join(str(text).split()))[:MESSAGE_LIMIT]
 
 
-class _AllowLoopbackHttp(SansIOHTTPPolicy):
-    """The bearer-token policy refuses plain http; a loopback endpoint (a local fake, a
-    TLS-terminating proxy on the host) is the one place it is allowed."""
-
-    def on_request(self, request: PipelineRequest) -> None:
-        request.context["enforce_https"] = False
-
-
 class CloudCaller:
     """Makes `CloudCall`s with the configured credentials (see `ContainmentConfig`).
 
@@ -229,29 +219,17 @@ class CloudCaller:
         base = self._boto_session or boto3.session.Session()
         session = base
         if self.config.aws_role_name:
-            environ = self._environ if self._environ is not None else os.environ
-            kwargs: dict[str, Any] = {
-                "RoleArn": f"arn:aws:iam::{account}:role/{self.config.aws_role_name}",
-                "RoleSessionName": "aisec-containment",
-            }
-            if self.config.aws_external_id_env:
-                external_id = environ.get(self.config.aws_external_id_env)
-                if not external_id:
-                    raise botocore.exceptions.NoCredentialsError(
-                        f"{self.config.aws_external_id_env} (the external id) is not set"
-                    )
-                kwargs["ExternalId"] = external_id
             sts = base.client(
                 "sts",
                 region_name=GLOBAL_REGION,
                 endpoint_url=self.config.aws_endpoint_url,
                 config=self._boto_config(),
             )
-            creds = sts.assume_role(**kwargs)["Credentials"]
-            session = boto3.session.Session(
-                aws_access_key_id=creds["AccessKeyId"],
-                aws_secret_access_key=creds["SecretAccessKey"],
-                aws_session_token=creds["SessionToken"],
+            session = assume_role_session(
+                sts,
+                f"arn:aws:iam::{account}:role/{self.config.aws_role_name}",
+                "aisec-containment",
+                external_id_from(self.config.aws_external_id_env, self._environ),
             )
         self._aws_sessions[account] = session
         return session
@@ -286,14 +264,11 @@ class CloudCaller:
     def _azure_client(self, subscription_id: str) -> CognitiveServicesManagementClient:
         if subscription_id not in self._azure_clients:
             base_url = self.config.azure_base_url
-            policies = []
-            if (urlsplit(base_url).hostname or "") in ("127.0.0.1", "localhost", "::1"):
-                policies.append(_AllowLoopbackHttp())
             self._azure_clients[subscription_id] = CognitiveServicesManagementClient(
                 self._azure_credential(),
                 subscription_id,
                 base_url=base_url,
-                per_call_policies=policies,
+                per_call_policies=loopback_policies(base_url),
                 retry_total=self.config.max_attempts - 1,
             )
         return self._azure_clients[subscription_id]

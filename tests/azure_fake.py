@@ -2,8 +2,11 @@
 
 `FakeArmServer` serves an offline Azure bundle (see `aisec_assets.discovery.azure`) over HTTP on
 127.0.0.1 at the ARM paths, so the real `CognitiveServicesManagementClient` (with its real
-pipeline: bearer-token policy, paging, deserialization) reads it. It can split lists into pages
-chained by `nextLink` and answer chosen paths with an ARM error, and it records every request.
+pipeline: bearer-token policy, paging, deserialization) reads it. It also answers the
+subscriptions list (`SubscriptionClient`), can split every list into pages chained by
+`nextLink`, answers chosen paths with a `Fault` (an ARM error status, 429 with Retry-After a
+number of times, a body that is not JSON, a slow answer past the client's timeout), and
+records every request with the time it came in.
 """
 
 from __future__ import annotations
@@ -29,11 +32,14 @@ from loopback_server import LoopbackServer
 from aisec_resources.records import Rejection
 
 API_VERSION = "2025-09-01"
+SUBSCRIPTIONS_API_VERSION = "2022-12-01"  # azure-mgmt-resource-subscriptions 1.0.0
 FAKE_TOKEN = "fake-arm-token"  # not a credential: the fake only checks it is sent
 
 _ACCOUNTS = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.CognitiveServices/accounts$", re.I
 )
+_SUBSCRIPTIONS = re.compile(r"^/subscriptions/?$", re.I)
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _ACCOUNT_CHILD = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
     r"Microsoft\.CognitiveServices/accounts/(?P<account>[^/]+)/(?P<child>deployments|raiPolicies)$",
@@ -62,6 +68,47 @@ class SeenRequest:
     query: dict[str, list[str]]
     authorization: str | None
     body: dict[str, Any] | None = None
+    at: float = 0.0  # time.monotonic() when it came in
+
+
+@dataclass(frozen=True)
+class Fault:
+    """How the fake answers a path instead of (or before) its normal answer.
+
+    `status` None answers normally after `delay` seconds (a slow answer); `times` limits the
+    fault to the first N requests of the path (then it answers normally), None = every one.
+    """
+
+    status: int | None = 500
+    times: int | None = None
+    retry_after: str | None = None
+    body: bytes | None = None  # a raw body instead of an ARM error (e.g. not JSON)
+    delay: float = 0.0
+    code: str = "FakeError"
+
+    @classmethod
+    def forbidden(cls) -> Fault:
+        return cls(403, code="AuthorizationFailed")
+
+    @classmethod
+    def not_found(cls) -> Fault:
+        return cls(404, code="ResourceNotFound")
+
+    @classmethod
+    def throttled(cls, retry_after: str, times: int | None = None) -> Fault:
+        return cls(429, times=times, retry_after=retry_after, code="TooManyRequests")
+
+    @classmethod
+    def server_error(cls) -> Fault:
+        return cls(500, code="InternalServerError")
+
+    @classmethod
+    def malformed(cls) -> Fault:
+        return cls(200, body=b'{"value": [{"id": "/subscriptions/')
+
+    @classmethod
+    def slow(cls, delay: float) -> Fault:
+        return cls(None, delay=delay)
 
 
 def _find_dir(parent: Path, name: str) -> Path | None:
@@ -91,16 +138,23 @@ class FakeArmServer(LoopbackServer):
         self,
         bundle: Path,
         page_size: int | None = None,
-        errors: dict[str, int] | None = None,
+        errors: dict[str, int | Fault] | None = None,
+        subscription_ids: list[str] | None = None,
     ) -> None:
         self.bundle = bundle
         self.page_size = page_size
-        # path suffix (lowercase) -> HTTP status answered with an ARM error body
-        self.errors = {k.lower(): v for k, v in (errors or {}).items()}
+        # path suffix (lowercase) -> how that path is answered (a bare status: an ARM error)
+        self.errors: dict[str, Fault] = {
+            k.lower(): v if isinstance(v, Fault) else Fault(v, code="AuthorizationFailed")
+            for k, v in (errors or {}).items()
+        }
+        self.fault_hits: dict[str, int] = {}
+        # what the subscriptions list answers (default: the bundle's GUID-named directories)
+        self.subscription_ids = subscription_ids
         self.requests: list[SeenRequest] = []
         self.changes: list[tuple[str, str, dict[str, Any]]] = []
         self.issued_keys: list[str] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered: a write takes it, then looks up its fault
         super().__init__(self._handler_class())
 
     def client(self, subscription_id: str) -> CognitiveServicesManagementClient:
@@ -113,10 +167,23 @@ class FakeArmServer(LoopbackServer):
         )
 
     # -- request handling
+    def _fault(self, path: str) -> Fault | None:
+        """The fault this request of `path` gets (counting it), or None."""
+        with self._lock:
+            for suffix, fault in self.errors.items():
+                if path.lower().endswith(suffix):
+                    hits = self.fault_hits.get(suffix, 0)
+                    if fault.times is not None and hits >= fault.times:
+                        return None
+                    self.fault_hits[suffix] = hits + 1
+                    return fault
+        return None
+
     def _respond(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
-        for suffix, status in self.errors.items():
-            if path.lower().endswith(suffix):
-                return status, _arm_error("AuthorizationFailed", f"fake error for {path}")
+        if _SUBSCRIPTIONS.match(path):
+            if query.get("api-version") != [SUBSCRIPTIONS_API_VERSION]:
+                return 400, _arm_error("InvalidApiVersionParameter", f"api-version {query}")
+            return 200, {"value": [_subscription(s) for s in self._subscription_list()]}
         if query.get("api-version") != [API_VERSION]:
             return 400, _arm_error("InvalidApiVersionParameter", f"api-version {query}")
         match = _ACCOUNTS.match(path)
@@ -143,9 +210,9 @@ class FakeArmServer(LoopbackServer):
     def _write(
         self, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
-        for suffix, status in self.errors.items():
-            if path.lower().endswith(suffix):
-                return status, _arm_error("AuthorizationFailed", f"fake error for {path}")
+        fault = self._fault(path)
+        if fault is not None and fault.status is not None:
+            return fault.status, _arm_error(fault.code, f"fake error for {path}")
         if query.get("api-version") != [API_VERSION]:
             return 400, _arm_error("InvalidApiVersionParameter", f"api-version {query}")
         match = _ACCOUNT.match(path)
@@ -189,6 +256,11 @@ class FakeArmServer(LoopbackServer):
             return 200, updated
         return 405, _arm_error("MethodNotAllowed", f"{method} {path}")
 
+    def _subscription_list(self) -> list[str]:
+        if self.subscription_ids is not None:
+            return list(self.subscription_ids)
+        return sorted(p.name for p in self.bundle.iterdir() if _GUID.match(p.name) and p.is_dir())
+
     def _account(self, subscription: str, name: str) -> dict[str, Any] | None:
         sub_dir = _find_dir(self.bundle, subscription)
         if sub_dir is None or not (sub_dir / "accounts.json").is_file():
@@ -219,7 +291,8 @@ class FakeArmServer(LoopbackServer):
         end = start + self.page_size
         page: dict[str, Any] = {"value": items[start:end]}
         if end < len(items):
-            next_query = urlencode({"api-version": API_VERSION, "$skiptoken": str(end)})
+            version = query.get("api-version", [API_VERSION])[0]
+            next_query = urlencode({"api-version": version, "$skiptoken": str(end)})
             page["nextLink"] = f"{self.url}{path}?{next_query}"
         return page
 
@@ -232,20 +305,43 @@ class FakeArmServer(LoopbackServer):
                 query = parse_qs(parts.query)
                 with fake._lock:
                     fake.requests.append(
-                        SeenRequest("GET", parts.path, query, self.headers.get("Authorization"))
+                        SeenRequest(
+                            "GET",
+                            parts.path,
+                            query,
+                            self.headers.get("Authorization"),
+                            at=time.monotonic(),
+                        )
                     )
+                headers: dict[str, str] = {}
+                fault = None
                 if self.headers.get("Authorization") != f"Bearer {FAKE_TOKEN}":
                     status, body = 401, _arm_error("AuthenticationFailed", "no bearer token")
                 else:
-                    status, body = fake._respond(parts.path, query)
-                    if status == 200:
-                        body = fake._page(parts.path, query, body)
-                data = json.dumps(body).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                    fault = fake._fault(parts.path)
+                    if fault is not None and fault.delay:
+                        time.sleep(fault.delay)
+                    if fault is not None and fault.status is not None:
+                        status = fault.status
+                        body = _arm_error(fault.code, f"fake {status} for {parts.path}")
+                        if fault.retry_after is not None:
+                            headers["Retry-After"] = fault.retry_after
+                    else:
+                        status, body = fake._respond(parts.path, query)
+                        if status == 200:
+                            body = fake._page(parts.path, query, body)
+                raw = fault.body if fault is not None else None
+                data = raw if raw is not None else json.dumps(body).encode("utf-8")
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a slow answer past its timeout)
 
             def _change(self, method: str) -> None:
                 parts = urlsplit(self.path)
@@ -285,6 +381,15 @@ class FakeArmServer(LoopbackServer):
 
 def _arm_error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
+
+
+def _subscription(subscription_id: str) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{subscription_id}",
+        "subscriptionId": subscription_id,
+        "displayName": f"fake {subscription_id[:8]}",
+        "state": "Enabled",
+    }
 
 
 class SdkClientReader:

@@ -232,7 +232,14 @@ def load_validated(path: Path) -> AisecConfig:
     ("sources", "key", "reason"),
     [
         ({"aws": {"bundel": "x"}}, "sources.aws.bundel", "unknown key"),
-        ({"aws": {}}, "sources.aws.bundle", "Field required"),
+        ({"aws": {}}, "sources.aws", "set exactly one of `bundle`"),
+        (
+            {"aws": {"bundle": "b", "live": {"accounts": ["123456789012"]}}},
+            "sources.aws",
+            "set exactly one of `bundle`",
+        ),
+        ({"aws": {"live": {"accounts": ["1234"]}}}, "sources.aws.live.accounts", "12-digit"),
+        ({"azure": {"live": {"subscriptions": ["no"]}}}, "sources.azure.live.subscriptions.0", ""),
         ({"huggingface": {"max_depth": 0}}, "sources.huggingface.max_depth", "greater than"),
         (
             {"huggingface": {"model_dirs": [{"name": "bad name", "path": "m"}]}},
@@ -259,7 +266,7 @@ def test_every_invalid_section_is_reported_at_once(tmp_path: Path) -> None:
     path = write(tmp_path, {**MINIMAL, "sources": {"aws": {}, "azure": {"bundel": "x"}}})
     with pytest.raises(ConfigError) as err:
         load_validated(path)
-    assert f"{path}: sources.aws.bundle:" in str(err.value)
+    assert f"{path}: sources.aws: " in str(err.value)
     assert f"{path}: sources.azure.bundel:" in str(err.value)
 
 

@@ -87,9 +87,12 @@ def test_definitions_load(config: AisecConfig) -> None:
         "operations",
         "metrics",
         "monitoring",
+        "collection",
     }
     for spec in defs.resolve_all_asset_specs():
         assert spec.description and spec.owners and spec.kinds, spec.key
+        if spec.group_name == "collection":  # writes bundle files, not a warehouse table
+            continue
         # column schemas (with the warehouse's column comments) show before any run
         schema = spec.metadata["dagster/column_schema"]
         assert schema.columns and any(c.description for c in schema.columns), spec.key

@@ -104,6 +104,10 @@ def _fetcher(spec: SourceSpec, config: AisecConfig) -> Callable[[], SourceResult
 
 
 def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    # A partitioned live collection writes the bundle this asset parses (collection_assets.py).
+    collection = spec.collection
+    deps = [collection.asset_name] if collection is not None and collection.partitioned else []
+
     @dg.asset(
         name=spec.asset_name,
         group_name="discovery",
@@ -111,6 +115,7 @@ def build_extract_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         kinds=set(spec.kinds),
         owners=OWNERS,
         pool=POOL,
+        deps=deps,
         metadata={
             "dagster/column_schema": column_schema("discovery.discovered_assets"),
             "source": spec.source,

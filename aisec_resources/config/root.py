@@ -38,6 +38,9 @@ class ScheduleConfig(_Strict):
     rescoring_cron: str = "0 2 * * *"
     model_dir_sensor_interval_seconds: Annotated[int, Field(ge=5)] = 60
     log_sensor_interval_seconds: Annotated[int, Field(ge=5)] = 60
+    # How often cloud accounts/subscriptions are listed (new ones become partitions at once;
+    # every one is collected once a day).
+    accounts_sensor_interval_seconds: Annotated[int, Field(ge=30)] = 3600
 
 
 class AisecConfig(_Strict):

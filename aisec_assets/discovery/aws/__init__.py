@@ -10,15 +10,12 @@ Where things are:
 - `posture`: posture facts -> controls (guardrails, invocation logging, KMS keys, SigV4);
 - `bedrock_region`, `bedrock`, `bedrock_agents`: Bedrock models, guardrails and logging, then
   agents and knowledge bases, of one account and region;
-- `sagemaker`: SageMaker endpoints and models.
+- `sagemaker`: SageMaker endpoints and models;
+- `live`: `AwsLiveReader`, the same `AwsApi` over the live APIs (boto3), its operation table;
+- `collect`: `collect_aws`, writing a bundle of an organisation's accounts and regions.
 
-Least-privilege IAM actions to collect a bundle or read live: bedrock:ListCustomModels,
-GetCustomModel, ListModelCustomizationJobs, GetModelCustomizationJob,
-ListProvisionedModelThroughputs, ListImportedModels, GetImportedModel, ListGuardrails,
-GetGuardrail, GetModelInvocationLoggingConfiguration, ListTagsForResource, ListAgents, GetAgent,
-ListAgentAliases, ListAgentActionGroups, GetAgentActionGroup, ListAgentKnowledgeBases,
-ListKnowledgeBases, GetKnowledgeBase, ListDataSources, GetDataSource; sagemaker:ListEndpoints,
-DescribeEndpoint, DescribeEndpointConfig, ListModels, DescribeModel, ListTags.
+Least-privilege IAM: `iam_policy.json` beside this module is the ready-to-apply read-only
+policy (member-account role and caller), exactly `live.iam_actions()`.
 """
 
 from aisec_assets.discovery.aws.bedrock import extract_bedrock

@@ -56,6 +56,27 @@ record as a `Rejection` naming the path and where it resolves), never read. An a
 region directory that cannot be read at all (not a directory, a symlink loop, permission
 denied) is an `AwsCallError` with `unreadable=True`: the extractors report that part as
 unreadable (the source is partial; the records it held keep their last good data).
+
+Collection markers (written by `collect.collect_aws`)
+-----------------------------------------------------
+A bundle collected from the live APIs also holds what could NOT be collected, so reading it
+never mistakes a denied or throttled call for an empty answer::
+
+    <bundle>/<account_id>/_collection.json              # {account, status ok|partial, collected_at,
+                                                        #  regions, counts, seconds, error}
+    <bundle>/<account_id>/<region>/_not_collected.json  # [{service, operation, key, reason}]
+    <bundle>/_status/<account_id>.json                  # the LATEST attempt of every account:
+                                                        #  {account, status ok|partial|failed,
+                                                        #   collected_at, error}
+
+A call listed in its region's `_not_collected.json` raises `AwsCallError(unreadable=True)` with
+the recorded reason: that account/region becomes an unreadable part and its records from
+earlier runs are kept (stale). An account whose latest status is ``failed`` (assume-role
+denied, expired credential, every region failing) keeps the directory of its last good
+collection untouched, but `regions()` raises `AwsCallError(unreadable=True)` naming when and
+why it failed, so its warehouse rows are kept stale rather than refreshed from old files.
+Each account directory is swapped in whole (built as ``.tmp-<account>-<random>``; names
+starting with ``.`` are never read), so a reader never sees half an account.
 """
 
 from __future__ import annotations
@@ -74,6 +95,10 @@ from aisec_resources.redaction import redact_excerpt
 
 DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
 KEY_SEPARATOR = "_"
+STATUS_DIR = "_status"
+NOT_COLLECTED_FILE = "_not_collected.json"
+COLLECTION_FILE = "_collection.json"
+_MARKER_MAX_BYTES = 8 * 1024 * 1024
 ACCOUNT_RE = re.compile(r"\d{12}")
 REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 # Long runs of token characters mixing letters and digits look like keys; excerpts mask them.
@@ -147,6 +172,8 @@ class AwsBundleReader:
         self.bundle = Path(bundle)
         self.max_file_bytes = max_file_bytes
         self._real_root = real_root(self.bundle)
+        # (account, region) -> {(service, operation, key): reason} of calls not collected
+        self._not_collected: dict[tuple[str, str], dict[tuple[str, str, str | None], str]] = {}
 
     def accounts(self) -> list[str]:
         if not self.bundle.exists():
@@ -154,18 +181,94 @@ class AwsBundleReader:
         if not self.bundle.is_dir():
             raise SourceUnavailable(f"AWS bundle path {self.bundle} is not a directory")
         try:
-            return self._subdirectories(self.bundle, ACCOUNT_RE)
+            found = set(self._subdirectories(self.bundle, ACCOUNT_RE)) - {STATUS_DIR}
         except OSError as exc:
             raise SourceUnavailable(
                 f"AWS bundle directory {self.bundle} cannot be read: {exc.strerror or exc}"
             ) from exc
+        # An account whose only collection failed is still reported (as unreadable).
+        status_dir = self.bundle / STATUS_DIR
+        if status_dir.is_dir() and outside_root(status_dir, self._real_root) is None:
+            with os.scandir(status_dir) as entries:
+                found |= {
+                    e.name.removesuffix(".json")
+                    for e in entries
+                    if e.name.endswith(".json") and ACCOUNT_RE.fullmatch(e.name[:-5])
+                }
+        return sorted(found)
 
     def regions(self, account_id: str) -> list[str]:
+        self._check_status(account_id)
         path = self._readable_directory(self.bundle / account_id)
         return self._subdirectories(path, REGION_RE)
 
     def check_region(self, account_id: str, region: str) -> None:
         self._readable_directory(self.bundle / account_id / region)
+        self._markers(account_id, region)
+
+    def _check_status(self, account_id: str) -> None:
+        """Raise (unreadable) when the latest collection of the account failed."""
+        path = self.bundle / STATUS_DIR / f"{account_id}.json"
+        if not os.path.lexists(path):
+            return
+        status = self._marker_json(path, dict)
+        if status.get("status") != "failed":
+            return
+        raise AwsCallError(
+            str(path),
+            f"the collection of account {account_id} at {status.get('collected_at', '?')} "
+            f"failed: {status.get('error') or 'no reason recorded'}; the records of its last "
+            "good collection are kept (stale)",
+            unreadable=True,
+        )
+
+    def _markers(self, account_id: str, region: str) -> dict[tuple[str, str, str | None], str]:
+        """The calls a collection could not make in one region, with the reasons."""
+        cached = self._not_collected.get((account_id, region))
+        if cached is not None:
+            return cached
+        path = self.bundle / account_id / region / NOT_COLLECTED_FILE
+        found: dict[tuple[str, str, str | None], str] = {}
+        if os.path.lexists(path):
+            for i, entry in enumerate(self._marker_json(path, list)):
+                ok = isinstance(entry, dict) and all(
+                    isinstance(entry.get(k), str) for k in ("service", "operation", "reason")
+                )
+                key = entry.get("key") if isinstance(entry, dict) else None
+                if not ok or not (key is None or isinstance(key, str)):
+                    raise AwsCallError(
+                        f"{path}#[{i}]",
+                        "expected {service, operation, key, reason} (strings; key may be null)",
+                        unreadable=True,
+                    )
+                found[(entry["service"], entry["operation"], key)] = entry["reason"]
+        self._not_collected[(account_id, region)] = found
+        return found
+
+    def _marker_json(self, path: Path, kind: type) -> Any:
+        """A marker file's JSON; one that cannot be trusted makes its part unreadable."""
+        escaped = outside_root(path, self._real_root)
+        if escaped is not None:
+            raise AwsCallError(str(path), escape_reason(self._real_root, escaped), unreadable=True)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(_MARKER_MAX_BYTES + 1)
+        except OSError as exc:
+            raise AwsCallError(
+                str(path), f"cannot read file: {exc.strerror or exc}", unreadable=True
+            ) from exc
+        try:
+            value = json.loads(data.decode("utf-8-sig")) if len(data) <= _MARKER_MAX_BYTES else None
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            value = None
+        if not isinstance(value, kind):
+            raise AwsCallError(
+                str(path),
+                f"not a collection marker (expected a JSON {kind.__name__} under "
+                f"{_MARKER_MAX_BYTES} bytes)",
+                unreadable=True,
+            )
+        return value
 
     def _readable_directory(self, path: Path) -> Path:
         """`path` when it is a directory inside the bundle that can be listed."""
@@ -229,6 +332,9 @@ class AwsBundleReader:
             )
         path = self._path(account_id, region, service, operation, key)
         where = str(path)
+        reason = self._markers(account_id, region).get((service, operation, key))
+        if reason is not None:
+            raise AwsCallError(where, f"not collected: {reason}", unreadable=True)
         escaped = outside_root(path, self._real_root)
         if escaped is not None:
             if not os.path.lexists(path):

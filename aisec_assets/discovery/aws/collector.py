@@ -90,6 +90,7 @@ class Collector:
         self._cache: dict[tuple[str, str, str, str, str | None], ResponseObject | None] = {}
         # The account/region being read: every record added meanwhile carries it as `part`.
         self.part: str | None = None
+        self._unreadable_parts: set[str] = set()
 
     # -- input
     def call(
@@ -103,6 +104,10 @@ class Collector:
             data = self.api.call(account, region, service, operation, key)
         except AwsCallError as exc:
             self.reject(exc.location, exc.reason, None, exc.excerpt)
+            if exc.unreadable and self.part is not None:
+                # A call not collected (live: denied, throttled, expired; a bundle's marker):
+                # the part's records from earlier runs are kept, stale, never dropped.
+                self._unreadable(self.part, exc)
             data = None
         found = None
         if data is not None:
@@ -154,6 +159,12 @@ class Collector:
         account / region cannot be read, an unreadable part (its records stay, stale)."""
         self.reject(exc.location, exc.reason, field, exc.excerpt)
         if exc.unreadable:
+            self._unreadable(part, exc)
+
+    def _unreadable(self, part: str, exc: AwsCallError) -> None:
+        """Report `part` unreadable once, with the first reason found."""
+        if part not in self._unreadable_parts:
+            self._unreadable_parts.add(part)
             self.result.unreadable.append(UnreadablePart(part, exc.location, exc.reason))
 
     def account_regions(self) -> Iterator[tuple[str, str]]:

@@ -39,11 +39,13 @@ def extract_sagemaker(api: AwsApi) -> SourceResult:
     """SageMaker endpoints and the models they serve (and unserved models) everywhere."""
     collector = Collector(api, SOURCE_SAGEMAKER)
     for account, region in collector.account_regions():
-        _SageMakerRegion(collector, account, region).extract()
+        SageMakerRegion(collector, account, region).extract()
     return collector.finish()
 
 
-class _SageMakerRegion:
+class SageMakerRegion:
+    """Endpoints and models of one account and region (the per-region entry point)."""
+
     def __init__(self, collector: Collector, account: str, region: str) -> None:
         self.c = collector
         self.account = account

@@ -14,6 +14,29 @@ Offline bundle layout (ARM REST responses, api-version 2025-09-01, pages merged)
 Each item is deserialized with the SDK model's own `deserialize`; an item that fails becomes a
 `Rejection` naming the file, the item index and (`locate_bad_field`) the field.
 
+A bundle written by a live collection (`collect.collect_azure`) also has, per subscription::
+
+    <bundle>/<subscription_id>/_collection.json
+        {"subscription_id", "status": "ok"|"partial"|"failed", "collected_at", "seconds",
+         "counts": {"accounts", "ai_accounts", "deployments", "rai_policies", "api_calls"},
+         "error", "not_collected": [{"subscription_id", "api", "resource_group", "account",
+         "reason", "status", "detail"}], "kept"}
+
+Each subscription directory is written whole into a temporary sibling (`.tmp-...`, skipped
+as hidden) and swapped in, so it always holds one collection. `partial`: some calls below an
+account failed; they are listed in `not_collected` and their files are absent. `failed`: the
+subscription's accounts could not be listed; the directory keeps the previous collection's
+files, `_collection.json` is replaced by the failure (`error`, `collected_at` = the attempt)
+with the previous status document under `kept` (null when there was none, in which case the
+directory holds nothing else).
+
+The reader honours the markers, so nothing not collected reads as "none": a `failed`
+subscription (or a `_collection.json` that cannot be read) raises `PartUnreadable` for the
+subscription, and a call listed in `not_collected` raises `NotCollectedError` (an
+`HttpResponseError`: the extractor reports the failed call and the subscription as an
+unreadable part, whose rows not read again keep their last good data, stale). A bundle
+without `_collection.json` (a hand-made export) is read as before.
+
 A scan never leaves its root: every directory listed and file read is resolved (symlinks
 followed) and what resolves outside the bundle is refused with a `Rejection` naming the path
 and where it resolves, never read. A subscription directory that cannot be read at all (not
@@ -33,6 +56,13 @@ from typing import Any, Protocol, TypeVar
 from azure.mgmt.cognitiveservices import models as sdk_models
 from azure.mgmt.cognitiveservices.models import Account, Deployment, RaiPolicy
 
+from aisec_assets.discovery.azure.markers import (
+    COLLECTION_FILE,
+    CollectionStatus,
+    NotCollected,
+    NotCollectedError,
+    read_status,
+)
 from aisec_assets.discovery.azure.rejections import (
     SOURCE,
     first_line,
@@ -57,7 +87,8 @@ _SUBSCRIPTION_ID = re.compile(
 
 
 class PartUnreadable(Exception):
-    """A whole subscription cannot be read (its directory, or the API call listing it)."""
+    """A whole subscription cannot be read (its directory, its failed collection, or the API
+    call listing its accounts)."""
 
     def __init__(self, location: str, reason: str) -> None:
         super().__init__(f"{location}: {reason}")
@@ -107,6 +138,8 @@ class AzureBundleReader:
         self._locations: dict[str, str] = {}
         self._real_root = real_root(self.bundle)
         self._refused: set[str] = set()
+        # subscription (lowercase) -> its collection status, when the bundle has one
+        self._statuses: dict[str, CollectionStatus] = {}
 
     def subscriptions(self) -> list[str]:
         if not self.bundle.is_dir():
@@ -147,6 +180,7 @@ class AzureBundleReader:
                 str(directory),
                 f"subscription directory cannot be read: {exc.strerror or exc}",
             ) from exc
+        self._check_collection(subscription_id, directory)
         path = directory / ACCOUNTS_FILE
         if not os.path.lexists(path):
             self._reject(str(path), "accounts.json is missing: no accounts collected")
@@ -156,12 +190,14 @@ class AzureBundleReader:
     def deployments(
         self, subscription_id: str, resource_group: str, account_name: str
     ) -> list[Deployment]:
+        self._raise_if_not_collected(subscription_id, "deployments", resource_group, account_name)
         path = self._account_file(subscription_id, resource_group, account_name, DEPLOYMENTS_FILE)
         return self._read_list(path, Deployment) if path is not None else []
 
     def rai_policies(
         self, subscription_id: str, resource_group: str, account_name: str
     ) -> list[RaiPolicy]:
+        self._raise_if_not_collected(subscription_id, "raiPolicies", resource_group, account_name)
         path = self._account_file(subscription_id, resource_group, account_name, RAI_POLICIES_FILE)
         return self._read_list(path, RaiPolicy) if path is not None else []
 
@@ -169,6 +205,45 @@ class AzureBundleReader:
         return self._locations.get(resource_id.lower(), resource_id)
 
     # -- internals
+    def _check_collection(self, subscription_id: str, directory: Path) -> None:
+        """Honour `_collection.json`: a failed collection, or a status file that cannot be
+        trusted, makes the whole subscription unreadable (module docstring)."""
+        status_path = directory / COLLECTION_FILE
+        if self._escapes(status_path):
+            raise PartUnreadable(str(status_path), "collection status file leaves the bundle")
+        try:
+            status = read_status(directory)
+        except ValueError as exc:
+            raise PartUnreadable(
+                str(status_path), f"collection status file is unusable: {first_line(exc)}"
+            ) from exc
+        if status is None:
+            return
+        if status.status == "failed":
+            kept = status.kept or {}
+            kept_from = kept.get("collected_at") if isinstance(kept, dict) else None
+            holds = (
+                f"the directory holds the collection of {kept_from}"
+                if kept_from
+                else "no earlier collection is held"
+            )
+            raise PartUnreadable(
+                str(status_path),
+                f"collection failed at {status.collected_at}: {status.error or 'unknown error'}"
+                f" ({holds})",
+            )
+        self._statuses[subscription_id.lower()] = status
+
+    def _raise_if_not_collected(
+        self, subscription_id: str, api: str, resource_group: str, account_name: str
+    ) -> None:
+        status = self._statuses.get(subscription_id.lower())
+        if status is None:
+            return
+        for call in status.not_collected:
+            if call.matches(api, resource_group, account_name):
+                raise NotCollectedError(call, _not_collected_message(call, status))
+
     def _account_file(
         self, subscription_id: str, resource_group: str, account_name: str, file_name: str
     ) -> Path | None:
@@ -302,6 +377,12 @@ class AzureBundleReader:
         self, location: str, reason: str, field: str | None = None, excerpt: str | None = None
     ) -> None:
         self.rejections.append(Rejection(SOURCE, location, reason, field, excerpt))
+
+
+def _not_collected_message(call: NotCollected, status: CollectionStatus) -> str:
+    return f"not collected ({call.reason}) by the collection of {status.collected_at}: " + (
+        call.detail or "no detail recorded"
+    )
 
 
 def _child_ignoring_case(directory: Path, name: str) -> Path | None:

@@ -268,7 +268,8 @@ def _call(
     try:
         return list(fetch())
     except HttpResponseError as exc:
-        reason = f"API call failed: HTTP {exc.status_code} {first_line(exc)}"
+        status = f"HTTP {exc.status_code} " if exc.status_code is not None else ""
+        reason = f"API call failed: {status}{first_line(exc)}"
         if part is None:
             result.rejections.append(Rejection(SOURCE, what, reason))
         else:

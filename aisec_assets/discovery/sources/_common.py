@@ -1,16 +1,8 @@
-"""What several source modules share: the offline-bundle settings and a path preflight."""
+"""What several source modules share: a path preflight."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-from aisec_resources.config.base import Strict
-
-
-class BundleSource(Strict):
-    """A directory of offline API exports (the same JSON the cloud APIs return)."""
-
-    bundle: Path
 
 
 def missing_directory(key: str, path: Path) -> list[str]:

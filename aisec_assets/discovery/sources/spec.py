@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -34,6 +35,8 @@ class SourceSpec(Generic[S]):
       when the source is not watched.
     * `preflight(section)`: problems `aisec validate` reports without running the source
       (a path that does not exist, registry entries that will be rejected, ...).
+    * `collection`: how the source reads live APIs into a bundle (`LiveCollection`), shared
+      by the specs of one section; None for sources that only read files.
     """
 
     config_key: str
@@ -45,6 +48,7 @@ class SourceSpec(Generic[S]):
     fetch: Callable[[S], SourceResult]
     watch: Callable[[S], list[str]] | None = None
     preflight: Callable[[S], list[str]] = field(default=_no_problems)
+    collection: LiveCollection[Any] | None = None
 
     @property
     def config_path(self) -> str:
@@ -61,3 +65,53 @@ class SourceSpec(Generic[S]):
             return None
         file = config.config_path or Path("aisec.yaml")
         return parse_section(self.model, raw, file=file, key=self.config_path)
+
+
+@dataclass(frozen=True)
+class CollectedPart:
+    """What a live collection did for one partition (an account, a subscription, an org).
+
+    `status` is ok, partial (some calls not collected: `not_collected` says which and why; the
+    part's earlier rows are kept, stale) or failed (nothing collected: its last good data
+    stays on disk and in the warehouse, stale)."""
+
+    key: str
+    status: str
+    seconds: float
+    counts: dict[str, int]
+    not_collected: tuple[str, ...] = ()
+    error: str | None = None
+
+
+# collect(section, out, keys, now, progress): out None = the section's own collection directory,
+# keys None = every partition the section lists.
+CollectFn = Callable[
+    [Any, Path | None, list[str] | None, datetime, Callable[[str], None]], list[CollectedPart]
+]
+
+
+@dataclass(frozen=True)
+class LiveCollection(Generic[S]):
+    """A source that can read live APIs and write what it read as an offline bundle.
+
+    * `name`: the argument of `aisec collect <name> --out DIR`.
+    * `is_live(section)`: the section reads the live APIs (not a bundle of its own).
+    * `list_keys(section)`: the partitions (account ids, subscription ids, organisations) a
+      collection covers, from the configuration or the provider's listing API.
+    * `collect(...)`: collect partitions into a bundle directory (see `CollectFn`).
+    * `partitioned`: a Dagster asset partitioned by key (`asset_name`, dynamic partitions
+      `partitions_name`, kept current by the accounts sensor) collects one key per run, so one
+      account can be rerun alone and a failure shows on its partition; the extract assets then
+      parse the collected bundle. Unpartitioned collections read live in the extract itself.
+    """
+
+    name: str
+    partition_kind: str
+    description: str
+    is_live: Callable[[S], bool]
+    list_keys: Callable[[S], list[str]]
+    collect: CollectFn
+    partitioned: bool = True
+    asset_name: str = ""
+    partitions_name: str = ""
+    kinds: frozenset[str] = frozenset()
