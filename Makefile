@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_controls
 	$(BIN)/python -m benchmarks.bench_demo
 	$(BIN)/python -m benchmarks.bench_detection
+	$(BIN)/python -m benchmarks.bench_discovery
 	$(BIN)/python -m benchmarks.bench_incidents
 	$(BIN)/python -m benchmarks.bench_metrics
 
