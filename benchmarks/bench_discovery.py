@@ -54,6 +54,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,9 @@ OUT_PATH = Path(__file__).resolve().parent / "out" / "bench_discovery.json"
 TARGET_SPEEDUP = 4.0
 # Requests that are not one of the reader's calls: entering accounts, listing the organisation.
 SETUP_OPERATIONS = ("AssumeRole", "ListAccounts")
+
+# The collection's timestamp (the benchmark measures time, it does not record it).
+COLLECTED_AT = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 
 
 # -- one collection
@@ -121,7 +125,10 @@ def collect_once(
     servers.reset()
     start = time.perf_counter()
     collection = collect_aws(
-        collection_config(servers.front_url, regions, workers), out, base_session=base
+        collection_config(servers.front_url, regions, workers),
+        out,
+        base_session=base,
+        now=lambda: COLLECTED_AT,
     )
     seconds = time.perf_counter() - start
     stats = request_stats(servers.requests())
@@ -150,7 +157,7 @@ def warm_up(
     """An untimed collection of one account/region: botocore's models and moto's backends are
     loaded before the first timed run, so the sequential baseline does not pay for them."""
     config = collection_config(servers.front_url, [region], 1)
-    collect_aws(config, out, accounts=[account], base_session=base)
+    collect_aws(config, out, accounts=[account], base_session=base, now=lambda: COLLECTED_AT)
 
 
 # -- checks and the report

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -322,6 +323,11 @@ def running_estate() -> Iterator[Estate]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # moto's backends are per process, not per server: start from an empty account state even
+    # when another test module of this worker built an organisation before.
+    urllib.request.urlopen(
+        urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"), timeout=30
+    ).close()
     state = EstateState()
     external_id = secrets.token_hex(8)
     try:

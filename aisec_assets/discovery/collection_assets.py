@@ -51,7 +51,7 @@ def part_metadata(part: CollectedPart) -> dict[str, Any]:
         metadata["not_collected"] = dg.MetadataValue.md(pd.DataFrame(rows).to_markdown(index=False))
     if part.error:
         metadata["error"] = dg.MetadataValue.text(part.error)
-    return safe_metadata(metadata)
+    return metadata
 
 
 def build_collection_asset(
@@ -84,7 +84,7 @@ def build_collection_asset(
             raise dg.Failure(
                 description=f"{collection.partition_kind} {key}: nothing collected; its last good "
                 f"data is kept (stale): {part.error}",
-                metadata=metadata,
+                metadata=safe_metadata(metadata),
             )
         for line in part.not_collected[:20]:
             log.warning(f"{collection.partition_kind} {key}: not collected: {line}")
@@ -92,7 +92,7 @@ def build_collection_asset(
             f"{collection.partition_kind} {key}: {part.status} in {part.seconds:.1f}s "
             f"({', '.join(f'{k} {v}' for k, v in sorted(part.counts.items()))})"
         )
-        return dg.MaterializeResult(metadata=metadata)
+        return dg.MaterializeResult(metadata=safe_metadata(metadata))
 
     return _collect
 

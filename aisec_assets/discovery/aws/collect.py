@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -347,7 +347,7 @@ def collect_aws(
     accounts: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     base_session: boto3.session.Session | None = None,
-    now: Callable[[], datetime] | None = None,
+    now: Callable[[], datetime],
     reader: AwsLiveReader | None = None,
 ) -> AwsCollection:
     """Collect every account x region of `config` (or of `accounts`) into the bundle `out`.
@@ -360,7 +360,7 @@ def collect_aws(
     _recover(out)
     reader = reader or AwsLiveReader(config, base_session=base_session)
     wanted = sorted(dict.fromkeys(accounts if accounts is not None else reader.accounts()))
-    run = _Run(wanted, out, now or (lambda: datetime.now(UTC)), progress)
+    run = _Run(wanted, out, now, progress)
     pending_regions: dict[str, int] = {}
     with ThreadPoolExecutor(max_workers=config.max_workers) as pool:
         pending: dict[Future[Any], tuple[str, str | None]] = {}
