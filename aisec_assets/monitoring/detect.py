@@ -2,8 +2,9 @@
 
 One run:
 1. connection-local helpers (sql/monitoring/detection_functions.sql: excerpt, Luhn, IBAN,
-   shingle macros, the temp table `detection_hits`) and the redaction gate's `redact_text` as a SQL
-   function, so evidence is masked exactly like the events were;
+   shingle macros, the temp table `detection_hits`), the redaction gate's `redact_text` as a SQL
+   function, so evidence is masked exactly like the events were, and the vectorized text
+   measures (text_measures.py: `aisec_char_entropy`);
 2. the day's event -> inventory asset resolution (sql/monitoring/event_assets.sql);
 3. every compiled step (one scan per text target for the pattern rules, one SQL file per other
    rule, last one scoring pass of the tier-2 classifier per target it reads - the classifier
@@ -33,6 +34,7 @@ from aisec_assets.monitoring.rules import (
     compile_pack,
     rule_rows,
 )
+from aisec_assets.monitoring.text_measures import register_text_measures
 from aisec_resources.redaction import redact_text
 from aisec_resources.warehouse import run_sql
 
@@ -66,6 +68,7 @@ def register_mask_function(conn: duckdb.DuckDBPyConnection) -> None:
 def prepare_detection_run(conn: duckdb.DuckDBPyConnection, day: date) -> None:
     """Helpers, the empty hits table and the day's event -> asset resolution."""
     register_mask_function(conn)
+    register_text_measures(conn)  # aisec_char_entropy, for the session-shift rules
     run_sql(conn, "monitoring/detection_functions")
     run_sql(conn, "monitoring/event_assets", {"day": day})
 

@@ -9,6 +9,11 @@
 -- any difference into an infinite z. `min_value` is a floor of the response's own value
 -- (direction up or both). Entropy is Shannon entropy in bits per character over the
 -- first `max_chars` characters; responses shorter than `min_chars` take no part.
+--
+-- Cost: the sessions that qualify are counted first (no text carried); each of their
+-- responses is then measured once in a streaming projection - entropy by
+-- `aisec_char_entropy` (aisec_assets/monitoring/text_measures.py: a numpy histogram per
+-- vector of responses, never a row per character) - and only numbers reach the window sums.
 INSERT INTO detection_hits (rule_id, event_id, target_field, subject, evidence)
 WITH day_sessions AS (
     SELECT DISTINCT session_id
@@ -17,41 +22,29 @@ WITH day_sessions AS (
       AND session_id IS NOT NULL
       AND response_text IS NOT NULL
 ),
-responses AS (
-    SELECT
-        e.event_id, e.event_date, e.session_id,
-        length(e.response_text) AS chars,
-        left(e.response_text, getvariable('max_chars')) AS head
+qualified AS (
+    -- sessions with more than `min_session_events` responses over the two days
+    SELECT e.session_id
     FROM monitoring.llm_events e
     SEMI JOIN day_sessions s ON s.session_id = e.session_id
     WHERE e.event_date BETWEEN getvariable('day') - 1 AND getvariable('day')
       AND e.response_text IS NOT NULL
       AND length(e.response_text) >= getvariable('min_chars')
-    QUALIFY count(*) OVER (PARTITION BY e.session_id) > getvariable('min_session_events')
-),
-characters AS (
-    SELECT event_id, length(head) AS n, unnest(string_split(head, '')) AS ch
-    FROM responses
-    WHERE getvariable('measure') = 'entropy' AND length(head) > 0
-),
-entropy AS (
-    SELECT event_id, -sum(p * log2(p)) AS bits
-    FROM (
-        SELECT event_id, count(*) / any_value(n) AS p
-        FROM characters
-        GROUP BY event_id, ch
-    )
-    GROUP BY event_id
+    GROUP BY e.session_id
+    HAVING count(*) > getvariable('min_session_events')
 ),
 measured AS (
     SELECT
-        r.event_id, r.event_date, r.session_id,
+        e.event_id, e.event_date, e.session_id,
         CASE getvariable('measure')
-            WHEN 'length' THEN CAST(r.chars AS DOUBLE)
-            ELSE en.bits
+            WHEN 'length' THEN CAST(length(e.response_text) AS DOUBLE)
+            ELSE aisec_char_entropy(left(e.response_text, getvariable('max_chars')))
         END AS v
-    FROM responses r
-    LEFT JOIN entropy en USING (event_id)
+    FROM monitoring.llm_events e
+    SEMI JOIN qualified q ON q.session_id = e.session_id
+    WHERE e.event_date BETWEEN getvariable('day') - 1 AND getvariable('day')
+      AND e.response_text IS NOT NULL
+      AND length(e.response_text) >= getvariable('min_chars')
 ),
 sums AS (
     SELECT
