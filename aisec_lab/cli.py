@@ -5,6 +5,7 @@
     python -m aisec_lab evaluate --generalization   # + leave-one-source-out
     python -m aisec_lab compare     # candidates A vs B -> benchmarks/out/tier2_compare.json
     python -m aisec_lab quality     # the detection-quality harness (= python -m aisec_lab.quality)
+    python -m aisec_lab loso        # the headline: leave-one-source-out (= aisec_lab.loso)
 
 `train` writes the shipped model into the source tree's runtime package
 (`aisec_assets/monitoring/classifier/tier2_model/`, `--model-dir` to write elsewhere): the same
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aisec_assets.monitoring.classifier.model import MODEL_DIR, Tier2Model
-from aisec_lab import corpora, quality
+from aisec_lab import corpora, loso, quality
 from aisec_lab.corpora import BENIGN
 from aisec_lab.encoder import compare_candidates
 from aisec_lab.evaluate import DEFAULT_OUT, evaluate, format_summary
@@ -32,10 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
     if args_in[:1] == ["quality"]:
         return quality.main(args_in[1:])
+    if args_in[:1] == ["loso"]:
+        return loso.main(args_in[1:])
     parser = argparse.ArgumentParser(
         prog="python -m aisec_lab", description="Train, evaluate and compare the classifier."
     )
-    parser.add_argument("command", choices=("train", "evaluate", "compare", "quality"))
+    parser.add_argument("command", choices=("train", "evaluate", "compare", "quality", "loso"))
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
     parser.add_argument("--cache-dir", type=Path, default=None, help="registry download cache")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report JSON (evaluate)")

