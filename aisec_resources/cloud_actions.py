@@ -31,7 +31,7 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices.models import Account, PatchResourceTagsAndSku
 from botocore import xform_name
 
-from aisec_resources.aws_sessions import assume_role_session, external_id_from
+from aisec_resources.aws_sessions import assume_role_session, client_config, external_id_from
 from aisec_resources.azure_clients import loopback_policies
 from aisec_resources.config.operations import ContainmentConfig
 from aisec_resources.redaction import redact_structure, redact_text
@@ -235,10 +235,8 @@ class CloudCaller:
         return session
 
     def _boto_config(self) -> botocore.config.Config:
-        return botocore.config.Config(
-            retries={"mode": "adaptive", "max_attempts": self.config.max_attempts},
-            user_agent_extra="aisec-containment",
-        )
+        # `max_attempts` counts the first attempt too, as discovery's does (client_config).
+        return client_config(self.config.max_attempts, user_agent_extra="aisec-containment")
 
     def _aws(self, call: CloudCall) -> CallOutcome:
         client = self._session_for(call.scope).client(
