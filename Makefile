@@ -28,8 +28,9 @@ test: $(STAMP)
 # No xdist (its worker channels use timed waits libfaketime does not fake; and faking only
 # the wall clock, DONT_FAKE_MONOTONIC=1, makes every time.sleep fail with EINVAL under
 # libfaketime 0.9.10): two serial pytest processes side by side, test files balanced by their
-# measured time (.ci/future_clock.py, weights in .ci/test_weights.json). The campaigns that read
-# no clock (marker clock_independent) ran in `make test` already.
+# measured time (.ci/future_clock.py, weights in .ci/test_weights.json; refresh them after a
+# `make test` with `.venv/bin/python .ci/future_clock.py --weights-from test-artifacts/junit.xml`).
+# The campaigns that read no clock (marker clock_independent) ran in `make test` already.
 test-future-clock: $(STAMP)
 	command -v faketime >/dev/null || { echo "faketime is not installed (apt-get install faketime)"; exit 2; }
 	$(BIN)/python .ci/future_clock.py --shards 2

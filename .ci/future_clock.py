@@ -9,6 +9,7 @@ output goes to test-artifacts/future-clock-<n>.log and is printed when it ends; 
 is the first failing shard's.
 
     python .ci/future_clock.py [--shards 2] [-- extra pytest args]
+    python .ci/future_clock.py --weights-from test-artifacts/junit.xml   # refresh the weights
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import json
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +37,17 @@ def weights(files: list[Path]) -> dict[str, float]:
     return {f.name: float(measured.get(f.name, f.stat().st_size * SECONDS_PER_BYTE)) for f in files}
 
 
+def write_weights(junit: Path) -> None:
+    """Seconds per test file from a junit report (`make test` writes one)."""
+    seconds: Counter[str] = Counter()
+    for case in ET.parse(junit).iter("testcase"):
+        module = case.get("classname", "").removeprefix("tests.").split(".")[0]
+        seconds[f"{module}.py"] += float(case.get("time", 0))
+    table = {name: round(value, 1) for name, value in sorted(seconds.items())}
+    WEIGHTS.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"future clock: {len(table)} files, {sum(table.values()):.0f} s, in {WEIGHTS}")
+
+
 def shard(files: list[Path], count: int) -> list[list[Path]]:
     weight = weights(files)
     shards: list[list[Path]] = [[] for _ in range(count)]
@@ -48,8 +62,12 @@ def shard(files: list[Path], count: int) -> list[list[Path]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shards", type=int, default=2)
+    parser.add_argument("--weights-from", type=Path, help="write the weights from a junit report")
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()
+    if args.weights_from is not None:
+        write_weights(args.weights_from)
+        return 0
     files = sorted((ROOT / "tests").glob("test_*.py"))
     logs = ROOT / "test-artifacts"
     logs.mkdir(exist_ok=True)
