@@ -24,12 +24,14 @@ from aws_estate_fake import MOTO_DEFAULT_ACCOUNT, Fault
 
 from aisec_assets.discovery.assets import DISCOVERY_ASSETS
 from aisec_assets.discovery.collection_assets import COLLECTION_ASSETS
+from aisec_assets.discovery.sources import aws as aws_source
 from aisec_jobs import cli
 from aisec_jobs.definitions import program_definitions, resources_for
 from aisec_jobs.loader import validate_sections
 from aisec_jobs.sensors.accounts import build_cloud_accounts_sensor
 from aisec_resources.clock import RunClock
 from aisec_resources.config import AisecConfig, load_config_file
+from aisec_resources.records import SourceUnavailable
 from aisec_resources.settings import AS_OF_TAG
 
 AS_OF = date(2026, 11, 30)
@@ -233,3 +235,10 @@ def test_aisec_run_collects_every_account_first_one_run_per_partition(
         runs = instance.get_runs()
         assert sorted(r.tags["dagster/partition"] for r in runs) == estate.accounts
         assert {r.tags["dagster/partition"] for r in runs if r.is_failure} == {failing}
+
+
+def test_a_live_source_with_nothing_collected_yet_says_what_to_run(config: AisecConfig) -> None:
+    section = aws_source.BEDROCK.section(config)
+    assert section is not None and section.live is not None
+    with pytest.raises(SourceUnavailable, match=r"no account collected yet .*aisec collect aws"):
+        aws_source.fetch_bedrock(section)

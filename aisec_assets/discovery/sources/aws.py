@@ -15,44 +15,24 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import model_validator
-
 from aisec_assets.discovery import aws
 from aisec_assets.discovery.aws.collect import AccountStats, collect_aws
-from aisec_assets.discovery.sources._common import missing_directory
+from aisec_assets.discovery.sources._common import BundleOrLive, missing_directory
 from aisec_assets.discovery.sources.spec import CollectedPart, LiveCollection, SourceSpec
 from aisec_resources.aws_sessions import list_accounts
 from aisec_resources.config.aws_live import AwsLiveConfig
-from aisec_resources.config.base import Strict
-from aisec_resources.records import SourceResult, SourceUnavailable
+from aisec_resources.records import SourceResult
 
 
-class AwsSource(Strict):
+class AwsSource(BundleOrLive):
     """Exactly one of `bundle` (an offline bundle) and `live` (the live APIs)."""
 
-    bundle: Path | None = None
     live: AwsLiveConfig | None = None
-    # Where live collection writes (one directory per account) and the extracts read.
     collected: Path = Path("collected/aws")
-
-    @model_validator(mode="after")
-    def _one_mode(self) -> AwsSource:
-        if (self.bundle is None) == (self.live is None):
-            raise ValueError("set exactly one of `bundle` (offline bundle) and `live`")
-        return self
-
-    def read_from(self) -> Path:
-        return self.bundle if self.bundle is not None else self.collected
 
 
 def _reader(section: AwsSource) -> aws.AwsBundleReader:
-    path = section.read_from()
-    if section.live is not None and not path.is_dir():
-        raise SourceUnavailable(
-            f"sources.aws.collected: {path}: no account collected yet (run `aisec run`, the "
-            "aws_collection_job, or `aisec collect aws`)"
-        )
-    return aws.AwsBundleReader(path)
+    return aws.AwsBundleReader(section.bundle_to_read("aws", "account"))
 
 
 def fetch_bedrock(section: AwsSource) -> SourceResult:

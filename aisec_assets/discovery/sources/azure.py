@@ -15,40 +15,24 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import model_validator
-
 from aisec_assets.discovery import azure
 from aisec_assets.discovery.azure.collect import SubscriptionCollection, collect_azure
 from aisec_assets.discovery.azure.live import AzureLiveReader
-from aisec_assets.discovery.sources._common import missing_directory
+from aisec_assets.discovery.sources._common import BundleOrLive, missing_directory
 from aisec_assets.discovery.sources.spec import CollectedPart, LiveCollection, SourceSpec
 from aisec_resources.config.azure_live import AzureLiveConfig
-from aisec_resources.config.base import Strict
-from aisec_resources.records import SourceResult, SourceUnavailable
+from aisec_resources.records import SourceResult
 
 
-class AzureSource(Strict):
+class AzureSource(BundleOrLive):
     """Exactly one of `bundle` (an offline bundle) and `live` (the live management API)."""
 
-    bundle: Path | None = None
     live: AzureLiveConfig | None = None
-    # Where live collection writes (one directory per subscription) and the extract reads.
     collected: Path = Path("collected/azure")
-
-    @model_validator(mode="after")
-    def _one_mode(self) -> AzureSource:
-        if (self.bundle is None) == (self.live is None):
-            raise ValueError("set exactly one of `bundle` (offline bundle) and `live`")
-        return self
 
 
 def fetch(section: AzureSource) -> SourceResult:
-    path = section.bundle if section.bundle is not None else section.collected
-    if section.live is not None and not path.is_dir():
-        raise SourceUnavailable(
-            f"sources.azure.collected: {path}: no subscription collected yet (run `aisec run`, "
-            "the azure_collection_job, or `aisec collect azure`)"
-        )
+    path = section.bundle_to_read("azure", "subscription")
     return azure.extract_azure_openai(azure.AzureBundleReader(path))
 
 
