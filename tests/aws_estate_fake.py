@@ -144,6 +144,13 @@ _BEDROCK_OPS = {
 }
 
 
+def _json(payload: dict, headers: dict[str, str]) -> tuple[bytes, list[tuple[str, str]]]:
+    return json.dumps(payload).encode("utf-8"), [
+        ("Content-Type", "application/json"),
+        *headers.items(),
+    ]
+
+
 class AwsEstateProxy(LoopbackServer):
     def __init__(self, moto_url: str, state: EstateState) -> None:
         self.moto = urlsplit(moto_url)
@@ -245,18 +252,20 @@ class AwsEstateProxy(LoopbackServer):
                 )
                 text = unquote(body.decode("utf-8", "replace"))
                 fault = fake._fault(account, region, operation, text)
+                # The answer is recorded before it is sent: a client that has its answer
+                # must find the request in `fake.requests` (no race with the test's asserts).
                 if fault is not None:
                     status = fault.status
                     if "x-www-form-urlencoded" in (self.headers.get("Content-Type") or ""):
-                        xml = (  # the query protocol (STS, EC2) answers errors in XML
+                        data = (  # the query protocol (STS, EC2) answers errors in XML
                             "<ErrorResponse><Error><Type>Sender</Type>"
                             f"<Code>{fault.code}</Code><Message>injected</Message>"
                             "</Error></ErrorResponse>"
                         ).encode()
-                        self._send_raw(status, [("Content-Type", "text/xml")], xml)
+                        headers = [("Content-Type", "text/xml")]
                     else:
                         payload = {"__type": fault.code, "message": f"{fault.code} (injected)"}
-                        self._send(status, {"x-amzn-ErrorType": fault.code}, payload)
+                        data, headers = _json(payload, {"x-amzn-ErrorType": fault.code})
                 elif operation in FAKE_OPERATIONS and operation not in fake.passthrough:
                     query = {k: v[-1] for k, v in parse_qs(split.query).items()}
                     if body and method == "POST":
@@ -265,10 +274,9 @@ class AwsEstateProxy(LoopbackServer):
                     if error is None:
                         svc = "bedrock" if operation in _BEDROCK_OPS else "bedrock-agent"
                         validate_response(svc, operation, answer)
-                    self._send(status, {"x-amzn-ErrorType": error} if error else {}, answer)
+                    data, headers = _json(answer, {"x-amzn-ErrorType": error} if error else {})
                 else:
                     status, headers, data = fake._forward(method, self.path, self.headers, body)
-                    self._send_raw(status, headers, data)
                     if operation == "AssumeRole" and status == 200:
                         fake._learn(body, data)
                 with fake._lock:
@@ -284,12 +292,7 @@ class AwsEstateProxy(LoopbackServer):
                             status,
                         )
                     )
-
-            def _send(self, status: int, headers: dict[str, str], payload: dict) -> None:
-                data = json.dumps(payload).encode("utf-8")
-                self._send_raw(
-                    status, [("Content-Type", "application/json"), *headers.items()], data
-                )
+                self._send_raw(status, headers, data)
 
             def _send_raw(self, status: int, headers: list, data: bytes) -> None:
                 self.send_response(status)
