@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 import yaml
 
+from aisec_jobs.cli import CODE_LOCATION_MODULE, step_execution
+from aisec_jobs.definitions import (
+    collection_job_def,
+    incident_job_def,
+    main_job_def,
+    metrics_job_def,
+    monitoring_job_def,
+)
 from aisec_jobs.demo_estate import generate_demo_estate
 
 AISEC = Path(sys.executable).with_name("aisec")
@@ -160,3 +170,17 @@ def test_run_on_the_demo_prints_the_summary(tmp_path: Path, env: dict) -> None:
             ).fetchall()[0][0]
             > 1
         )
+
+
+def test_step_execution_is_run_config_every_job_it_runs_accepts() -> None:
+    """`aisec run` forks each step from a forkserver that preloaded the code location (or runs
+    every step in process): config every job the command runs accepts, naming a module that
+    exists (the forkserver would fail at the first step otherwise)."""
+    importlib.import_module(CODE_LOCATION_MODULE)
+    forked = step_execution()["config"]["multiprocess"]["start_method"]["forkserver"]
+    assert forked["preload_modules"] == [CODE_LOCATION_MODULE]
+    jobs = [main_job_def(), monitoring_job_def(), incident_job_def(), metrics_job_def()]
+    jobs += [collection_job_def(name) for name in ("aws", "azure")]
+    for job in jobs:
+        for in_process in (False, True):
+            dg.validate_run_config(job, {"execution": step_execution(in_process)})
