@@ -6,6 +6,7 @@
     python -m aisec_lab compare     # candidates A vs B -> benchmarks/out/tier2_compare.json
     python -m aisec_lab quality     # the detection-quality harness (= python -m aisec_lab.quality)
     python -m aisec_lab loso        # the headline: leave-one-source-out (= aisec_lab.loso)
+    python -m aisec_lab charlm      # the adversarial-suffix character model (= aisec_lab.charlm)
 
 `train` writes the shipped model into the source tree's runtime package
 (`aisec_assets/monitoring/classifier/tier2_model/`, `--model-dir` to write elsewhere): the same
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aisec_assets.monitoring.classifier.model import MODEL_DIR, Tier2Model
-from aisec_lab import corpora, loso, quality
+from aisec_lab import charlm, corpora, loso, quality
 from aisec_lab.corpora import BENIGN
 from aisec_lab.encoder import compare_candidates
 from aisec_lab.evaluate import DEFAULT_OUT, evaluate, format_summary
@@ -35,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return quality.main(args_in[1:])
     if args_in[:1] == ["loso"]:
         return loso.main(args_in[1:])
+    if args_in[:1] == ["charlm"]:
+        return charlm.main(args_in[1:])
     parser = argparse.ArgumentParser(
         prog="python -m aisec_lab", description="Train, evaluate and compare the classifier."
     )

@@ -48,6 +48,7 @@ EXPECTED_FAMILY_MAP = {
     "system_prompt_leakage": "prompt_injection_exploitation",
     "anomalous_output": "prompt_injection_exploitation",
     "jailbreak": "jailbreak_bypass",
+    "harmful_request": "jailbreak_bypass",
     "pii_output": "pii_leakage_in_output",
     "secret_output": "data_exfiltration_via_model",
     "exfiltration_url": "data_exfiltration_via_model",

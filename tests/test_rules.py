@@ -103,6 +103,7 @@ def test_shipped_pack_loads_and_covers_every_family() -> None:
         "distinct_spread",
         "allow_list",
         "rate",
+        "surprisal",
     }
 
 
@@ -140,7 +141,7 @@ def test_organisation_settings_reach_the_compiled_steps() -> None:
 def test_every_logic_kind_has_one_compiler() -> None:
     union, _ = get_args(Logic)  # Annotated[A | B | ..., Field(discriminator="kind")]
     kinds = {get_args(m.model_fields["kind"].annotation)[0] for m in get_args(union)}
-    assert len(kinds) == 8
+    assert len(kinds) == 9
     assert set(RULE_KINDS) | set(SCAN_KINDS) == kinds
     assert not set(RULE_KINDS) & set(SCAN_KINDS)
 

@@ -4,7 +4,7 @@ One run:
 1. connection-local helpers (sql/monitoring/detection_functions.sql: excerpt, Luhn, IBAN,
    shingle macros, the temp table `detection_hits`), the redaction gate's `redact_text` as a SQL
    function, so evidence is masked exactly like the events were, and the vectorized text
-   measures (text_measures.py: `aisec_char_entropy`);
+   measures (text_measures.py: `aisec_char_entropy`; char_lm.py: `aisec_suffix_surprisal`);
 2. the day's event -> inventory asset resolution (sql/monitoring/event_assets.sql);
 3. every compiled step (one scan per text target for the pattern rules, one SQL file per other
    rule, last one scoring pass of the tier-2 classifier per target it reads - the classifier
@@ -25,6 +25,7 @@ from datetime import date, datetime
 import duckdb
 from duckdb.sqltypes import VARCHAR
 
+from aisec_assets.monitoring.char_lm import register_char_lm
 from aisec_assets.monitoring.classifier import Tier2Error, Tier2Model, run_classifier_scan
 from aisec_assets.monitoring.rules import (
     EVIDENCE_MAX_CHARS,
@@ -69,6 +70,7 @@ def prepare_detection_run(conn: duckdb.DuckDBPyConnection, day: date) -> None:
     """Helpers, the empty hits table and the day's event -> asset resolution."""
     register_mask_function(conn)
     register_text_measures(conn)  # aisec_char_entropy, for the session-shift rules
+    register_char_lm(conn)  # aisec_suffix_surprisal / _window, for the surprisal rules
     run_sql(conn, "monitoring/detection_functions")
     run_sql(conn, "monitoring/event_assets", {"day": day})
 

@@ -110,6 +110,7 @@ DETECTION_FAMILIES: tuple[str, ...] = (
     "llm_jacking",
     "unauthorized_tool_call",
     "excessive_tool_calls",
+    "harmful_request",
 )
 # The compliance gap types (sql/compliance/compliance_gaps.sql; a test keeps them equal). Most
 # are posture findings tracked to remediation; a playbook claims the few that are incidents.

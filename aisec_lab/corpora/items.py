@@ -36,6 +36,8 @@ FAMILY_FIELD: dict[str, str] = {
     "pii_output": "response_text",
     "secret_output": "response_text",
     "exfiltration_url": "response_text",
+    # third-party corpora only (aisec_lab/corpora/harmful.py); no generator produces it
+    "harmful_request": "prompt_text",
 }
 FIELDS: tuple[str, ...] = ("prompt_text", "retrieved_context", "response_text")
 

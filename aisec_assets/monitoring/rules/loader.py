@@ -230,7 +230,7 @@ def parse_rule_pack(text: str, file: str = "<string>", sha256: str | None = None
                 message = (
                     f"unknown logic kind {given.get('kind') if isinstance(given, dict) else None!r}"
                     "; expected one of: pattern, similarity, session_shift, classifier, "
-                    "baseline, distinct_spread, allow_list, rate"
+                    "baseline, distinct_spread, allow_list, rate, surprisal"
                 )
             problems.append(locator.problem(err["loc"], message))
         problems.sort(key=lambda p: (p.line or 0, p.field))
@@ -258,6 +258,7 @@ _KIND_TARGETS: dict[str, tuple[str, ...]] = {
     "distinct_spread": SPREAD_DIMENSIONS,
     "allow_list": ("tool_calls",),
     "rate": ("tool_calls",),
+    "surprisal": ("prompt_text",),
 }
 
 

@@ -31,6 +31,8 @@ FAMILIES: tuple[str, ...] = (
     "llm_jacking",
     "unauthorized_tool_call",
     "excessive_tool_calls",
+    # a request for operational help with a harm, bare or inside a jailbreak wrapper
+    "harmful_request",
 )
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 
@@ -104,7 +106,13 @@ URL_HOST_RE = r"(?i)[a-z][a-z0-9+.-]*://[^\s/?#)\]\"'<>]+"
 EVIDENCE_CONTEXT_CHARS = 80
 EVIDENCE_MAX_CHARS = 400
 
-PER_EVENT_KINDS: tuple[str, ...] = ("pattern", "similarity", "session_shift", "classifier")
+PER_EVENT_KINDS: tuple[str, ...] = (
+    "pattern",
+    "similarity",
+    "session_shift",
+    "classifier",
+    "surprisal",
+)
 # What the tier-2 classifier can name (its classes besides "benign"; classifier.CLASSES) and the
 # fields it was trained on; a classifier rule may use only these.
 CLASSIFIER_CLASSES: tuple[str, ...] = (
@@ -234,6 +242,18 @@ class ClassifierLogic(_Model):
     min_score: Annotated[float, Field(gt=0, le=1)] | None = None
 
 
+class SurprisalLogic(_Model):
+    """Adversarial suffixes: the character model of aisec_assets/monitoring/char_lm.py scores
+    the end of the prompt (the highest mean, over a window of tokens, of benign surprisal minus
+    gibberish surprisal, bits per character); the rule fires at `min_score` (default: the
+    model's calibrated threshold). `require_glue`: only prompts whose end has a letter next to
+    markup/code punctuation or a camel-case hump are scored (the cost pre-condition)."""
+
+    kind: Literal["surprisal"]
+    min_score: Annotated[float, Field(gt=0, le=8)] | None = None
+    require_glue: bool = True
+
+
 Logic = Annotated[
     PatternLogic
     | SimilarityLogic
@@ -242,7 +262,8 @@ Logic = Annotated[
     | BaselineLogic
     | DistinctSpreadLogic
     | AllowListLogic
-    | RateLogic,
+    | RateLogic
+    | SurprisalLogic,
     Field(discriminator="kind"),
 ]
 

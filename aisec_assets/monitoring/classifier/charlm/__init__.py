@@ -1,0 +1,1 @@
+"""Weights of the adversarial-suffix character model (package data)."""
