@@ -56,6 +56,7 @@ from aisec_assets.monitoring.rules import RulePack, load_rule_pack
 from aisec_lab import corpora, quality
 from aisec_lab.calibrate import calibrate_threshold
 from aisec_lab.corpora import ATTACK, BENIGN, CorpusItem, SourceInfo
+from aisec_lab.corpora.authoring_guard import authoring_overlaps
 from aisec_lab.train import (
     JOINED_CARRIER_SOURCE,
     TrainConfig,
@@ -89,6 +90,8 @@ class Fold:
     training: list[CorpusItem]
     left_out: frozenset[str]  # third-party sources dropped (the package group)
     near_duplicates: dict[str, int] = field(default_factory=dict)  # dropped, per source
+    # evaluation-only texts not scored: they share words with the rule pack or a template
+    authoring_overlap: dict[str, int] = field(default_factory=dict)
 
 
 # ======================================================================== the split
@@ -123,9 +126,13 @@ def scored_items(items: Sequence[CorpusItem], source: str, info: SourceInfo) -> 
 
 
 def plan_folds(
-    items: Sequence[CorpusItem], sources: Mapping[str, SourceInfo] | None = None
+    items: Sequence[CorpusItem],
+    sources: Mapping[str, SourceInfo] | None = None,
+    authored: dict[str, list[str]] | None = None,
 ) -> list[Fold]:
-    """One fold per package of the scored third-party sources (module docstring, step 1)."""
+    """One fold per package of the scored third-party sources (module docstring, step 1).
+    Evaluation-only texts that share words with `authored` (default: the rule pack and the
+    generator templates, `authoring_guard`) are not scored."""
     info = dict(sources or corpora.THIRD_PARTY)
     present = {i["source"] for i in items}
     eval_only = {s for s, m in info.items() if m.use == corpora.EVALUATION_ONLY}
@@ -139,6 +146,11 @@ def plan_folds(
         for member in list(group):
             group.update(info[member].shares_upstream)
         scored = {s: scored_items(items, s, info[s]) for s in sorted(members)}
+        overlap = authoring_overlaps(
+            [i for part in scored.values() for i in part], authored, eval_only
+        )
+        unfair = {id(i) for i, _, _ in overlap}
+        scored = {s: [i for i in part if id(i) not in unfair] for s, part in scored.items()}
         candidates = [
             i for i in items
             if i["split"] == "authoring" and i["source"] not in group
@@ -147,7 +159,10 @@ def plan_folds(
         dup = near_duplicates(candidates, [i for part in scored.values() for i in part])
         dropped = Counter(i["source"] for i, d in zip(candidates, dup, strict=True) if d)
         training = [i for i, d in zip(candidates, dup, strict=True) if not d]
-        fold = Fold(package, scored, training, frozenset(group), dict(sorted(dropped.items())))
+        fold = Fold(
+            package, scored, training, frozenset(group), dict(sorted(dropped.items())),
+            dict(sorted(Counter(i["source"] for i, _, _ in overlap).items())),
+        )  # fmt: skip
         check_fold(fold, eval_only)
         folds.append(fold)
     return folds
@@ -352,6 +367,7 @@ def run_loso(
             **meta,
             "left_out": sorted(fold.left_out),
             "near_duplicates_dropped": fold.near_duplicates,
+            "authoring_overlap_dropped": fold.authoring_overlap,
             "threshold": model.threshold,
             "fit_seconds": round(t1 - t0, 1),
             "score_seconds": round(clock.perf_counter() - t1, 1),
@@ -359,6 +375,7 @@ def run_loso(
     return {
         "method": __doc__.split("\n\n")[2].strip() if __doc__ else "",
         "pack": {"name": pack.pack, "version": pack.version, "sha256": pack.sha256},
+        "debian_versions": corpora.fetched_versions(),  # as fetched (a gone pin falls back)
         "max_per_source": per_source,
         "embedded_per_carrier_source": config.embedded_per_carrier_source,
         "per_source": per_source_out,

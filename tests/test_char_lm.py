@@ -112,19 +112,25 @@ def scores(texts: list[str]) -> list[float | None]:
 
 
 # --------------------------------------------------------------------------- the shipped model
-@pytest.mark.parametrize("style", ["fragments", "tokens"])
+# Fresh generated suffixes the shipped model flags (of 40): calibrated to <= 1% false positives
+# on every benign source, multilingual prose and licence texts included, it gives up some of
+# the generator's own suffixes (a character model cannot tell all word salad from text).
+MIN_FLAGGED = {"fragments": 26, "tokens": 30}
+
+
+@pytest.mark.parametrize("style", sorted(MIN_FLAGGED))
 def test_generated_suffixes_after_requests_are_flagged(style: str) -> None:
     threshold = shipped_model().threshold
     got = scores(generated_attacks(style, 40))
     flagged = sum(s is not None and s >= threshold for s in got)
-    assert flagged >= 36, (style, flagged)
+    assert flagged >= MIN_FLAGGED[style], (style, flagged)
     # the request alone is not
     assert all(s is None or s < threshold for s in scores(list(REQUESTS)))
 
 
-# German prose reads as gibberish to a model fitted on English (0.86 bits/char with the shipped
-# weights): the rule's glue pre-condition, not the model, keeps it out (next test).
-MODEL_LIMITS = {"german"}
+# German prose (0.82 bits/char) stays under the threshold since the model's benign text holds
+# ten languages of Debian's installation guide; the glue pre-condition guards it too.
+MODEL_LIMITS: set[str] = set()
 
 
 @pytest.mark.parametrize("kind", sorted(set(BENIGN) - MODEL_LIMITS))
@@ -326,7 +332,7 @@ def test_suffix_rule_through_run_detections() -> None:
     ).fetchall()
     hit = {r[0]: r for r in rows}
     attack_ids = {e.event_id for e in events[: len(attacks)]}
-    assert len(attack_ids & set(hit)) >= 5
+    assert len(attack_ids & set(hit)) >= 4
     assert not set(hit) - attack_ids  # no benign text flagged
     threshold = shipped_model().threshold
     for event_id, rule_id, family, kind, target, evidence, score in rows:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from aisec_lab import corpora, loso
-from aisec_lab.corpora import ATTACK, BENIGN, CorpusItem, SourceInfo, split_of
+from aisec_lab.corpora import ATTACK, BENIGN, CorpusItem, SourceInfo, authoring_guard, split_of
 from aisec_lab.corpora.sources import EVALUATION_ONLY, TRAINING
 from aisec_lab.quality import Hit
 from aisec_lab.train import TrainConfig, fit_items
@@ -110,6 +110,36 @@ def test_near_duplicates_of_scored_texts_leave_training() -> None:
     assert fold.near_duplicates == {"generated_rp": 1}
     unrelated = _item("how do I rotate the backup disks", "x", split="authoring")
     assert loso.near_duplicates([copy, unrelated], [scored]) == [True, False]
+
+
+def test_evaluation_only_texts_copied_into_authored_text_are_not_scored() -> None:
+    items = _corpus()
+    copied = next(i for i in items if i["source"] == "d_eval")
+    # a template (or a rule's regex) that holds eight words of an evaluation-only text
+    words = copied["text"].split()[:9]
+    authored = {
+        "attacks.py": ["Hello. " + " ".join(words) + " and more."],
+        "rule_pack.yaml": [authoring_guard.regex_as_words(r"\bpretend\s+you\s+are\s+DAN\b")],
+    }
+    fold = next(f for f in loso.plan_folds(items, SOURCES, authored) if f.name == "pkg-d")
+    scored = fold.scored["d_eval"]
+    assert copied not in scored and len(scored) == 19
+    assert fold.authoring_overlap == {"d_eval": 1}
+    # training sources may share words with the pack (the rules were written from them)
+    a_fold = next(f for f in loso.plan_folds(items, SOURCES, authored) if f.name == "pkg-a")
+    assert len(a_fold.scored["a_attack"]) == 20 and not a_fold.authoring_overlap
+    with pytest.raises(corpora.EvaluationOnlyLeak, match=r"d_eval -> attacks\.py"):
+        authoring_guard.check_authoring(items, authored, eval_only={"d_eval"})
+    authoring_guard.check_authoring(items, {"x.py": ["nothing in common here at all"]}, {"d_eval"})
+
+
+def test_authored_text_is_the_pack_read_as_words_and_the_templates() -> None:
+    phrase = authoring_guard.regex_as_words(r"\bignore\s+(?:all\s+)?previous\s+instructions")
+    assert phrase.split() == ["ignore", "all", "previous", "instructions"]
+    authored = authoring_guard.authored_texts()
+    assert set(authored) >= {"rule_pack.yaml", "attacks.py", "benign.py", "charlm.py"}
+    pack_grams = set().union(*(authoring_guard.shingles(t) for t in authored["rule_pack.yaml"]))
+    assert pack_grams and all(len(g) == authoring_guard.AUTHORING_SHINGLE for g in pack_grams)
 
 
 def test_check_fold_raises_on_every_kind_of_leak() -> None:

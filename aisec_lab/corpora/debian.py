@@ -19,6 +19,12 @@ templates, real text written by other people does not.
 - `garak_probe_docs`: docstrings of garak's probe modules and classes (read with `ast`, never
   imported): descriptions of jailbreaks and injections that quote and discuss attack phrases.
 
+More Debian sources (multilingual prose, e-mails, business documents) are in `debian_more`.
+
+Versions: `DEBIAN_PACKAGES` pins each package. A pin the mirror no longer has is not fatal:
+`fetch_deb` then takes the version the mirror offers now (`apt-cache policy`), logs a warning
+naming both, and records it (`fetched_versions`, for reports); the pin stays preferred.
+
 Deterministic: files are read in sorted order, sampling uses a seeded stream per source.
 """
 
@@ -28,6 +34,7 @@ import ast
 import csv
 import html
 import io
+import logging
 import os
 import re
 import subprocess
@@ -52,11 +59,69 @@ DEBIAN_PACKAGES: dict[str, str] = {
 }
 MAX_PER_SOURCE = 300
 MAX_CHARS = 4000  # longer texts are cut at a paragraph boundary below this
+_log = logging.getLogger(__name__)
+
+
+def parse_candidate(policy_output: str) -> str | None:
+    """The `Candidate:` version in `apt-cache policy` output (None when there is none)."""
+    found = re.search(r"^\s*Candidate:\s*(\S+)\s*$", policy_output, re.MULTILINE)
+    return found[1] if found and found[1] != "(none)" else None
+
+
+def choose_fallback(pinned: str, candidate: str | None) -> str | None:
+    """The version to use when the pinned one cannot be downloaded: the mirror's candidate
+    when it is another version, else None (nothing else to try)."""
+    return candidate if candidate and candidate != pinned else None
+
+
+def mirror_candidate(package: str) -> str | None:
+    """The version of `package` the configured mirror offers now (`apt-cache policy`)."""
+    try:
+        done = subprocess.run(
+            ["apt-cache", "policy", package], capture_output=True, text=True, timeout=120,
+            check=False, env={**os.environ, "LC_ALL": "C"},
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return parse_candidate(done.stdout) if done.returncode == 0 else None
+
+
+# package -> the version fetch_deb actually unpacked in this process (the pin, or the mirror's
+# version when the pin is gone): what reports should state.
+_FETCHED: dict[str, str] = {}
+
+
+def fetched_versions() -> dict[str, str]:
+    """Package -> version actually used by `fetch_deb` so far in this process."""
+    return dict(_FETCHED)
 
 
 def fetch_deb(package: str, version: str, cache_dir: Path | None = None) -> Path:
     """`package=version` downloaded once with apt-get and unpacked with dpkg-deb under the
-    corpus cache; the unpacked root. Raises CorpusUnavailable naming the package."""
+    corpus cache; the unpacked root. The pin is preferred; when the mirror no longer has it,
+    the mirror's current version is used instead, with a warning, and recorded
+    (`fetched_versions`). Raises CorpusUnavailable naming the package."""
+    try:
+        root, used = _download_unpack(package, version, cache_dir), version
+    except CorpusUnavailable as pinned_failure:
+        fallback = choose_fallback(version, mirror_candidate(package))
+        if fallback is None:
+            raise
+        _log.warning(
+            "Debian package %s=%s cannot be fetched (%s); using the mirror's %s=%s instead",
+            package, version, pinned_failure, package, fallback,
+        )  # fmt: skip
+        try:
+            root, used = _download_unpack(package, fallback, cache_dir), fallback
+        except CorpusUnavailable as exc:
+            raise CorpusUnavailable(
+                f"{pinned_failure}; the mirror's {package}={fallback} failed too: {exc}"
+            ) from None
+    _FETCHED[package] = used
+    return root
+
+
+def _download_unpack(package: str, version: str, cache_dir: Path | None) -> Path:
     target = (cache_dir or default_cache_dir()) / "debian" / f"{package}_{version}"
     root = target / "root"
     if (target / ".done").exists():

