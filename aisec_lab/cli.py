@@ -7,6 +7,7 @@
     python -m aisec_lab quality     # the detection-quality harness (= python -m aisec_lab.quality)
     python -m aisec_lab loso        # the headline: leave-one-source-out (= aisec_lab.loso)
     python -m aisec_lab charlm      # the adversarial-suffix character model (= aisec_lab.charlm)
+    python -m aisec_lab encoder-loso  # model tier choice: A vs B, leave-one-source-out
 
 `train` writes the shipped model into the source tree's runtime package
 (`aisec_assets/monitoring/classifier/tier2_model/`, `--model-dir` to write elsewhere): the same
@@ -22,11 +23,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aisec_assets.monitoring.classifier.model import MODEL_DIR, Tier2Model
-from aisec_lab import charlm, corpora, loso, quality
+from aisec_lab import charlm, corpora, encoder_loso, loso, quality
 from aisec_lab.corpora import BENIGN
 from aisec_lab.encoder import compare_candidates
 from aisec_lab.evaluate import DEFAULT_OUT, evaluate, format_summary
 from aisec_lab.train import train_model
+
+
+def shipped_training_extra(
+    items: Sequence[corpora.CorpusItem], cache_dir: Path | None
+) -> list[corpora.CorpusItem]:
+    """The third-party items `load_corpora` does not hold, of training sources only."""
+    present = {i["source"] for i in items}
+    return [
+        i
+        for i in corpora.third_party_corpora(cache_dir)
+        if i["source"] not in present and i["source"] not in corpora.EVAL_ONLY_SOURCES
+    ]
 
 
 # ======================================================================== command line
@@ -36,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return quality.main(args_in[1:])
     if args_in[:1] == ["loso"]:
         return loso.main(args_in[1:])
+    if args_in[:1] == ["encoder-loso"]:
+        return encoder_loso.main(args_in[1:])
     if args_in[:1] == ["charlm"]:
         return charlm.main(args_in[1:])
     parser = argparse.ArgumentParser(
@@ -60,7 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cannot load the corpora: {exc}", file=sys.stderr)
         return 2
     if args.command == "train":
-        model = train_model(items, log=log)
+        # The shipped model is the leave-one-source-out recipe's model fitted with nothing left
+        # out: every training source, third-party ones included (evaluation-only ones never).
+        try:
+            extra = shipped_training_extra(items, args.cache_dir)
+        except corpora.CorpusUnavailable as exc:
+            print(f"cannot load the third-party corpora: {exc}", file=sys.stderr)
+            return 2
+        model = train_model([*items, *extra], log=log)
         model.save(args.model_dir)
         print(f"wrote {args.model_dir} ({model.version}, threshold {model.threshold:.4f})")
         return 0

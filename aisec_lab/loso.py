@@ -75,6 +75,10 @@ NEAR_DUPLICATE = 0.5  # share of a training text's shingles found in the scored 
 LOSO_CONFIG = TrainConfig(embedded_per_carrier_source=60)
 CALIBRATION_FOLD = 0
 FOLD_SEED = "aisec-loso"
+# Bare harmful requests ("how do I make ...", no wrapper) are not attacks on the application:
+# the pack's harmful-request rules are opt-in, and the balanced accuracy is over prompt
+# attacks and benign traffic. Their recall is reported per source and kind, apart.
+OUTSIDE_BALANCED_ACCURACY: tuple[str, ...] = ("harmful_request",)
 
 
 class FoldLeak(RuntimeError):
@@ -305,6 +309,8 @@ def summarize(
         if entry["both"] is None:
             continue
         groups[sources[source].kind].append(source)
+        if sources[source].kind in OUTSIDE_BALANCED_ACCURACY:
+            continue
         (attack_rates if entry["label"] == ATTACK else benign_tnr).append(
             entry["both"] if entry["label"] == ATTACK else 1.0 - entry["both"]
         )
@@ -328,7 +334,8 @@ def summarize(
         "balanced_accuracy": balanced,
         "balanced_accuracy_definition": (
             "(mean over attack sources of recall + mean over benign sources of (1 - FPR)) / 2; "
-            "every source weighs the same; all scored texts are prompts or retrieved documents"
+            "every source weighs the same; all scored texts are prompts or retrieved documents; "
+            f"sources of {', '.join(OUTSIDE_BALANCED_ACCURACY)} are reported, not counted"
         ),
     }
 
@@ -450,6 +457,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--max-per-source", type=int, default=MAX_PER_SOURCE)
     parser.add_argument("--no-upper-bound", action="store_true")
+    parser.add_argument(
+        "--enable-opt-in",
+        action="store_true",
+        help="score with the pack's opt-in rules (enabled: false) switched on",
+    )
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -463,6 +475,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     items = third + base
     pack = load_rule_pack()
+    if args.enable_opt_in:
+        rules = [r.model_copy(update={"enabled": True}) for r in pack.rules]
+        pack = pack.model_copy(update={"rules": rules})
     checkpoints = (args.cache_dir or corpora.default_cache_dir()) / "loso_models"
     report = run_loso(items, pack, args.max_per_source, log=log, checkpoint_dir=checkpoints)
     report["corpora"] = corpora.summarize(items)

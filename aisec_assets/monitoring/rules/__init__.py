@@ -7,7 +7,8 @@ ATLAS mappings, the `monitoring.llm_events` field(s) it looks at (`target`) and 
 per-event tier (one verdict per event)
   pattern         RE2 regexes over a text field, optional cheap literal prefilter, extra
                   required / excluding regexes, a minimum match count, match validators
-                  (Luhn, IBAN mod-97, allow-listed URL hosts) - all evaluated in SQL
+                  (Luhn, IBAN mod-97, allow-listed URL hosts) - all evaluated in SQL;
+                  `gate: prefilter` makes the rule's own prefilter its part of the scan's gate
   similarity      word n-gram shingles a response shares with the system prompt
   session_shift   z-score of a response's length or character entropy against the same
                   session's other responses
