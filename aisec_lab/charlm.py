@@ -27,11 +27,9 @@ package's sources.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import random
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +40,7 @@ import pyarrow as pa
 
 from aisec_assets.monitoring import char_lm
 from aisec_assets.monitoring.char_lm import ALPHABET, NON_ASCII, SCALE, SPACE, SYMBOLS
+from aisec_assets.monitoring.model_store import npz_bytes
 from aisec_lab import corpora
 from aisec_lab.corpora import BENIGN, CorpusItem
 
@@ -431,23 +430,10 @@ def leave_one_package_out(
 
 
 # ------------------------------------------------------------------ writing
-def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """An .npz with fixed member timestamps, so equal arrays give equal bytes."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            member = io.BytesIO()
-            np.save(member, np.ascontiguousarray(array), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, member.getvalue())
-    return buffer.getvalue()
-
-
 def save(model: char_lm.SuffixModel, directory: Path = char_lm.MODEL_DIR) -> Path:
     """Write weights.npz and charlm.json (the runtime's package data) into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / char_lm.WEIGHTS_FILE).write_bytes(_npz_bytes({"table": model.table}))
+    (directory / char_lm.WEIGHTS_FILE).write_bytes(npz_bytes({"table": model.table}))
     (directory / char_lm.META_FILE).write_text(
         json.dumps(model.metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )

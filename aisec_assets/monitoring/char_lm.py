@@ -35,9 +35,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import io
-import json
-import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -50,6 +47,7 @@ import pyarrow as pa
 from duckdb.func import ARROW, SPECIAL
 from duckdb.sqltypes import DOUBLE, VARCHAR
 
+from aisec_assets.monitoring.model_store import read_arrays, read_meta
 from aisec_assets.monitoring.text_measures import _string_buffers
 
 SURPRISAL_FUNCTION = "aisec_suffix_surprisal"
@@ -128,25 +126,11 @@ class SuffixModel:
         if directory is None:
             directory = resources.files(MODEL_PACKAGE)
         meta_path = directory / META_FILE
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise CharLmError(
-                f"{meta_path}: no model here; run `python -m aisec_lab charlm`"
-            ) from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CharLmError(f"{meta_path}: unreadable: {exc}") from None
-        if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+        meta = read_meta(meta_path, CharLmError, "no model here; run `python -m aisec_lab charlm`")
+        if meta.get("format_version") != FORMAT_VERSION:
             raise CharLmError(f"{meta_path}: not a format-{FORMAT_VERSION} character model")
         weights_path = directory / str(meta.get("weights_file", WEIGHTS_FILE))
-        try:
-            # allow_pickle=False: arrays only, never an object (pickle) payload.
-            with np.load(io.BytesIO(weights_path.read_bytes()), allow_pickle=False) as npz:
-                table = npz["table"]
-        except FileNotFoundError:
-            raise CharLmError(f"{weights_path}: weights file missing") from None
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise CharLmError(f"{weights_path}: unreadable weights: {exc}") from None
+        (table,) = read_arrays(weights_path, ("table",), CharLmError)
         if table_digest(table) != meta.get("table_sha256"):
             raise CharLmError(f"{weights_path}: SHA-256 does not match {meta_path}")
         settings = {

@@ -13,9 +13,7 @@ Scoring downloads nothing and needs only numpy.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -32,6 +30,7 @@ from aisec_assets.monitoring.classifier.features import (
     featurize,
     segment_texts,
 )
+from aisec_assets.monitoring.model_store import npz_bytes, read_arrays, read_meta
 
 BENIGN = "benign"  # the first class: what is not an attack
 # The shipped weights are package data of this package, read with importlib.resources (so an
@@ -198,7 +197,7 @@ class Tier2Model:
         `directory` (the lab's training writes the shipped model to `MODEL_DIR`)."""
         directory.mkdir(parents=True, exist_ok=True)
         weights_path = directory / WEIGHTS_FILE
-        weights_path.write_bytes(_npz_bytes({"weights": self.weights, "bias": self.bias}))
+        weights_path.write_bytes(npz_bytes({"weights": self.weights, "bias": self.bias}))
         meta = {
             **self.metadata,
             "format_version": FORMAT_VERSION,
@@ -222,30 +221,16 @@ class Tier2Model:
         if directory is None:
             directory = resources.files(MODEL_PACKAGE)
         meta_path = directory / META_FILE
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise Tier2Error(
-                f"{meta_path}: no tier-2 model here; run `python -m aisec_lab train`"
-            ) from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise Tier2Error(f"{meta_path}: unreadable model metadata: {exc}") from None
-        if not isinstance(meta, dict):
-            raise Tier2Error(f"{meta_path}: expected a JSON object")
+        meta = read_meta(
+            meta_path, Tier2Error, "no tier-2 model here; run `python -m aisec_lab train`"
+        )
         if meta.get("format_version") != FORMAT_VERSION:
             raise Tier2Error(
                 f"{meta_path}: format_version {meta.get('format_version')!r}, this code reads "
                 f"{FORMAT_VERSION}"
             )
         weights_path = directory / str(meta.get("weights_file", WEIGHTS_FILE))
-        try:
-            # allow_pickle=False: arrays only, never an object (pickle) payload.
-            with np.load(io.BytesIO(weights_path.read_bytes()), allow_pickle=False) as npz:
-                weights, bias = npz["weights"], npz["bias"]
-        except FileNotFoundError:
-            raise Tier2Error(f"{weights_path}: weights file missing") from None
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise Tier2Error(f"{weights_path}: unreadable weights: {exc}") from None
+        weights, bias = read_arrays(weights_path, ("weights", "bias"), Tier2Error)
         digest = weights_digest(weights, bias)
         if digest != meta.get("weights_sha256"):
             raise Tier2Error(
@@ -275,16 +260,3 @@ def weights_digest(weights: np.ndarray, bias: np.ndarray) -> str:
         h.update(str(array.dtype).encode() + str(array.shape).encode())
         h.update(np.ascontiguousarray(array).tobytes())
     return h.hexdigest()
-
-
-def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """An .npz (zip of .npy) with fixed member timestamps, so equal arrays give equal bytes."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            member = io.BytesIO()
-            np.save(member, np.ascontiguousarray(array), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, member.getvalue())
-    return buffer.getvalue()
