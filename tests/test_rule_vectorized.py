@@ -1,7 +1,9 @@
-"""The vectorized computations behind the session-shift and similarity rules agree with plain
-references: `aisec_char_entropy` with a Python Counter and with DuckDB's own per-character
-entropy; the similarity rule's narrowing regex (every tier of it) with the exact rule run on
-every response. No Dagster involved."""
+"""The vectorized computations behind the session-shift, similarity and distinct-spread rules
+agree with plain references: `aisec_char_entropy` with a Python Counter and with DuckDB's own
+per-character entropy, and the whole session-shift rule with textbook leave-one-out z-scores;
+the similarity rule's narrowing regex (every tier of it) with the exact rule run on every
+response; the distinct-spread rule (which prunes keys before its window aggregates) with a
+brute force over every event. No Dagster involved."""
 
 from __future__ import annotations
 
@@ -239,3 +241,175 @@ def test_similarity_without_references_reads_no_response() -> None:
     prepare_detection_run(conn, DAY)
     assert similarity_hits(conn) == []
     assert conn.execute("SELECT getvariable('similarity_narrowing')").fetchone()[0] is None
+
+
+# ------------------------------------------------------------------------ distinct spread
+def reference_spread(
+    events: list[LlmEvent], *, window: int, min_distinct: int, min_new: int, lookback: int
+) -> list[tuple[str, str]]:
+    """(key, event id) of the first event of DAY per API key whose trailing `window` minutes
+    hold `min_distinct` distinct models, `min_new` of them unused by the key in the
+    `lookback` days before DAY - by brute force over every event."""
+    start = datetime.combine(DAY, datetime.min.time())
+    seen = {
+        (e.api_key_hash, e.request_model)
+        for e in events
+        if DAY - timedelta(days=lookback) <= e.event_time.date() < DAY
+    }
+    fired: dict[str, str] = {}
+    day_events = sorted(
+        (e for e in events if e.event_time.date() == DAY), key=lambda e: (e.event_time, e.event_id)
+    )
+    for e in day_events:
+        key = e.api_key_hash
+        if key is None or e.request_model is None or key in fired:
+            continue
+        in_window = {
+            o.request_model
+            for o in events
+            if o.api_key_hash == key
+            and o.request_model is not None
+            and max(e.event_time - timedelta(minutes=window), start - timedelta(minutes=window))
+            <= o.event_time
+            <= e.event_time
+        }
+        new = {m for m in in_window if (key, m) not in seen}
+        if len(in_window) >= min_distinct and len(new) >= min_new:
+            fired[key] = e.event_id
+    return sorted(fired.items())
+
+
+def spread_events(seed: int) -> list[LlmEvent]:
+    rng = random.Random(seed)
+    out = []
+    for n in range(rng.randint(20, 160)):
+        back = rng.choice([0, 0, 0, 0, 1, 2, 4, 9, 20])
+        minute = rng.choice([rng.randint(0, 1439), rng.randint(0, 90), rng.randint(1380, 1439)])
+        out.append(
+            LlmEvent(
+                source="litellm_spend_log",
+                source_location=f"spend-logs.jsonl:{n}",
+                source_record_id=f"req-{seed}-{n:04d}",
+                event_time=datetime.combine(DAY - timedelta(days=back), datetime.min.time())
+                + timedelta(minutes=minute),
+                api_key_hash=rng.choice(["key-a", "key-b", "key-c", None]),
+                request_model=rng.choice(["m1", "m2", "m3", "m4", "m5", "m6", None]),
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_distinct_spread_matches_brute_force_reference(seed: int) -> None:
+    # the SQL prunes keys that cannot reach either threshold before its window aggregates;
+    # the brute force looks at every event of every key
+    events = spread_events(seed)
+    conn = new_db()
+    insert(conn, events)
+    prepare_detection_run(conn, DAY)
+    fired = 0
+    for window, min_distinct, min_new, lookback in [(60, 3, 2, 14), (30, 2, 1, 3), (600, 2, 2, 0)]:
+        conn.execute("DELETE FROM detection_hits")
+        run_sql(
+            conn,
+            "monitoring/distinct_spread",
+            {
+                "day": DAY,
+                "rule_id": "SPREAD",
+                "dimension": "request_model",
+                "group_by": "api_key_hash",
+                "window_minutes": window,
+                "min_distinct": min_distinct,
+                "lookback_days": lookback,
+                "min_new": min_new,
+            },
+        )
+        got = conn.execute(
+            "SELECT replace(subject, 'api_key_hash=', ''), event_id FROM detection_hits ORDER BY 1"
+        ).fetchall()
+        expected = reference_spread(
+            events, window=window, min_distinct=min_distinct, min_new=min_new, lookback=lookback
+        )
+        assert got == expected, (window, min_distinct, min_new, lookback)
+        fired += len(got)
+    assert fired > 0  # the seeds make keys cross
+
+
+# ------------------------------------------------------------------------ session shift
+def reference_session_shift(
+    events: list[LlmEvent], *, max_chars: int, min_chars: int, min_events: int
+) -> dict[str, float]:
+    """event id -> leave-one-out z of the response's entropy over its first `max_chars`
+    characters against its session's other responses (DAY and the day before), by the
+    textbook formulas (spread floored at 0.1 and 0.02 x the others' mean, as the rule's)."""
+    measured = [
+        (e, reference_entropy(e.response_text[:max_chars]))
+        for e in events
+        if e.response_text is not None and len(e.response_text) >= min_chars
+    ]
+    z: dict[str, float] = {}
+    for e, v in measured:
+        if e.event_time.date() != DAY:
+            continue
+        others = [w for o, w in measured if o.session_id == e.session_id and o is not e]
+        if len(others) < min_events:
+            continue
+        mean = sum(others) / len(others)
+        sd = math.sqrt(max(sum(w * w for w in others) / len(others) - mean * mean, 0.0))
+        assert v is not None
+        z[e.event_id] = (v - mean) / max(sd, 0.1, 0.02 * abs(mean), 1e-9)
+    return z
+
+
+def test_session_shift_entropy_matches_reference_including_the_character_limit() -> None:
+    rng = random.Random(17)
+    prose = "the quick brown fox jumps over a lazy dog while the team reviews the report "
+    encoded = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0"
+    events = []
+    for n in range(60):
+        session = f"s{n % 4}"
+        if n in (41, 46):
+            text = encoded * rng.randint(3, 8)  # far out of line with the session's prose
+        elif n % 9 == 0:
+            # longer than the limit in characters, and in bytes only because of the umlauts
+            text = ("ü" * 150) + prose * 3
+        else:
+            text = prose[rng.randint(0, 20) :] * rng.randint(3, 6)
+        events.append(
+            LlmEvent(
+                source="litellm_spend_log",
+                source_location=f"spend-logs.jsonl:{n}",
+                source_record_id=f"req-{n:04d}",
+                event_time=datetime.combine(DAY - timedelta(days=n % 2), datetime.min.time())
+                + timedelta(minutes=n),
+                session_id=session,
+                response_text=text,
+            )
+        )
+    conn = new_db()
+    insert(conn, events)
+    prepare_detection_run(conn, DAY)
+    run_sql(
+        conn,
+        "monitoring/session_shift",
+        {
+            "day": DAY,
+            "rule_id": "SHIFT",
+            "measure": "entropy",
+            "min_z": -1e9,  # every scored response, so every z is compared
+            "direction": "up",
+            "min_session_events": 5,
+            "min_value": 0.0,
+            "min_chars": 200,
+            "min_stddev": 0.1,
+            "min_stddev_ratio": 0.02,
+            "max_chars": 200,
+        },
+    )
+    rows = conn.execute("SELECT event_id, evidence FROM detection_hits").fetchall()
+    expected = reference_session_shift(events, max_chars=200, min_chars=200, min_events=5)
+    got = {event_id: float(evidence.rsplit("z = ", 1)[1]) for event_id, evidence in rows}
+    assert got.keys() == expected.keys() and len(got) > 20
+    for event_id, z in expected.items():
+        assert abs(got[event_id] - z) < 0.051, (event_id, got[event_id], z)  # evidence: 1 decimal
+    assert max(expected, key=lambda k: expected[k]) in {events[41].event_id, events[46].event_id}

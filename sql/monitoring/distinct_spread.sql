@@ -41,14 +41,18 @@ recent AS (
     WHERE kd.k IS NOT NULL AND kd.v IS NOT NULL
       AND kd.event_time >= CAST(getvariable('day') AS TIMESTAMP)
                            - to_minutes(CAST(getvariable('window_minutes') AS BIGINT))
-      -- keys with fewer distinct values in the whole period than the threshold cannot fire
-      AND kd.k IN (
-          SELECT k FROM keyed
-          WHERE event_time >= CAST(getvariable('day') AS TIMESTAMP)
-                              - to_minutes(CAST(getvariable('window_minutes') AS BIGINT))
-            AND k IS NOT NULL
-          GROUP BY k HAVING count(DISTINCT v) >= getvariable('min_distinct')
-      )
+),
+candidates AS (
+    -- a window holds no more distinct (or new) values than the key's whole period: keys
+    -- below either threshold cannot fire and skip the window aggregates
+    SELECT *
+    FROM recent
+    WHERE k IN (
+        SELECT k FROM recent
+        GROUP BY k
+        HAVING count(DISTINCT v) >= getvariable('min_distinct')
+           AND count(DISTINCT v) FILTER (WHERE is_new) >= getvariable('min_new')
+    )
 ),
 windowed AS (
     SELECT
@@ -56,7 +60,7 @@ windowed AS (
         count(DISTINCT v) OVER w AS n_distinct,
         count(DISTINCT CASE WHEN is_new THEN v END) OVER w AS n_new,
         list_sort(array_agg(DISTINCT v) OVER w) AS values_in_window
-    FROM recent
+    FROM candidates
     WINDOW w AS (
         PARTITION BY k ORDER BY event_time
         RANGE BETWEEN to_minutes(CAST(getvariable('window_minutes') AS BIGINT)) PRECEDING

@@ -38,7 +38,13 @@ measured AS (
         e.event_id, e.event_date, e.session_id,
         CASE getvariable('measure')
             WHEN 'length' THEN CAST(length(e.response_text) AS DOUBLE)
-            ELSE aisec_char_entropy(left(e.response_text, getvariable('max_chars')))
+            -- `left` copies every text; only the rare text over the byte limit needs it
+            -- (a text of at most max_chars bytes has at most max_chars characters)
+            ELSE aisec_char_entropy(
+                CASE WHEN strlen(e.response_text) <= getvariable('max_chars')
+                     THEN e.response_text
+                     ELSE left(e.response_text, getvariable('max_chars'))
+                END)
         END AS v
     FROM monitoring.llm_events e
     SEMI JOIN qualified q ON q.session_id = e.session_id
@@ -52,8 +58,9 @@ sums AS (
         count(v) OVER s AS n,
         sum(v) OVER s AS s1,
         sum(v * v) OVER s AS s2
+    -- no `WHERE v IS NOT NULL`: DuckDB pushes such a filter below the projection and
+    -- computes the entropy twice; a NULL v is skipped by count/sum and its own z is NULL
     FROM measured
-    WHERE v IS NOT NULL
     WINDOW s AS (PARTITION BY session_id)
 ),
 others AS (
