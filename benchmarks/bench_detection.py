@@ -252,8 +252,21 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def copy_classifier_day(db_path: Path, events: int) -> None:
+    """The first `events` of the day (by event id) copied to CLASSIFIER_DAY, in the parent:
+    sorting a million rows of text takes GBs the classifier child must not be charged for."""
+    conn = duckdb.connect(str(db_path))
+    conn.execute(
+        "INSERT INTO monitoring.llm_events SELECT * REPLACE (CAST($to AS DATE) AS event_date) "
+        "FROM monitoring.llm_events WHERE event_date = $day ORDER BY event_id LIMIT $n",
+        {"to": CLASSIFIER_DAY, "day": DAY, "n": events},
+    )
+    conn.close()
+
+
 def classifier_child(db_path: Path, events: int) -> dict[str, Any]:
-    """Runs in its own process: the pack's classifier rules over `events` of the day."""
+    """Runs in its own process: the pack's classifier rules over the CLASSIFIER_DAY copy of
+    `events` of the day."""
     from aisec_assets.monitoring.detect import run_detections
     from aisec_assets.monitoring.rules import load_rule_pack
 
@@ -263,11 +276,6 @@ def classifier_child(db_path: Path, events: int) -> dict[str, Any]:
     )
     conn = duckdb.connect(str(db_path))
     conn.execute("SET threads = 1")
-    conn.execute(
-        "INSERT INTO monitoring.llm_events SELECT * REPLACE (CAST($to AS DATE) AS event_date) "
-        "FROM monitoring.llm_events WHERE event_date = $day ORDER BY event_id LIMIT $n",
-        {"to": CLASSIFIER_DAY, "day": DAY, "n": events},
-    )
     (scored_bytes,) = conn.execute(
         "SELECT sum(strlen(coalesce(prompt_text, '')) + strlen(coalesce(retrieved_context, ''))) "
         "FROM monitoring.llm_events WHERE event_date = ?",
@@ -389,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         per_rule = run_child(db)
         n_cls = min(args.classifier_events, args.events)
         print(f"classifier tier on {n_cls:,} events ...", flush=True)
+        copy_classifier_day(db, n_cls)
         classifier = run_child(db, "--classifier", "--classifier-events", str(n_cls))
     result = {
         "events": args.events,

@@ -760,7 +760,11 @@ def test_every_rule_is_exercised(pack: RulePack) -> None:
     classifier_rules = {r.id for r in pack.rules if r.logic.kind == "classifier"}
     # surprisal rules: tests/test_char_lm.py::test_suffix_rule_through_run_detections covers each
     surprisal_rules = {r.id for r in pack.rules if r.logic.kind == "surprisal"}
-    covered = set(aggregate_tests) | pattern_rules | classifier_rules | surprisal_rules
+    # unrequested-action rules: tests/test_unrequested_action.py covers each
+    unrequested = {r.id for r in pack.rules if r.logic.kind == "unrequested_action"}
+    covered = (
+        set(aggregate_tests) | pattern_rules | classifier_rules | surprisal_rules | unrequested
+    )
     assert covered == {r.id for r in pack.rules}
 
 

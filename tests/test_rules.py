@@ -105,6 +105,7 @@ def test_shipped_pack_loads_and_covers_every_family() -> None:
         "allow_list",
         "rate",
         "surprisal",
+        "unrequested_action",
     }
 
 
@@ -142,7 +143,7 @@ def test_organisation_settings_reach_the_compiled_steps() -> None:
 def test_every_logic_kind_has_one_compiler() -> None:
     union, _ = get_args(Logic)  # Annotated[A | B | ..., Field(discriminator="kind")]
     kinds = {get_args(m.model_fields["kind"].annotation)[0] for m in get_args(union)}
-    assert len(kinds) == 9
+    assert len(kinds) == 10
     assert set(RULE_KINDS) | set(SCAN_KINDS) == kinds
     assert not set(RULE_KINDS) & set(SCAN_KINDS)
 

@@ -15,6 +15,10 @@ per-event tier (one verdict per event)
   surprisal       adversarial suffixes: a character language-model ratio (benign vs
                   generated gibberish, numpy weights shipped as package data, char_lm.py) over
                   the last tokens of prompt_text, the highest window mean in bits/char
+  unrequested_action  instructions embedded in retrieved_context, compared with the user's
+                  question: a verb-led directive (send, transfer, share, delete ...) toward an
+                  e-mail address, URL or account number the question does not name, outside
+                  the allowed domains
   classifier      the second tier: the trained classifier (hashed n-grams + logistic
                   regression, numpy) scores prompt_text / retrieved_context; fires at the
                   model's calibrated threshold when its most likely attack class is one of the
@@ -93,6 +97,7 @@ from aisec_assets.monitoring.rules.schema import (
     SessionShiftLogic,
     SimilarityLogic,
     SurprisalLogic,
+    UnrequestedActionLogic,
     describe,
     rule_rows,
 )
@@ -149,6 +154,7 @@ __all__ = [
     "SessionShiftLogic",
     "SimilarityLogic",
     "SurprisalLogic",
+    "UnrequestedActionLogic",
     "compile_classifier_scan",
     "compile_pack",
     "compile_pattern_scan",

@@ -22,6 +22,7 @@ from aisec_assets.monitoring.rules.kinds import (
     session_shift,
     similarity,
     surprisal,
+    unrequested_action,
 )
 from aisec_assets.monitoring.rules.kinds.classifier import compile_classifier_scan
 from aisec_assets.monitoring.rules.kinds.pattern import compile_pattern_scan
@@ -41,6 +42,7 @@ RULE_KINDS: dict[str, RuleCompiler] = {
         allow_list,
         rate,
         surprisal,
+        unrequested_action,
     )
 }
 # Kinds whose rules are grouped per target into one scan (not in RULE_KINDS).

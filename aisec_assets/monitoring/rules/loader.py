@@ -259,6 +259,14 @@ _KIND_TARGETS: dict[str, tuple[str, ...]] = {
     "allow_list": ("tool_calls",),
     "rate": ("tool_calls",),
     "surprisal": ("prompt_text",),
+    "unrequested_action": ("retrieved_context",),
+}
+
+
+# Per logic kind, the fields holding RE2 regexes (checked with DuckDB's RE2 at load time).
+_REGEX_KEYS: dict[str, tuple[str, ...]] = {
+    "pattern": ("regex", "also", "unless", "span_unless"),
+    "unrequested_action": ("verbs", "unless"),
 }
 
 
@@ -287,21 +295,21 @@ def _check_document(data: dict[str, Any], at: _Locator) -> list[PackProblem]:
         logic = rule.get("logic") if isinstance(rule.get("logic"), dict) else {}
         kind = logic.get("kind")
         problems += _check_targets(rule, kind, logic, base, at)
+        case_insensitive = kind != "pattern" or logic.get("case_insensitive", True) is not False
+        for key in _REGEX_KEYS.get(str(kind), ()):
+            value = logic.get(key)
+            patterns = [value] if isinstance(value, str) else value
+            for j, pattern in enumerate(patterns if isinstance(patterns, list) else []):
+                if isinstance(pattern, str):
+                    why = regex_problem(pattern, case_insensitive)
+                    loc = (
+                        (*base, "logic", key)
+                        if isinstance(value, str)
+                        else (*base, "logic", key, j)
+                    )
+                    if why:
+                        problems.append(at.problem(loc, why))
         if kind == "pattern":
-            case_insensitive = logic.get("case_insensitive", True) is not False
-            for key in ("regex", "also", "unless", "span_unless"):
-                value = logic.get(key)
-                patterns = [value] if isinstance(value, str) else value
-                for j, pattern in enumerate(patterns if isinstance(patterns, list) else []):
-                    if isinstance(pattern, str):
-                        why = regex_problem(pattern, case_insensitive)
-                        loc = (
-                            (*base, "logic", key)
-                            if isinstance(value, str)
-                            else (*base, "logic", key, j)
-                        )
-                        if why:
-                            problems.append(at.problem(loc, why))
             pre = logic.get("prefilter_regex")
             if isinstance(pre, str):
                 why = regex_problem(pre, case_insensitive)

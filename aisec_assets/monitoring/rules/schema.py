@@ -119,6 +119,7 @@ PER_EVENT_KINDS: tuple[str, ...] = (
     "session_shift",
     "classifier",
     "surprisal",
+    "unrequested_action",
 )
 # What the tier-2 classifier can name (its classes besides "benign"; classifier.CLASSES) and the
 # fields it was trained on; a classifier rule may use only these.
@@ -271,6 +272,23 @@ class SurprisalLogic(_Model):
     require_glue: bool = True
 
 
+class UnrequestedActionLogic(_Model):
+    """Instructions embedded in data, compared with the user's question: a sentence of the
+    retrieved content that tells its reader to act - one of `verbs` (send, forward, transfer,
+    share, delete, ...) at the start of a sentence, a line, a list item or after "please" /
+    "you must" - toward a destination (an e-mail address, a URL, an account number) within
+    `max_gap_chars`, where the user's own question (the event's prompt_text) does not name that
+    destination and its host is not one of the allowed domains. A document the user asked
+    about may ask ITS reader for things; an agent acting on it for a destination nobody asked
+    for is the injection. `unless`: sentences matching one of these are solicitations addressed
+    to human readers (bug reports, patches, subscriptions) and do not count."""
+
+    kind: Literal["unrequested_action"]
+    verbs: Annotated[StrList, Field(min_length=1)]
+    max_gap_chars: Annotated[int, Field(ge=10, le=400)] = 200
+    unless: StrList = []
+
+
 Logic = Annotated[
     PatternLogic
     | SimilarityLogic
@@ -280,7 +298,8 @@ Logic = Annotated[
     | DistinctSpreadLogic
     | AllowListLogic
     | RateLogic
-    | SurprisalLogic,
+    | SurprisalLogic
+    | UnrequestedActionLogic,
     Field(discriminator="kind"),
 ]
 
