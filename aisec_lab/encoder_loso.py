@@ -195,7 +195,7 @@ def _fit_a(
     fold: loso.Fold, config: TrainConfig, per_source: int, checkpoint_dir: Path | None
 ) -> tuple[Tier2Model, dict[str, Any]]:
     # the headline's own fit (and its checkpoint), so A here is A there
-    return loso._cached_fit(fold, config, per_source, checkpoint_dir)
+    return loso.cached_fit(fold, config, per_source, checkpoint_dir)
 
 
 def run_encoder_loso(

@@ -246,9 +246,12 @@ def fit_fold(
     return model, meta
 
 
-def _cached_fit(
+def cached_fit(
     fold: Fold, config: TrainConfig, per_source: int, checkpoint_dir: Path | None
 ) -> tuple[Tier2Model, dict[str, Any]]:
+    """`fit_fold` on the fold's training, kept under `checkpoint_dir` by a digest of the
+    training texts, the config and the subsample size, and reused when they are the same (the
+    fold models of `run_loso`, also read by the encoder comparison)."""
     if checkpoint_dir is None:
         return fit_fold(fold.training, config, per_source)
     digest = hashlib.sha256(repr((config, per_source)).encode("utf-8"))
@@ -359,7 +362,7 @@ def run_loso(
     for fold in folds:
         t0 = clock.perf_counter()
         log(f"fold {fold.name}: {len(fold.training)} training items, scoring {list(fold.scored)}")
-        model, meta = _cached_fit(fold, config, per_source, checkpoint_dir)
+        model, meta = cached_fit(fold, config, per_source, checkpoint_dir)
         t1 = clock.perf_counter()
         scores = score_fold(fold, model, pack)
         for source, entry in scores.items():

@@ -237,11 +237,11 @@ def test_per_source_rates_and_balanced_accuracy_with_a_stub_detector() -> None:
 
 def test_a_checkpointed_fold_model_is_reused_as_it_was(tmp_path: Path) -> None:
     fold = next(f for f in loso.plan_folds(_corpus(), SOURCES) if f.name == "pkg-a")
-    fitted, meta = loso._cached_fit(fold, SMALL, 12, tmp_path)
+    fitted, meta = loso.cached_fit(fold, SMALL, 12, tmp_path)
     (saved,) = tmp_path.iterdir()
-    reused, meta_again = loso._cached_fit(fold, SMALL, 12, tmp_path)
+    reused, meta_again = loso.cached_fit(fold, SMALL, 12, tmp_path)
     assert reused.threshold == fitted.threshold and meta_again == meta
     assert np.array_equal(reused.weights, fitted.weights)
     other = loso.Fold(fold.name, fold.scored, fold.training[1:], fold.left_out)
-    loso._cached_fit(other, SMALL, 12, tmp_path)  # different training: its own checkpoint
+    loso.cached_fit(other, SMALL, 12, tmp_path)  # different training: its own checkpoint
     assert len(list(tmp_path.iterdir())) == 2 and saved.exists()
