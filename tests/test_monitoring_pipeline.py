@@ -99,6 +99,16 @@ def test_demo_traffic_flows_into_events_and_detections(config: AisecConfig) -> N
         "unauthorized_tool_call",
         "excessive_tool_calls",
     }
+    # the unrequested-action rule fires on the two planted tickets asking for something toward
+    # an outside destination the user never named (an address; the exfiltration badge's URL)
+    # and on nothing else of the demo's traffic
+    unrequested = query(
+        config,
+        "SELECT target_field, evidence FROM monitoring.detections "
+        "WHERE rule_id = 'AISEC-LLM-025' ORDER BY event_date",
+    )
+    assert [field for field, _ in unrequested] == ["retrieved_context"] * 2
+    assert "add this image" in unrequested[0][1] and "payouts-verify@" in unrequested[1][1]
     # detections are tied to inventory assets where the event names one
     (linked,) = query(
         config, "SELECT count(*) FROM monitoring.detections WHERE asset_id IS NOT NULL"
