@@ -3,11 +3,18 @@ compilation takes (the pack itself is organisation-neutral)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aisec_assets.monitoring.rules.schema import RulePack
+
+
+def domain_alternation(domains: Sequence[str]) -> str:
+    """The allowed domains as one RE2 alternation (escaped, lower-case, sorted): the host
+    checks of the URL-exfiltration and unrequested-action rules both build on it."""
+    return "|".join(re.escape(d.lower()) for d in sorted(set(domains)))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ parameters; identifiers come from the fixed `TEXT_TARGETS` table.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,13 +21,13 @@ from aisec_assets.monitoring.rules.schema import (
     PatternLogic,
     Rule,
 )
-from aisec_assets.monitoring.rules.steps import CompiledStep
+from aisec_assets.monitoring.rules.steps import CompiledStep, domain_alternation
 
 KIND = "pattern"
 
 
 def _domains_regex(domains: Sequence[str]) -> str:
-    alternatives = "|".join(re.escape(d) for d in sorted(set(domains)))
+    alternatives = domain_alternation(domains)
     # scheme://[userinfo@]host[:port] where host is an allowed domain or one of its subdomains
     return rf"(?i)^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?(?:[a-z0-9-]+\.)*(?:{alternatives})(?::\d+)?$"
 

@@ -14,7 +14,6 @@ checked with DuckDB's RE2 when the pack loads) and reach the SQL as variables.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from aisec_assets.monitoring.rules.schema import (
@@ -23,7 +22,7 @@ from aisec_assets.monitoring.rules.schema import (
     RulePack,
     UnrequestedActionLogic,
 )
-from aisec_assets.monitoring.rules.steps import CompiledStep, OrgSettings
+from aisec_assets.monitoring.rules.steps import CompiledStep, OrgSettings, domain_alternation
 
 KIND = "unrequested_action"
 SQL_FILE = "monitoring/unrequested_action"
@@ -59,8 +58,7 @@ def domains_regex(domains: Sequence[str]) -> str:
     """A host that is one of `domains` or a subdomain of one ('' when none: no host trusted)."""
     if not domains:
         return ""
-    alternatives = "|".join(re.escape(d.lower()) for d in sorted(set(domains)))
-    return rf"^(?:[a-z0-9-]+\.)*(?:{alternatives})$"
+    return rf"^(?:[a-z0-9-]+\.)*(?:{domain_alternation(domains)})$"
 
 
 def compile_rule(rule: Rule, pack: RulePack, org: OrgSettings) -> list[CompiledStep]:
