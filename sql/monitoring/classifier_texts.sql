@@ -5,7 +5,7 @@ WITH texts AS (
     SELECT
         event_id,
         CASE $target
-            WHEN 'prompt_text' THEN prompt_text
+            WHEN 'prompt_text' THEN aisec_as_read(prompt_text)  -- mention is not use
             WHEN 'retrieved_context' THEN retrieved_context
         END AS t
     FROM monitoring.llm_events

@@ -1,5 +1,6 @@
 -- Helpers of the detection rules: connection-local (TEMP) macros, created before every run.
--- Only ever evaluated on candidate matches or hits, never on every event.
+-- Only ever evaluated on candidate matches or hits, never on every event - but `aisec_as_read`,
+-- which the classifier tier reads for every prompt it scores.
 
 -- Evidence excerpt: the matched span with `ctx` characters either side (span capped at 240),
 -- an ellipsis where text was cut. Without a span (or when it cannot be found) the text's start.
@@ -59,6 +60,33 @@ CREATE OR REPLACE TEMP MACRO aisec_words(t) AS
 CREATE OR REPLACE TEMP MACRO aisec_shingles(words, n) AS
     list_distinct(list_transform(range(1, len(words) - n + 2), lambda i:
         array_to_string(words[i:i + n - 1], ' ')));
+
+-- Mention is not use. A prompt that quotes an attack in order to talk about it ("what does
+-- 'ignore previous instructions' mean?", "our WAF logged \"You are DAN\" - is that a
+-- jailbreak?") is read without its quotations: the prompt-attack rules and the classifier see
+-- `aisec_as_read(t)`. A quotation is text between double or curly quotes, between single quotes
+-- opened after a space, colon or bracket (not an apostrophe), or a ``` code block: 4-600
+-- characters on one line (a code block: any length). The quotations go only when
+-- the words outside them discuss attacks (`aisec_discusses_attacks`: attack vocabulary, a
+-- security team's tools, "what does ... mean", "is this a jailbreak", "prompts like"); a
+-- prompt that merely quotes ("Translate into French: '...'") keeps them, so an injection in a
+-- task's input slot is still read. An attacker can add such a frame; what the frame's own words
+-- say outside the quotes is still scanned.
+CREATE OR REPLACE TEMP MACRO aisec_unquoted(t) AS
+    regexp_replace(t,
+        '"[^"\n]{4,600}"|“[^”\n]{4,600}”|‘[^’\n]{4,600}’|```[\s\S]*?```|(^|[\s(:\[])''[^''\n]{4,600}''',
+        '\1"…"', 'g');
+
+CREATE OR REPLACE TEMP MACRO aisec_discusses_attacks(u) AS
+    regexp_matches(u, '(?i)\b(?:jailbr[eo]\w*|prompt[- ]injections?|injection\s+(?:attacks?|strings?|attempts?|payloads?|phrases?)|(?:known|common|classic|typical|famous|well-known|notorious)\s+(?:attacks?|jailbreaks?|exploits?|payloads?|phrases?|strings?|prompts?|tricks?)|attackers?|adversar(?:y|ies|ial)|malicious|red[- ]team\w*|guardrails?|WAF|SOC|SIEM|OWASP|MITRE|ATLAS|awareness|security\s+(?:training|course|team|newsletter|review|awareness|analysts?|researchers?)|what\s+(?:does|do|did)\b[^\n]{0,60}\bmean|(?:detect|flag|block|filter|catch|recogni[sz]e|spot)\w*\s+(?:[\w-]+\s+){0,3}(?:prompts?|inputs?|messages?|strings?|attempts?|phrases?|texts?|requests?)\s+(?:like|such\s+as|containing|that\s+(?:say|contain))|is\s+(?:this|that|it)\s+(?:a|an)\s+(?:[\w-]+\s+)?(?:jailbreak|attack|injection|exploit)|(?:trick|fool|manipulat|hijack|exploit)\w*\s+(?:an?\s+|the\s+)?(?:LLMs?|models?|AIs?|chatbots?|assistants?|language\s+models?))\b|\bbenign\s+or\s+malicious\b|\bmalicious\s+or\s+benign\b');
+
+CREATE OR REPLACE TEMP MACRO aisec_as_read(t) AS
+    CASE
+        WHEN t IS NULL THEN NULL
+        WHEN aisec_unquoted(t) <> t AND aisec_discusses_attacks(aisec_unquoted(t))
+            THEN aisec_unquoted(t)
+        ELSE t
+    END;
 
 -- The hits of one run, before they are joined to events, rules and assets.
 CREATE OR REPLACE TEMP TABLE detection_hits (

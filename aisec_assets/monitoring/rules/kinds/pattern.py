@@ -25,6 +25,12 @@ from aisec_assets.monitoring.rules.steps import CompiledStep, domain_alternation
 
 KIND = "pattern"
 
+# Mention is not use: on these targets, rules of these families read the text as
+# `aisec_as_read(t)` (sql/monitoring/detection_functions.sql) - without the quotations a prompt
+# discusses as attacks. Other families (a leaked key, a harmful request) count wherever they are.
+MENTION_TARGETS = frozenset({"prompt_text"})
+MENTION_FAMILIES = frozenset({"prompt_injection", "jailbreak", "system_prompt_extraction"})
+
 
 def _domains_regex(domains: Sequence[str]) -> str:
     alternatives = domain_alternation(domains)
@@ -60,24 +66,26 @@ def compile_pattern_scan(
             raise TypeError(f"{rule.id} is not a pattern rule")
         flag = "(?i)" if logic.case_insensitive else ""
         p = f"r{i}"
+        # the text the rule reads: `u` is the text as read (mention is not use), `t` as written
+        src = "u" if target in MENTION_TARGETS and rule.family in MENTION_FAMILIES else "t"
         params[f"{p}_id"] = rule.id
         params[f"{p}_rx"] = flag + "|".join(f"(?:{x})" for x in logic.regex)
         gates.append(_rule_gate(logic))
         parts: list[str] = []
         if logic.min_length:
             params[f"{p}_minlen"] = logic.min_length
-            parts.append(f"length(t) >= ${p}_minlen")
+            parts.append(f"length({src}) >= ${p}_minlen")
         prefilter = _rule_prefilter(logic)
         if prefilter is not None:
             params[f"{p}_pre"] = prefilter
-            parts.append(f"regexp_matches(t, ${p}_pre)")
-        parts.append(f"regexp_matches(t, ${p}_rx)")
+            parts.append(f"regexp_matches({src}, ${p}_pre)")
+        parts.append(f"regexp_matches({src}, ${p}_rx)")
         for j, pattern in enumerate(logic.also):
             params[f"{p}_also{j}"] = flag + pattern
-            parts.append(f"regexp_matches(t, ${p}_also{j})")
+            parts.append(f"regexp_matches({src}, ${p}_also{j})")
         for j, pattern in enumerate(logic.unless):
             params[f"{p}_unless{j}"] = flag + pattern
-            parts.append(f"NOT regexp_matches(t, ${p}_unless{j})")
+            parts.append(f"NOT regexp_matches({src}, ${p}_unless{j})")
         # match-level checks: only evaluated on texts the regex already matched
         checks: list[str] = []
         for j, pattern in enumerate(logic.span_unless):
@@ -94,14 +102,14 @@ def compile_pattern_scan(
                 f"NOT coalesce(regexp_matches(regexp_extract(m, ${p}_host), ${p}_dom), false)"
             )
         if checks or logic.min_matches > 1:
-            valid = f"regexp_extract_all(t, ${p}_rx)"
+            valid = f"regexp_extract_all({src}, ${p}_rx)"
             if checks:
                 valid = f"list_filter({valid}, lambda m: {' AND '.join(checks)})"
             params[f"{p}_minm"] = logic.min_matches
             parts.append(f"len({valid}) >= ${p}_minm")
             spans.append(f"{valid}[1]")
         else:
-            spans.append(f"regexp_extract(t, ${p}_rx)")
+            spans.append(f"regexp_extract({src}, ${p}_rx)")
         conditions.append(f"CASE WHEN {' AND '.join(parts)} THEN {i} END")
         ids.append(f"${p}_id")
     gate_chunks = _chunk_gates(gates)
@@ -109,6 +117,9 @@ def compile_pattern_scan(
         params[f"gate{j}"] = chunk
     gate_test = " OR ".join(f"regexp_matches(t, $gate{j})" for j in range(len(gate_chunks)))
     expr = TEXT_TARGETS[target]
+    # only the texts mention-reading rules read are unquoted (`u` is `t` for the others)
+    reads_as_read = any(target in MENTION_TARGETS and r.family in MENTION_FAMILIES for r in rules)
+    as_read = "aisec_as_read(t)" if reads_as_read else "t"
     case_list = ",\n            ".join(conditions)
     id_case = " ".join(f"WHEN {i} THEN {rid}" for i, rid in enumerate(ids))
     span_case = "\n            ".join(f"WHEN {i} THEN {s}" for i, s in enumerate(spans))
@@ -126,16 +137,20 @@ candidates AS (
     FROM texts
     WHERE t IS NOT NULL AND ({gate_test})
 ),
+read AS MATERIALIZED (
+    SELECT event_id, t, {as_read} AS u
+    FROM candidates
+),
 scanned AS (
-    SELECT event_id, t, list_filter([
+    SELECT event_id, t, u, list_filter([
             {case_list}
         ], lambda x: x IS NOT NULL) AS rule_indexes
-    FROM candidates
+    FROM read
 ),
 hits AS (
     -- no WHERE len(rule_indexes) > 0: unnest drops empty lists, and the filter would be pushed
     -- down into `scanned`, evaluating every rule's condition twice
-    SELECT event_id, t, unnest(rule_indexes) AS rule_index
+    SELECT event_id, t, u, unnest(rule_indexes) AS rule_index
     FROM scanned
 ),
 spans AS MATERIALIZED (
