@@ -65,8 +65,8 @@ CREATE OR REPLACE TEMP MACRO aisec_shingles(words, n) AS
 -- 'ignore previous instructions' mean?", "our WAF logged \"You are DAN\" - is that a
 -- jailbreak?") is read without its quotations: the prompt-attack rules and the classifier see
 -- `aisec_as_read(t)`. A quotation is text between double or curly quotes, between single quotes
--- opened after a space, colon or bracket (not an apostrophe), or a ``` code block: 4-600
--- characters on one line (a code block: any length). The quotations go only when
+-- opened after a space, colon or bracket (not an apostrophe), or a ``` code block: 4
+-- or more characters on one line (a code block: any length). The quotations go only when
 -- the words outside them discuss attacks (`aisec_discusses_attacks`: attack vocabulary, a
 -- security team's tools, "what does ... mean", "is this a jailbreak", "prompts like"); a
 -- prompt that merely quotes ("Translate into French: '...'") keeps them, so an injection in a
@@ -74,7 +74,7 @@ CREATE OR REPLACE TEMP MACRO aisec_shingles(words, n) AS
 -- say outside the quotes is still scanned.
 CREATE OR REPLACE TEMP MACRO aisec_unquoted(t) AS
     regexp_replace(t,
-        '"[^"\n]{4,600}"|“[^”\n]{4,600}”|‘[^’\n]{4,600}’|```[\s\S]*?```|(^|[\s(:\[])''[^''\n]{4,600}''',
+        '"[^"\n]{4,}"|“[^”\n]{4,}”|‘[^’\n]{4,}’|```[\s\S]*?```|(^|[\s(:\[])''[^''\n]{4,}''',
         '\1"…"', 'g');
 
 CREATE OR REPLACE TEMP MACRO aisec_discusses_attacks(u) AS
@@ -83,7 +83,11 @@ CREATE OR REPLACE TEMP MACRO aisec_discusses_attacks(u) AS
 CREATE OR REPLACE TEMP MACRO aisec_as_read(t) AS
     CASE
         WHEN t IS NULL THEN NULL
-        WHEN aisec_unquoted(t) <> t AND aisec_discusses_attacks(aisec_unquoted(t))
+        -- the frame is looked for in the whole text first (one DFA pass, false for nearly every
+        -- prompt); "what does <quotation> mean" spans the quotation, so its opening counts too
+        WHEN (aisec_discusses_attacks(t) OR regexp_matches(t, '(?i)\bwhat\s+(?:does|do|did)\b'))
+            AND aisec_unquoted(t) <> t
+            AND aisec_discusses_attacks(aisec_unquoted(t))
             THEN aisec_unquoted(t)
         ELSE t
     END;
