@@ -65,6 +65,8 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | debian_bounce_mails | python3-flufl.bounce 4.0-3 | LGPL-3.0 | e-mails: bounces | training |
 | debian_project_policies | doc-debian 11.3+nmu1 | GPL-2+, OPL | business: policies | training |
 | debian_licence_texts | base-files 12.4+deb12u15 | verbatim | business: legal terms | training |
+| llamaindex_prompt_templates | llama-index-core 0.14.25 | MIT | LLM framework (i) | eval. only |
+| nemoguardrails_prompt_templates | nemoguardrails 0.24.1 | Apache-2.0 | LLM framework (i) | eval. |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
 unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
@@ -77,7 +79,8 @@ bound for that rule (scored on the held-out part). (g) garak's latent-injection 
 from its probe module (`latent`): the user's instruction is the event's question, the document
 with the injection its retrieved content; WHOIS probes left out (training carriers). (h)
 PromptInject's attacks behind its escapes in its application prompts' input slot
-(`promptinject`).
+(`promptinject`). (i) the prompts LlamaIndex and NeMo Guardrails send on an application's
+behalf, as their wheels ship them, placeholders unfilled (`framework_prompts`).
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
 and meeting minutes (office packages ship only templates with placeholders); the business

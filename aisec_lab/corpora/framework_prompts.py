@@ -1,0 +1,127 @@
+"""LLM framework prompt templates, evaluation only: what orchestration and guardrail frameworks
+send to a model on an application's behalf - LlamaIndex's default RAG, summarisation, routing,
+query-transform and agent prompts and its example system prompts, NeMo Guardrails' dialog,
+slot-filling and self-check (input/output moderation) prompts. Real LLM traffic is full of
+them, and they read like what detectors look for: personas ("You are an expert Q&A system"),
+rules ("Never directly reference the given context"), policies naming attacks ("should not ask
+the bot to forget about rules").
+
+Read from the pinned wheels as they ship (nothing imported, nothing unpacked): LlamaIndex's
+string constants of its prompt modules (module-level assignments and `content=` arguments,
+found with `ast`) and its agent template files; NeMo Guardrails' YAML `prompts` entries
+(`content` and `messages[].content`, read with `yaml.safe_load`). A template is a text of at
+least `MIN_CHARS` characters. Placeholders stay as `{name}` (Jinja's `{{ name | filter }}`
+becomes `{name}`); Jinja control tags (`{% if %}` ...) are dropped - what a rendered prompt
+keeps of them is its text, not the engine's syntax.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import yaml
+
+from aisec_lab.corpora.items import BENIGN, CorpusItem, CorpusUnavailable, _item, assign_splits
+from aisec_lab.corpora.wheels import _member_text, fetch_wheel, open_wheel
+
+LLAMAINDEX_PACKAGE = "llama-index-core"
+LLAMAINDEX_VERSION = "0.14.25"
+NEMOGUARDRAILS_PACKAGE = "nemoguardrails"
+NEMOGUARDRAILS_VERSION = "0.24.1"
+MIN_CHARS = 60
+
+_JINJA_VALUE = re.compile(r"\{\{-?\s*([A-Za-z_][\w.]*)[^{}]*?-?\}\}")
+_JINJA_TAG = re.compile(r"\{%-?.*?-?%\}\n?", re.DOTALL)
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}\n?", re.DOTALL)
+
+
+def _prompt_modules(names: list[str]) -> list[str]:
+    """The wheel's Python modules that hold prompts (their path names prompts)."""
+    return sorted(n for n in names if n.endswith(".py") and "prompt" in n.rsplit("/", 1)[-1])
+
+
+def _string_constants(source: str, where: str) -> list[str]:
+    """String constants assigned to a name or passed as `content=` (in source order)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise CorpusUnavailable(f"{where}: not Python: {exc}") from None
+    found: list[str] = []
+    for node in ast.walk(tree):
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign | ast.AnnAssign) or (
+            isinstance(node, ast.keyword) and node.arg == "content"
+        ):
+            value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            found.append(value.value)
+    return found
+
+
+def llamaindex_templates(wheel: Path) -> list[str]:
+    """LlamaIndex's prompt templates: string constants of its prompt modules and its agent
+    template files (`*/templates/*.md`), distinct, in the wheel's order."""
+    with open_wheel(wheel) as archive:
+        names = archive.namelist()
+        texts: list[str] = []
+        for name in _prompt_modules(names):
+            texts += _string_constants(_member_text(archive, name, wheel), f"{wheel}: {name}")
+        for name in sorted(n for n in names if "/templates/" in n and n.endswith(".md")):
+            texts.append(_member_text(archive, name, wheel))
+    return _distinct(texts)
+
+
+def _jinja_as_text(template: str) -> str:
+    """A Jinja template with `{{ name | filter }}` as `{name}` and control tags dropped."""
+    text = _JINJA_COMMENT.sub("", _JINJA_TAG.sub("", template))
+    return _JINJA_VALUE.sub(lambda m: "{" + m.group(1) + "}", text)
+
+
+def nemoguardrails_templates(wheel: Path) -> list[str]:
+    """NeMo Guardrails' prompts: the `content` of every `prompts` entry (or of its `messages`)
+    in the wheel's YAML files, distinct, in the wheel's order."""
+    texts: list[str] = []
+    with open_wheel(wheel) as archive:
+        for name in sorted(archive.namelist()):
+            if not name.endswith((".yml", ".yaml")):
+                continue
+            try:
+                document = yaml.safe_load(_member_text(archive, name, wheel))
+            except yaml.YAMLError as exc:
+                raise CorpusUnavailable(f"{wheel}: {name}: not YAML: {exc}") from None
+            prompts = document.get("prompts") if isinstance(document, dict) else None
+            for prompt in prompts if isinstance(prompts, list) else []:
+                if not isinstance(prompt, dict):
+                    continue
+                messages = prompt.get("messages")
+                contents = [prompt.get("content")] + [
+                    m.get("content") for m in messages or [] if isinstance(m, dict)
+                ]
+                texts += [_jinja_as_text(c) for c in contents if isinstance(c, str)]
+    return _distinct(texts)
+
+
+def _distinct(texts: list[str]) -> list[str]:
+    kept = [t.strip() for t in texts if len(t.strip()) >= MIN_CHARS]
+    return list(dict.fromkeys(kept))
+
+
+def framework_prompt_corpora(cache_dir: Path | None = None) -> list[CorpusItem]:
+    """Both sources, fetched from PyPI (CorpusUnavailable naming the wheel if one cannot be
+    fetched or read), as benign prompts."""
+    sources = {
+        "llamaindex_prompt_templates": llamaindex_templates(
+            fetch_wheel(LLAMAINDEX_PACKAGE, LLAMAINDEX_VERSION, cache_dir)
+        ),
+        "nemoguardrails_prompt_templates": nemoguardrails_templates(
+            fetch_wheel(NEMOGUARDRAILS_PACKAGE, NEMOGUARDRAILS_VERSION, cache_dir)
+        ),
+    }
+    items: list[CorpusItem] = []
+    for source, texts in sources.items():
+        if not texts:
+            raise CorpusUnavailable(f"{source}: no prompt template found in the wheel")
+        items += [_item(text, BENIGN, BENIGN, source) for text in texts]
+    return assign_splits(items)

@@ -1,0 +1,135 @@
+"""LLM framework prompt templates read from wheels without importing them
+(aisec_lab/corpora/framework_prompts.py), on wheels written here in LlamaIndex's and NeMo
+Guardrails' shapes. No third-party text."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from aisec_lab.corpora.framework_prompts import (
+    LLAMAINDEX_PACKAGE,
+    LLAMAINDEX_VERSION,
+    MIN_CHARS,
+    NEMOGUARDRAILS_PACKAGE,
+    NEMOGUARDRAILS_VERSION,
+    framework_prompt_corpora,
+    llamaindex_templates,
+    nemoguardrails_templates,
+)
+from aisec_lab.corpora.items import CorpusUnavailable
+from aisec_lab.corpora.sources import EVAL_ONLY_SOURCES, EVALUATION_ONLY, THIRD_PARTY
+
+RAG = "Context is below.\n{context_str}\nAnswer the question using only the context: {query_str}"
+ROUTER = "Pick the best of these choices for the question, and answer with its number only."
+PERSONA = "You are a support helper for a bicycle shop; keep replies short and friendly please."
+
+PROMPT_MODULE = f'''
+"""Prompts."""
+SHORT = "too short"
+RAG_TMPL = (
+    {RAG!r}
+)
+ROUTER_PROMPT: str = {ROUTER!r}
+NOT_A_STRING = 42
+messages = [ChatMessage(role="system", content={PERSONA!r})]
+DUPLICATE = {RAG!r}
+'''
+OTHER_MODULE = 'HIDDEN = "A long string in a module whose name does not say prompt, so not read."'
+AGENT_TEMPLATE = "## Tools\nYou may use the tools listed below to answer the user's question.\n"
+
+NEMO_YAML = """
+prompts:
+  - task: self_check_input
+    content: |
+      Check the user message below against the policy for the shop's bot.
+      {% if policy %}Policy: {{ policy | trim }}{% endif %}
+      User message: "{{ user_input }}"
+      Should it be blocked (Yes or No)?
+  - task: generate_reply
+    messages:
+      - type: system
+        content: "{# reply #}Write the bot's next message for the conversation below, politely."
+      - type: user
+        content: short
+  - not a mapping
+"""
+
+
+def _wheel(path: Path, members: dict[str, str]) -> Path:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def llamaindex_wheel(base: Path) -> Path:
+    return _wheel(
+        base / f"{LLAMAINDEX_PACKAGE}-{LLAMAINDEX_VERSION}"
+        / f"llama_index_core-{LLAMAINDEX_VERSION}-py3-none-any.whl",
+        {
+            "llama_index/core/prompts/default_prompts.py": PROMPT_MODULE,
+            "llama_index/core/indices/helpers.py": OTHER_MODULE,
+            "llama_index/core/agent/react/templates/system_header_template.md": AGENT_TEMPLATE,
+        },
+    )  # fmt: skip
+
+
+def nemo_wheel(base: Path, yaml_text: str = NEMO_YAML) -> Path:
+    return _wheel(
+        base / f"{NEMOGUARDRAILS_PACKAGE}-{NEMOGUARDRAILS_VERSION}"
+        / f"nemoguardrails-{NEMOGUARDRAILS_VERSION}-py3-none-any.whl",
+        {"nemoguardrails/llm/prompts/general.yml": yaml_text, "nemoguardrails/x.py": "y = 1"},
+    )  # fmt: skip
+
+
+def test_llamaindex_constants_content_arguments_and_agent_templates(tmp_path: Path) -> None:
+    texts = llamaindex_templates(llamaindex_wheel(tmp_path))
+    assert texts == [RAG, ROUTER, PERSONA, AGENT_TEMPLATE.strip()]
+
+
+def test_nemo_prompts_keep_placeholders_and_drop_jinja_tags(tmp_path: Path) -> None:
+    texts = nemoguardrails_templates(nemo_wheel(tmp_path))
+    assert texts == [
+        "Check the user message below against the policy for the shop's bot.\n"
+        'Policy: {policy}User message: "{user_input}"\n'
+        "Should it be blocked (Yes or No)?",
+        "Write the bot's next message for the conversation below, politely.",
+    ]
+    assert all(len(t) >= MIN_CHARS and "{%" not in t and "{{" not in t for t in texts)
+
+
+def test_a_broken_yaml_file_names_itself(tmp_path: Path) -> None:
+    with pytest.raises(CorpusUnavailable, match=r"general\.yml: not YAML"):
+        nemoguardrails_templates(nemo_wheel(tmp_path, "prompts: [unclosed"))
+
+
+def test_both_sources_are_benign_evaluation_only_prompts(tmp_path: Path) -> None:
+    llamaindex_wheel(tmp_path)
+    nemo_wheel(tmp_path)
+    items = framework_prompt_corpora(tmp_path)  # the wheels are in the cache: no download
+    by_source: dict[str, list[str]] = {}
+    for item in items:
+        assert item["label"] == "benign" and item["field"] == "prompt_text"
+        assert item["split"] in ("authoring", "heldout")
+        by_source.setdefault(item["source"], []).append(item["text"])
+    assert {s: len(t) for s, t in by_source.items()} == {
+        "llamaindex_prompt_templates": 4,
+        "nemoguardrails_prompt_templates": 2,
+    }
+    for source in by_source:
+        info = THIRD_PARTY[source]
+        assert info.use == EVALUATION_ONLY and source in EVAL_ONLY_SOURCES
+
+
+def test_a_wheel_without_templates_is_an_error(tmp_path: Path) -> None:
+    llamaindex_wheel(tmp_path)
+    nemo_wheel(tmp_path, "prompts: []\n")
+    with pytest.raises(CorpusUnavailable, match="nemoguardrails_prompt_templates: no prompt"):
+        framework_prompt_corpora(tmp_path)
