@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+from aisec_jobs.demo_estate.text.app_prompts import app_prompt
 from aisec_jobs.demo_estate.text.attacks import (
     direct_injection,
     indirect_injection,
@@ -61,6 +62,7 @@ BENIGN_GENERATORS: dict[str, Callable[[random.Random], str]] = {
     "benign_security_questions": benign_security_question,
     "benign_agent_tool_context": benign_tool_context,
     "benign_assistant_answers": benign_answer,
+    "benign_app_prompts": app_prompt,
 }
 BENIGN_FIELD: dict[str, str] = {
     "benign_documents": "retrieved_context",
