@@ -9,17 +9,14 @@ teams asking how attackers work, quoted phrases being translated - which must no
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
-import duckdb
 import pytest
+from prompt_detection import rules_fired
 
-from aisec_assets.monitoring.detect import run_detections
 from aisec_assets.monitoring.rules import FAMILIES, RulePack, load_rule_pack
 from aisec_assets.operations.playbook_library import DETECTION_FAMILIES
 from aisec_resources.events import LlmEvent
-from aisec_resources.warehouse import run_sql
 
 DAY = date(2026, 4, 2)
 DETECTED_AT = datetime(2026, 4, 3, 6, 0)
@@ -143,29 +140,11 @@ def test_the_shipped_pack_has_them_opt_in() -> None:
 
 
 @pytest.fixture(scope="module")
-def fired(pack: RulePack) -> Iterator[dict[str, set[str]]]:
+def fired(pack: RulePack) -> dict[str, set[str]]:
     """prompt -> the harmful-request rules that fired on it (one day, one detection run)."""
     prompts = [w.format(req=r) for reqs in HARMFUL.values() for r in reqs for w in WRAPPERS]
     prompts += NOT_HARMFUL
-    events = [_event(p) for p in prompts]
-    conn = duckdb.connect()
-    run_sql(conn, "schema/warehouse")
-    run_sql(conn, "schema/monitoring")
-    rows = [e.to_row() for e in events]
-    columns = [*rows[0], "ingested_at", "run_id"]
-    conn.executemany(
-        f"INSERT INTO monitoring.llm_events ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})",
-        [[*r.values(), DETECTED_AT, "ingest-test"] for r in rows],
-    )
-    run_detections(conn, DAY, "harmful-test", pack, detected_at=DETECTED_AT)
-    by_event: dict[str, set[str]] = {}
-    for event_id, rule_id in conn.execute(
-        "SELECT event_id, rule_id FROM monitoring.detections WHERE family = ?", [FAMILY]
-    ).fetchall():
-        by_event.setdefault(event_id, set()).add(rule_id)
-    yield {e.prompt_text or "": by_event.get(e.event_id, set()) for e in events}
-    conn.close()
+    return rules_fired([_event(p) for p in prompts], pack, DAY, DETECTED_AT, [FAMILY])
 
 
 def test_the_family_is_mapped_and_answered_by_a_playbook(pack: RulePack) -> None:

@@ -12,8 +12,8 @@ from datetime import date, datetime, time
 
 import duckdb
 import pytest
+from prompt_detection import rules_fired
 
-from aisec_assets.monitoring.detect import run_detections
 from aisec_assets.monitoring.rules import load_rule_pack
 from aisec_assets.monitoring.rules.kinds.pattern import MENTION_FAMILIES
 from aisec_resources.events import LlmEvent
@@ -66,30 +66,11 @@ def _event(prompt: str) -> LlmEvent:
 
 
 @pytest.fixture(scope="module")
-def fired() -> Iterator[dict[str, set[str]]]:
+def fired() -> dict[str, set[str]]:
     """prompt -> the rules of the mention-reading families that fired on it."""
     prompts = [f.format(a=a) for a in ATTACKS for f in (*MENTIONS, *USES)]
     events = [_event(p) for p in prompts]
-    conn = duckdb.connect()
-    run_sql(conn, "schema/warehouse")
-    run_sql(conn, "schema/monitoring")
-    rows = [e.to_row() for e in events]
-    columns = [*rows[0], "ingested_at", "run_id"]
-    conn.executemany(
-        f"INSERT INTO monitoring.llm_events ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})",
-        [[*r.values(), DETECTED_AT, "ingest-test"] for r in rows],
-    )
-    run_detections(conn, DAY, "mention-test", load_rule_pack(), detected_at=DETECTED_AT)
-    by_event: dict[str, set[str]] = {}
-    for event_id, rule_id in conn.execute(
-        "SELECT event_id, rule_id FROM monitoring.detections WHERE family IN "
-        "(SELECT unnest($families))",
-        {"families": sorted(MENTION_FAMILIES)},
-    ).fetchall():
-        by_event.setdefault(event_id, set()).add(rule_id)
-    yield {e.prompt_text or "": by_event.get(e.event_id, set()) for e in events}
-    conn.close()
+    return rules_fired(events, load_rule_pack(), DAY, DETECTED_AT, MENTION_FAMILIES)
 
 
 @pytest.mark.parametrize("attack", ATTACKS)

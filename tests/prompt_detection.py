@@ -1,0 +1,46 @@
+"""One detection run over a list of prompts: which rules of some families fired on each (the
+real schema, ingest rows and compiled pack on an in-memory DuckDB)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+import duckdb
+
+from aisec_assets.monitoring.detect import run_detections
+from aisec_assets.monitoring.rules import RulePack
+from aisec_resources.events import LlmEvent
+from aisec_resources.warehouse import run_sql
+
+
+def rules_fired(
+    events: Sequence[LlmEvent],
+    pack: RulePack,
+    day: date,
+    detected_at: datetime,
+    families: Iterable[str],
+) -> dict[str, set[str]]:
+    """prompt -> the rules of `families` that fired on its event (empty set: none)."""
+    conn = duckdb.connect()
+    try:
+        run_sql(conn, "schema/warehouse")
+        run_sql(conn, "schema/monitoring")
+        rows = [e.to_row() for e in events]
+        columns = [*rows[0], "ingested_at", "run_id"]
+        conn.executemany(
+            f"INSERT INTO monitoring.llm_events ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            [[*r.values(), detected_at, "ingest-test"] for r in rows],
+        )
+        run_detections(conn, day, "prompt-detection-test", pack, detected_at=detected_at)
+        by_event: dict[str, set[str]] = {}
+        for event_id, rule_id in conn.execute(
+            "SELECT event_id, rule_id FROM monitoring.detections "
+            "WHERE family IN (SELECT unnest($families))",
+            {"families": sorted(families)},
+        ).fetchall():
+            by_event.setdefault(event_id, set()).add(rule_id)
+    finally:
+        conn.close()
+    return {e.prompt_text or "": by_event.get(e.event_id, set()) for e in events}
