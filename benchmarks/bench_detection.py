@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_detection                    # 1,000,000 events, one core
     python -m benchmarks.bench_detection --events 100000     # quick run
+    python -m benchmarks.bench_detection --enable-opt-in     # with the opt-in rules switched on
 
 Generates one day of N events in DuckDB from the generated corpora (benign traffic of every
 kind with attacks mixed in at ~2%; each text varied by seeded openers, word substitutions,
@@ -16,8 +17,9 @@ pack; each path runs in its own child process so its peak RSS is its own. Both r
 out the pack's classifier rules; the classifier tier runs in a third child on the first
 `--classifier-events` events of the day (copied to their own partition), reported as events/s
 and MB/s of the text it scores (prompt + retrieved context). Results are printed and written to
-benchmarks/out/bench_detection.json. Targets: cheap tier >= 150 MB/s per core; whole pack
-(compiled) >= 50 MB/s per core with peak RSS < 2 GB.
+benchmarks/out/bench_detection.json (bench_detection_opt_in.json with `--enable-opt-in`: the
+pack's `enabled: false` rules switched on in every child). Targets: cheap tier >= 150 MB/s per
+core; whole pack (compiled) >= 50 MB/s per core with peak RSS < 2 GB.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from aisec_assets.monitoring.rules import RulePack, load_rule_pack
 
 DAY = date(2026, 3, 10)
 FIXED_NOW = datetime(2026, 3, 11, 6, 0)
@@ -268,9 +272,8 @@ def classifier_child(db_path: Path, events: int) -> dict[str, Any]:
     """Runs in its own process: the pack's classifier rules over the CLASSIFIER_DAY copy of
     `events` of the day."""
     from aisec_assets.monitoring.detect import run_detections
-    from aisec_assets.monitoring.rules import load_rule_pack
 
-    pack = load_rule_pack()
+    pack = the_pack(opt_in=False)
     classifier_only = pack.model_copy(
         update={"rules": [r for r in pack.rules if r.logic.kind == "classifier"]}
     )
@@ -300,14 +303,23 @@ def classifier_child(db_path: Path, events: int) -> dict[str, Any]:
     }
 
 
-def child(db_path: Path, combined: bool) -> dict[str, Any]:
+def the_pack(opt_in: bool) -> RulePack:
+    """The shipped pack, with its opt-in rules switched on if `opt_in`."""
+    pack = load_rule_pack()
+    if opt_in:
+        rules = [r.model_copy(update={"enabled": True}) for r in pack.rules]
+        pack = pack.model_copy(update={"rules": rules})
+    return pack
+
+
+def child(db_path: Path, combined: bool, opt_in: bool) -> dict[str, Any]:
     """Runs in its own process: the pack (without its classifier rules) over the day, with
     per-step timings."""
     from aisec_assets.monitoring.detect import run_detections
-    from aisec_assets.monitoring.rules import compile_pack, load_rule_pack
+    from aisec_assets.monitoring.rules import compile_pack
     from aisec_lab.quality import CORPUS_DOMAIN, without_classifier
 
-    pack = without_classifier(load_rule_pack())
+    pack = without_classifier(the_pack(opt_in))
     compiled = compile_pack(pack, combined=combined, allowed_domains=[CORPUS_DOMAIN])
     conn = duckdb.connect(str(db_path))
     conn.execute("SET threads = 1")
@@ -379,12 +391,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--classifier-events", type=int, default=50_000)
     parser.add_argument("--combined", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--classifier", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--enable-opt-in",
+        action="store_true",
+        help="run the pack with its opt-in rules (enabled: false) switched on",
+    )
     args = parser.parse_args(argv)
     if args.child:
         if args.classifier:
             print(json.dumps(classifier_child(args.child, args.classifier_events)))
         else:
-            print(json.dumps(child(args.child, args.combined)))
+            print(json.dumps(child(args.child, args.combined, args.enable_opt_in)))
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-detect-") as tmp:
         db = Path(tmp) / "w.duckdb"
@@ -392,15 +409,17 @@ def main(argv: list[str] | None = None) -> int:
         gen = generate_day(db, args.events, args.seed)
         mb = gen["text_bytes"] / 1e6
         print("compiled pack ...", flush=True)
-        compiled = run_child(db, "--combined")
+        opt_in = ["--enable-opt-in"] if args.enable_opt_in else []
+        compiled = run_child(db, "--combined", *opt_in)
         print("one pass per rule ...", flush=True)
-        per_rule = run_child(db)
+        per_rule = run_child(db, *opt_in)
         n_cls = min(args.classifier_events, args.events)
         print(f"classifier tier on {n_cls:,} events ...", flush=True)
         copy_classifier_day(db, n_cls)
         classifier = run_child(db, "--classifier", "--classifier-events", str(n_cls))
     result = {
         "events": args.events,
+        "opt_in_rules": args.enable_opt_in,
         "text_mb": mb,
         **gen,
         "compiled": compiled,
@@ -475,9 +494,10 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(k) for k, _ in rows)
     print()
     print("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwritten: {OUT}")
+    out = OUT.with_name("bench_detection_opt_in.json") if args.enable_opt_in else OUT
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {out}")
     return 0 if result["same_hits"] else 1
 
 

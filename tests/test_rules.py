@@ -34,7 +34,6 @@ from aisec_assets.monitoring.rules import (
     rule_rows,
 )
 from aisec_assets.monitoring.rules.gate import (
-    _chunk_gates,
     _factor,
     _loosened_gate,
     _rule_gate,
@@ -495,12 +494,6 @@ def test_gate_falls_back_when_the_regex_has_no_usable_factor() -> None:
     named = PatternLogic(kind="pattern", regex=[r"(?P<verb>ignore)\s+everything"])
     assert _rule_gate(named) == _loosened_gate(named)
     assert regex_problem(_rule_gate(named), case_insensitive=False) is None
-
-
-def test_gate_chunks_stay_within_their_size() -> None:
-    gates = ["a" * 4000, "b" * 4000, "c" * 4000, "d" * 100]
-    assert [len(c) for c in _chunk_gates(gates, 8100)] == [8001, 4101]
-    assert _chunk_gates(["x" * 20000]) == ["x" * 20000]  # a gate is never split
 
 
 _RX_ATOMS = [

@@ -48,7 +48,7 @@ from duckdb.func import ARROW, SPECIAL
 from duckdb.sqltypes import DOUBLE, VARCHAR
 
 from aisec_assets.monitoring.model_store import read_arrays, read_meta
-from aisec_assets.monitoring.text_measures import _string_buffers
+from aisec_assets.monitoring.text_measures import string_buffers
 
 SURPRISAL_FUNCTION = "aisec_suffix_surprisal"
 WINDOW_FUNCTION = "aisec_suffix_window"
@@ -163,7 +163,7 @@ class SuffixModel:
             if array.null_count
             else np.ones(len(array), bool)
         )
-        offsets, data = _string_buffers(array.fill_null("") if array.null_count else array)
+        offsets, data = string_buffers(array.fill_null("") if array.null_count else array)
         score = _max_per_text(_candidate_windows(self.table, offsets, data))
         finite = np.isfinite(score)
         return pa.array(np.where(finite, score, 0.0), type=pa.float64(), mask=~(valid & finite))
@@ -172,7 +172,7 @@ class SuffixModel:
         """The deciding window's text of each text (NULL: no qualifying window)."""
         array = _as_string_array(texts)
         found = _best_windows(self.table, array)
-        offsets, data = _string_buffers(array.fill_null("") if array.null_count else array)
+        offsets, data = string_buffers(array.fill_null("") if array.null_count else array)
         out: list[str | None] = [None] * len(array)
         for i in np.flatnonzero(found.valid):
             start = offsets[i] + found.start[i]
@@ -289,7 +289,7 @@ def _best_windows(table: np.ndarray, texts: pa.Array) -> SuffixWindows:
     valid_text = (
         texts.is_valid().to_numpy(zero_copy_only=False) if texts.null_count else np.ones(n, bool)
     )
-    offsets, data = _string_buffers(texts.fill_null("") if texts.null_count else texts)
+    offsets, data = string_buffers(texts.fill_null("") if texts.null_count else texts)
     w = _candidate_windows(table, offsets, data)
     score = _max_per_text(w)
     valid = valid_text & np.isfinite(score)

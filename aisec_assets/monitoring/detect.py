@@ -27,6 +27,11 @@ from duckdb.sqltypes import VARCHAR
 
 from aisec_assets.monitoring.char_lm import register_char_lm
 from aisec_assets.monitoring.classifier import Tier2Error, Tier2Model, run_classifier_scan
+from aisec_assets.monitoring.pattern_gate import (
+    PatternGateError,
+    load_gate_patterns,
+    register_pattern_gate,
+)
 from aisec_assets.monitoring.rules import (
     EVIDENCE_MAX_CHARS,
     CompiledPack,
@@ -71,6 +76,7 @@ def prepare_detection_run(conn: duckdb.DuckDBPyConnection, day: date) -> None:
     register_mask_function(conn)
     register_text_measures(conn)  # aisec_char_entropy, for the session-shift rules
     register_char_lm(conn)  # aisec_suffix_surprisal / _window, for the surprisal rules
+    register_pattern_gate(conn)  # aisec_pattern_gate, the gate of every pattern scan
     run_sql(conn, "monitoring/detection_functions")
     run_sql(conn, "monitoring/event_assets", {"day": day})
 
@@ -88,12 +94,15 @@ def run_step(
         if step.classifier is not None:
             run_classifier_scan(conn, step.classifier, day, model)
         elif step.sql is not None:
-            conn.execute(step.sql, {**step.params, "day": day})
+            params = {**step.params, "day": day}
+            if step.gate_patterns:
+                params["gate_key"] = load_gate_patterns(step.gate_patterns)
+            conn.execute(step.sql, params)
         elif step.sql_file is not None:
             run_sql(conn, step.sql_file, {**step.variables, "day": day})
         else:  # pragma: no cover - compile_pack never builds one
             raise ValueError("step has neither SQL nor a SQL file")
-    except (duckdb.Error, Tier2Error) as exc:
+    except (duckdb.Error, Tier2Error, PatternGateError) as exc:
         raise DetectionStepError(
             f"detection step {step.name!r} (rules {', '.join(step.rule_ids)}) failed on "
             f"{day.isoformat()}: {exc}"

@@ -28,7 +28,7 @@ CHAR_ENTROPY_FUNCTION = "aisec_char_entropy"
 _DENSE_CELLS = 4_000_000
 
 
-def _string_buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def string_buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(offsets, UTF-8 bytes) of a string array, without copying the text."""
     if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
         texts = texts.cast(pa.large_string())
@@ -98,7 +98,7 @@ def char_entropy_bits(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
         texts = texts.fill_null("")
     else:
         valid = np.ones(len(texts), dtype=bool)
-    offsets, data = _string_buffers(texts)
+    offsets, data = string_buffers(texts)
     lengths, codes = _code_points(offsets, data)
     bits = -_sum_p_log2_p(lengths, codes)
     return pa.array(bits, type=pa.float64(), mask=~valid | (lengths == 0))

@@ -39,7 +39,7 @@ One module per responsibility:
   loader.py     YAML with line numbers -> `RulePack`, or one `RulePackError` listing every
                 problem as `file:line: field: message`
   re2.py        DuckDB's RE2 asked at load and compile time (`regex_problem`)
-  gate.py       the necessary-factor gate of a pattern scan and its DFA-sized chunks
+  gate.py       the necessary-factor gate of each pattern rule (run as one RE2::Set pass)
   steps.py      `CompiledStep`, `CompiledPack`, `ClassifierScan`, `OrgSettings`
   compiler.py   `compile_pack`: dispatches each logic kind through one table
   kinds/        one module per logic kind, owning its SQL (file) and variables
@@ -51,7 +51,6 @@ MB/s for the combined scans vs 24-25 MB/s for one scan per rule; 2-vCPU VM, Duck
 
 from aisec_assets.monitoring.rules.compiler import RULE_KINDS, SCAN_KINDS, compile_pack
 from aisec_assets.monitoring.rules.gate import (
-    GATE_CHUNK_CHARS,
     GATE_KEEP_GAP,
     GATE_MAX_LETTER_COUNT,
     GATE_MIN_WEIGHT,
@@ -118,7 +117,6 @@ __all__ = [
     "EVIDENCE_CONTEXT_CHARS",
     "EVIDENCE_MAX_CHARS",
     "FAMILIES",
-    "GATE_CHUNK_CHARS",
     "GATE_KEEP_GAP",
     "GATE_MAX_LETTER_COUNT",
     "GATE_MIN_WEIGHT",

@@ -1,12 +1,12 @@
 """The regex gate of a pattern scan: per rule a regex every text the rule can fire on matches
-(a necessary factor of its regexes), alternated into DFA-sized chunks, so one cheap pass drops
-the texts no rule of a target can match.
+(a necessary factor of its regexes). The gates of a target's rules run as one RE2::Set pass
+(monitoring/pattern_gate.py) that drops the texts no rule can match and names the rules that
+can match the others.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -61,13 +61,15 @@ def _loosened_gate(logic: PatternLogic) -> str:
 
 # --------------------------------------------------------------------------- gates
 # A rule's gate is a regex every text the rule can fire on matches. The gates of all the rules
-# of a target are alternated into one pass that has to stay in RE2's DFA: a DFA state is the set
+# of a target run as one RE2::Set pass that has to stay in RE2's DFA: a DFA state is the set
 # of partial matches alive at a point of the text, and what multiplies them is a gap that runs
 # over words (`[^\n]{0,200}`, `(?:\w+\s+){0,3}`, `[\s\S]*`: a thread that, once started, lives
 # on through the next words, in combination with every other one) and a long count of letters
 # (`[A-Za-z0-9+/]{32,}`: every word of every text is counted). The loosened regexes of the 16
-# prompt_text rules needed three 8,000-character chunks, one of which outgrew the DFA cache (RE2
-# as DuckDB builds it gets 8 MB) and ran at ~50 MB/s; whole, they ran at 0.7 MB/s.
+# prompt_text rules, alternated as DuckDB's `regexp_matches` patterns, needed three
+# 8,000-character chunks, one of which outgrew the DFA cache (RE2 as DuckDB builds it gets 8 MB)
+# and ran at ~50 MB/s; whole, they ran at 0.7 MB/s. The factors below, in one Set with a 64 MB
+# budget (pattern_gate.GATE_MAX_MEM), run at ~300 MB/s.
 #
 # So a gate is a *necessary factor* of the rule's regexes, with those parts cut: for `A gap B`
 # every match contains a match of `A` (and of `B`); the heavier of the two stands for it. That
@@ -486,23 +488,3 @@ def _rule_gate(logic: PatternLogic) -> str:
     if heaviest is not None:
         return f"(?i:{heaviest[1]})"
     return _loosened_gate(logic)
-
-
-# Gate regexes are alternated into chunks of at most this many characters: each chunk is one
-# pass over every text of the target. RE2's DFA runs at ~310 MB/s for a small regex, slower as
-# its states outgrow the CPU caches, and far slower once they outgrow its own cache. The 16
-# prompt_text gates (17,500 characters) ran at 73 MB/s in one chunk, 100 MB/s in two, 78 MB/s
-# in three (measured on the benchmark's day, a 2-vCPU VM, DuckDB 2.0.1).
-GATE_CHUNK_CHARS = 12000
-
-
-def _chunk_gates(gates: Sequence[str], max_chars: int = GATE_CHUNK_CHARS) -> list[str]:
-    chunks: list[list[str]] = [[]]
-    size = 0
-    for gate in gates:
-        if chunks[-1] and size + len(gate) > max_chars:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(gate)
-        size += len(gate) + 1
-    return ["|".join(chunk) for chunk in chunks]

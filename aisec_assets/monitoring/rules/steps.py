@@ -65,6 +65,9 @@ class CompiledStep:
     sql/monitoring run with `run_sql` (values as DuckDB `variables`; `day` added), or a
     classifier scan (`classifier`, run by the classifier runtime: texts read in batches,
     scored by the model in numpy, hits inserted).
+
+    `gate_patterns`: a pattern scan's gate regexes, one per rule (rules/gate.py); the runtime
+    loads them as a RE2::Set (monitoring/pattern_gate.py) and binds its name as `$gate_key`.
     """
 
     name: str
@@ -74,6 +77,7 @@ class CompiledStep:
     sql_file: str | None = None
     variables: dict[str, Any] = field(default_factory=dict)
     classifier: ClassifierScan | None = None
+    gate_patterns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

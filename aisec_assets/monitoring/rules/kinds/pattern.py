@@ -1,11 +1,13 @@
 """Pattern rules: RE2 regexes over a text field, compiled as ONE scan per target.
 
 All pattern rules of one target field become one generated statement: a gate (gate.py: per
-rule a necessary factor of its regexes, alternated into DFA-sized chunks) drops the texts no
-rule can match, then each rule is a `CASE WHEN <condition> THEN <rule index> END` element of a
-list that is filtered and unnested, so the rule ids survive the single pass; the matched span
-is extracted for the hits only. Regexes, literals and rule ids reach the SQL only as bound
-parameters; identifiers come from the fixed `TEXT_TARGETS` table.
+rule a necessary factor of its regexes; run as one RE2::Set pass, monitoring/pattern_gate.py)
+says for each text which rules can match it, then each rule is a
+`CASE WHEN <its gate matched> AND <condition> THEN <rule index> END` element of a list that is
+filtered and unnested, so the rule ids survive the single pass; the matched span is extracted
+for the hits only. Regexes, literals and rule ids reach the SQL only as bound parameters
+(the gate regexes as the step's `gate_patterns`, loaded by the runtime under `$gate_key`);
+identifiers come from the fixed `TEXT_TARGETS` table.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aisec_assets.monitoring.rules.gate import _chunk_gates, _rule_gate, _rule_prefilter
+from aisec_assets.monitoring.rules.gate import _rule_gate, _rule_prefilter
 from aisec_assets.monitoring.rules.schema import (
     EVIDENCE_CONTEXT_CHARS,
     TEXT_TARGETS,
@@ -47,11 +49,11 @@ def compile_pattern_scan(
     organisation's, see compiler.compile_pack).
 
     Cost model: DuckDB runs one regex per (row, pattern), so K rules are K passes over the
-    text. One pass of the target's gate (the alternation of every rule's `_rule_gate`, sized
-    to stay within RE2's DFA) drops the texts no rule can match - nearly all of them. On the
-    few left, each rule runs its literal prefilter, then its regexes; match-level work
-    (extracting and validating spans) runs only on texts its regex matched, the excerpt only
-    on hits.
+    text. One RE2::Set pass of the target's gates (every rule's `_rule_gate`) drops the texts
+    no rule can match - nearly all of them - and names, for the few left, the rules whose gate
+    matched; only those rules run on the text: their literal prefilter, then their regexes.
+    Match-level work (extracting and validating spans) runs only on texts a rule's regex
+    matched, the excerpt only on hits.
     """
     if target not in TEXT_TARGETS:
         raise ValueError(f"unknown text target {target!r}")
@@ -70,13 +72,16 @@ def compile_pattern_scan(
         src = "u" if target in MENTION_TARGETS and rule.family in MENTION_FAMILIES else "t"
         params[f"{p}_id"] = rule.id
         params[f"{p}_rx"] = flag + "|".join(f"(?:{x})" for x in logic.regex)
-        gates.append(_rule_gate(logic))
+        gate = _rule_gate(logic)
+        gates.append(gate)
         parts: list[str] = []
         if logic.min_length:
             params[f"{p}_minlen"] = logic.min_length
             parts.append(f"length({src}) >= ${p}_minlen")
         prefilter = _rule_prefilter(logic)
-        if prefilter is not None:
+        # a prefilter that is the rule's gate already held (the Set named the rule); like any
+        # prefilter it is implied by the regex, so leaving it out changes no result
+        if prefilter is not None and prefilter != gate:
             params[f"{p}_pre"] = prefilter
             parts.append(f"regexp_matches({src}, ${p}_pre)")
         parts.append(f"regexp_matches({src}, ${p}_rx)")
@@ -110,12 +115,10 @@ def compile_pattern_scan(
             spans.append(f"{valid}[1]")
         else:
             spans.append(f"regexp_extract({src}, ${p}_rx)")
-        conditions.append(f"CASE WHEN {' AND '.join(parts)} THEN {i} END")
+        conditions.append(
+            f"CASE WHEN {' AND '.join([f'list_contains(gates, {i})', *parts])} THEN {i} END"
+        )
         ids.append(f"${p}_id")
-    gate_chunks = _chunk_gates(gates)
-    for j, chunk in enumerate(gate_chunks):
-        params[f"gate{j}"] = chunk
-    gate_test = " OR ".join(f"regexp_matches(t, $gate{j})" for j in range(len(gate_chunks)))
     expr = TEXT_TARGETS[target]
     # only the texts mention-reading rules read are unquoted (`u` is `t` for the others)
     reads_as_read = any(target in MENTION_TARGETS and r.family in MENTION_FAMILIES for r in rules)
@@ -132,14 +135,15 @@ WITH texts AS (
     FROM monitoring.llm_events
     WHERE event_date = $day
 ),
-candidates AS (
-    SELECT event_id, t
+gated AS (
+    SELECT event_id, t, aisec_pattern_gate($gate_key, t) AS gates
     FROM texts
-    WHERE t IS NOT NULL AND ({gate_test})
+    WHERE t IS NOT NULL
 ),
 read AS MATERIALIZED (
-    SELECT event_id, t, {as_read} AS u
-    FROM candidates
+    SELECT event_id, t, {as_read} AS u, gates
+    FROM gated
+    WHERE len(gates) > 0
 ),
 scanned AS (
     SELECT event_id, t, u, list_filter([
@@ -173,4 +177,5 @@ FROM spans
         rule_ids=tuple(r.id for r in rules),
         sql=sql,
         params=params,
+        gate_patterns=tuple(gates),
     )

@@ -1,0 +1,115 @@
+"""The pattern scans' gate as a SQL function (monitoring/pattern_gate.py): one RE2::Set pass per
+text names the rules whose gate regex it matches. Checked against DuckDB's own `regexp_matches`
+on every gate of the pack (opt-in rules included) over the generated corpora."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from aisec_assets.monitoring import pattern_gate
+from aisec_assets.monitoring.pattern_gate import (
+    PatternGateError,
+    gate_failed_passes,
+    gate_key,
+    load_gate_patterns,
+    register_pattern_gate,
+)
+from aisec_assets.monitoring.rules import compile_pack, load_rule_pack
+from aisec_lab.corpora import benign_corpora, generated_attack_corpora
+
+
+def _conn() -> duckdb.DuckDBPyConnection:
+    conn = duckdb.connect()
+    register_pattern_gate(conn)
+    return conn
+
+
+def _gate(conn: duckdb.DuckDBPyConnection, key: str, texts: list[str | None]) -> list:
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT aisec_pattern_gate($key, t) FROM unnest($texts) WITH ORDINALITY AS x(t, n) "
+            "ORDER BY n",
+            {"key": key, "texts": texts},
+        ).fetchall()
+    ]
+
+
+def test_the_gate_names_the_regexes_each_text_matches() -> None:
+    conn = _conn()
+    key = load_gate_patterns([r"(?i:ignore\s+previous)", r"\bDAN\b", r"ф"])
+    texts = [
+        "please IGNORE previous rules, DAN",
+        "nothing to see",
+        None,
+        "",
+        "Daniel",
+        "фильтр and DAN",
+    ]
+    assert _gate(conn, key, texts) == [[0, 1], [], None, [], [], [1, 2]]
+
+
+def test_every_gate_of_the_pack_matches_exactly_where_duckdb_says_it_does() -> None:
+    """RE2::Set (google-re2) and DuckDB's RE2 read the same gate regexes the same way: per
+    rule, on every corpus text, the Set names the rule exactly where `regexp_matches` holds."""
+    pack = load_rule_pack()
+    everything = pack.model_copy(
+        update={"rules": [r.model_copy(update={"enabled": True}) for r in pack.rules]}
+    )
+    scans = [s for s in compile_pack(everything).steps if s.gate_patterns]
+    assert {s.params["target"] for s in scans} >= {"prompt_text", "response_text"}
+    texts = [i["text"] for i in generated_attack_corpora() + benign_corpora(size=150)]
+    conn = _conn()
+    conn.execute("CREATE TABLE t AS SELECT * FROM unnest($texts) WITH ORDINALITY AS x(t, n)", {
+        "texts": texts
+    })
+    checked = matched = 0
+    for scan in scans:
+        key = load_gate_patterns(scan.gate_patterns)
+        conn.execute(
+            "CREATE OR REPLACE TABLE g AS SELECT n, aisec_pattern_gate($key, t) AS gates FROM t",
+            {"key": key},
+        )
+        for i, gate in enumerate(scan.gate_patterns):
+            differ, hits = conn.execute(
+                "SELECT count(*) FILTER (WHERE list_contains(gates, $i) <> regexp_matches(t, $rx)),"
+                " count(*) FILTER (WHERE list_contains(gates, $i)) FROM t JOIN g USING (n)",
+                {"i": i, "rx": gate},
+            ).fetchone()
+            assert differ == 0, f"{scan.rule_ids[i]}: Set and DuckDB differ on {differ} texts"
+            checked += 1
+            matched += hits > 0
+        assert gate_failed_passes(key) == 0
+    assert checked >= 40 and matched >= 30  # every gate of the pack, most of them matching
+
+
+def test_a_failed_pass_lets_the_text_through_to_every_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """RE2 reports a DFA that ran out of memory as "no match"; the sentinel pattern tells the two
+    apart, and a failed pass makes the text a candidate of every rule instead of none."""
+    conn = _conn()
+    patterns = ["never-matches-1", "never-matches-2", "never-matches-3"]
+    key = load_gate_patterns(patterns)
+    assert _gate(conn, key, ["plain text"]) == [[]]
+
+    class FailingSet:
+        def Match(self, text: object) -> list[int]:  # noqa: N802 - RE2's name
+            return []  # what RE2::Set::Match gives when its DFA fails
+
+    monkeypatch.setattr(pattern_gate._GATES[key]._set, "_set", FailingSet())
+    before = gate_failed_passes(key)
+    assert _gate(conn, key, ["plain text", None]) == [[0, 1, 2], None]
+    assert gate_failed_passes(key) == before + 1
+
+
+def test_a_regex_re2_rejects_is_named() -> None:
+    with pytest.raises(PatternGateError, match=r"gate regex 1 .*\(\?<=x\)"):
+        load_gate_patterns(["fine", "(?<=x)y"])
+
+
+def test_an_unloaded_gate_is_an_error_not_an_empty_gate() -> None:
+    conn = _conn()
+    with pytest.raises(duckdb.Error, match="no gate is loaded"):
+        _gate(conn, gate_key(["loaded nowhere"]), ["text"])
