@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 import duckdb
 from duckdb.sqltypes import VARCHAR
@@ -45,6 +47,7 @@ from aisec_resources.redaction import redact_text
 from aisec_resources.warehouse import run_sql
 
 MASK_FUNCTION = "aisec_mask_secrets"
+_PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
 
 
 class DetectionStepError(RuntimeError):
@@ -81,6 +84,12 @@ def prepare_detection_run(conn: duckdb.DuckDBPyConnection, day: date) -> None:
     run_sql(conn, "monitoring/event_assets", {"day": day})
 
 
+def _named_in(statement: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters a statement names (DuckDB refuses parameters a statement does not use)."""
+    named = set(_PARAMETER.findall(statement))
+    return {name: value for name, value in params.items() if name in named}
+
+
 def run_step(
     conn: duckdb.DuckDBPyConnection,
     step: CompiledStep,
@@ -97,7 +106,9 @@ def run_step(
             params = {**step.params, "day": day}
             if step.gate_patterns:
                 params["gate_key"] = load_gate_patterns(step.gate_patterns)
-            conn.execute(step.sql, params)
+            for statement in (step.pre_sql, step.sql, step.post_sql):
+                if statement is not None:
+                    conn.execute(statement, _named_in(statement, params))
         elif step.sql_file is not None:
             run_sql(conn, step.sql_file, {**step.variables, "day": day})
         else:  # pragma: no cover - compile_pack never builds one

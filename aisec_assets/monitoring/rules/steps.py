@@ -68,6 +68,8 @@ class CompiledStep:
 
     `gate_patterns`: a pattern scan's gate regexes, one per rule (rules/gate.py); the runtime
     loads them as a RE2::Set (monitoring/pattern_gate.py) and binds its name as `$gate_key`.
+    `pre_sql` / `post_sql`: statements run before / after `sql` (each given the `params` it
+    names): a pattern scan writes its candidates to a temp table first and drops it after.
     """
 
     name: str
@@ -78,6 +80,8 @@ class CompiledStep:
     variables: dict[str, Any] = field(default_factory=dict)
     classifier: ClassifierScan | None = None
     gate_patterns: tuple[str, ...] = ()
+    pre_sql: str | None = None
+    post_sql: str | None = None
 
 
 @dataclass(frozen=True)
