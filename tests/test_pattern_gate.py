@@ -61,9 +61,10 @@ def test_every_gate_of_the_pack_matches_exactly_where_duckdb_says_it_does() -> N
     assert {s.params["target"] for s in scans} >= {"prompt_text", "response_text"}
     texts = [i["text"] for i in generated_attack_corpora() + benign_corpora(size=150)]
     conn = _conn()
-    conn.execute("CREATE TABLE t AS SELECT * FROM unnest($texts) WITH ORDINALITY AS x(t, n)", {
-        "texts": texts
-    })
+    conn.execute(
+        "CREATE TABLE t AS SELECT * FROM unnest($texts) WITH ORDINALITY AS x(t, n)",
+        {"texts": texts},
+    )
     checked = matched = 0
     for scan in scans:
         key = load_gate_patterns(scan.gate_patterns)
@@ -95,7 +96,7 @@ def test_a_failed_pass_lets_the_text_through_to_every_rule(
     assert _gate(conn, key, ["plain text"]) == [[]]
 
     class FailingSet:
-        def Match(self, text: object) -> list[int]:  # noqa: N802 - RE2's name
+        def Match(self, text: object) -> list[int]:  # RE2's name
             return []  # what RE2::Set::Match gives when its DFA fails
 
     monkeypatch.setattr(pattern_gate._GATES[key]._set, "_set", FailingSet())
