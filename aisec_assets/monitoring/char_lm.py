@@ -32,7 +32,6 @@ package data, loaded once per process.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 from dataclasses import dataclass, field
@@ -44,11 +43,10 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-from duckdb.func import ARROW, SPECIAL
 from duckdb.sqltypes import DOUBLE, VARCHAR
 
 from aisec_assets.monitoring.model_store import read_arrays, read_meta
-from aisec_assets.monitoring.text_measures import string_buffers
+from aisec_assets.monitoring.text_measures import register_arrow_function, string_buffers
 
 SURPRISAL_FUNCTION = "aisec_suffix_surprisal"
 WINDOW_FUNCTION = "aisec_suffix_window"
@@ -326,21 +324,6 @@ def register_char_lm(conn: duckdb.DuckDBPyConnection, model: SuffixModel | None 
     scores, window_texts = (
         (suffix_surprisal, suffix_window) if model is None else (model.scores, model.window_texts)
     )
-    # DuckDB refuses to (re)register functions while a result of this connection is still
-    # being fetched; a fully fetched statement of our own closes any such result first.
-    conn.execute("SELECT 1").fetchall()
-    for name, function, returns in (
-        (SURPRISAL_FUNCTION, scores, DOUBLE),
-        (WINDOW_FUNCTION, window_texts, VARCHAR),
-    ):
-        with contextlib.suppress(duckdb.Error):
-            conn.remove_function(name)
-        conn.create_function(
-            name,
-            function,
-            [VARCHAR],
-            returns,
-            type=ARROW,
-            null_handling=SPECIAL,  # NULL text gives NULL
-            side_effects=False,
-        )
+    # NULL text gives NULL
+    register_arrow_function(conn, SURPRISAL_FUNCTION, scores, [VARCHAR], DOUBLE)
+    register_arrow_function(conn, WINDOW_FUNCTION, window_texts, [VARCHAR], VARCHAR)

@@ -22,7 +22,6 @@ hide an attack, an extra candidate only costs time).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import threading
 from collections.abc import Sequence
@@ -30,10 +29,9 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 import re2
-from duckdb.func import ARROW, SPECIAL
 from duckdb.sqltypes import INTEGER, VARCHAR
 
-from aisec_assets.monitoring.text_measures import string_buffers
+from aisec_assets.monitoring.text_measures import register_arrow_function, string_buffers
 
 PATTERN_GATE_FUNCTION = "aisec_pattern_gate"
 
@@ -137,18 +135,8 @@ def gate_indexes(keys: pa.Array, texts: pa.Array) -> pa.Array:
 
 
 def register_pattern_gate(conn: duckdb.DuckDBPyConnection) -> None:
-    """Make `aisec_pattern_gate(VARCHAR, VARCHAR) -> INTEGER[]` callable from SQL on `conn`."""
-    # DuckDB refuses to (re)register functions while a result of this connection is still
-    # being fetched; a fully fetched statement of our own closes any such result first.
-    conn.execute("SELECT 1").fetchall()
-    with contextlib.suppress(duckdb.Error):
-        conn.remove_function(PATTERN_GATE_FUNCTION)
-    conn.create_function(
-        PATTERN_GATE_FUNCTION,
-        gate_indexes,
-        [VARCHAR, VARCHAR],
-        duckdb.list_type(INTEGER),
-        type=ARROW,
-        null_handling=SPECIAL,  # NULL text gives NULL
-        side_effects=False,
+    """Make `aisec_pattern_gate(VARCHAR, VARCHAR) -> INTEGER[]` callable from SQL on `conn`
+    (NULL text gives NULL)."""
+    register_arrow_function(
+        conn, PATTERN_GATE_FUNCTION, gate_indexes, [VARCHAR, VARCHAR], duckdb.list_type(INTEGER)
     )

@@ -14,6 +14,8 @@ to code points once, as a whole.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -104,19 +106,32 @@ def char_entropy_bits(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pa.array(bits, type=pa.float64(), mask=~valid | (lengths == 0))
 
 
-def register_text_measures(conn: duckdb.DuckDBPyConnection) -> None:
-    """Make `aisec_char_entropy(VARCHAR) -> DOUBLE` callable from SQL on `conn`."""
+def register_arrow_function(
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    function: Callable[..., pa.Array],
+    parameters: list[Any],
+    returns: Any,
+) -> None:
+    """(Re)register `function` as the vectorized SQL function `name` on `conn`: it receives
+    each DuckDB vector as Arrow arrays, NULLs included (it decides what NULL gives)."""
     # DuckDB refuses to (re)register functions while a result of this connection is still
     # being fetched; a fully fetched statement of our own closes any such result first.
     conn.execute("SELECT 1").fetchall()
     with contextlib.suppress(duckdb.Error):
-        conn.remove_function(CHAR_ENTROPY_FUNCTION)
+        conn.remove_function(name)
     conn.create_function(
-        CHAR_ENTROPY_FUNCTION,
-        char_entropy_bits,
-        [VARCHAR],
-        DOUBLE,
+        name,
+        function,
+        parameters,
+        returns,
         type=ARROW,
-        null_handling=SPECIAL,  # NULL and empty text give NULL
+        null_handling=SPECIAL,
         side_effects=False,
     )
+
+
+def register_text_measures(conn: duckdb.DuckDBPyConnection) -> None:
+    """Make `aisec_char_entropy(VARCHAR) -> DOUBLE` callable from SQL on `conn` (NULL and empty
+    text give NULL)."""
+    register_arrow_function(conn, CHAR_ENTROPY_FUNCTION, char_entropy_bits, [VARCHAR], DOUBLE)
