@@ -114,3 +114,10 @@ def test_an_unloaded_gate_is_an_error_not_an_empty_gate() -> None:
     conn = _conn()
     with pytest.raises(duckdb.Error, match="no gate is loaded"):
         _gate(conn, gate_key(["loaded nowhere"]), ["text"])
+
+
+def test_a_set_too_large_to_compile_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a budget far below what any Set needs: RE2 refuses to compile, and the error says why
+    monkeypatch.setattr(pattern_gate, "GATE_MAX_MEM", 1 << 10)
+    with pytest.raises(PatternGateError, match=r"2 gate regexes do not compile as one RE2::Set"):
+        load_gate_patterns(["compiled nowhere a", "compiled nowhere b"])

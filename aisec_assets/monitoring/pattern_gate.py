@@ -63,7 +63,13 @@ class _GateSet:
             except re2.error as exc:
                 raise PatternGateError(f"gate regex {i} is not valid RE2: {pattern!r}") from exc
         self.sentinel = self._set.Add(_ALWAYS)
-        self._set.Compile()
+        try:
+            self._set.Compile()
+        except re2.error as exc:
+            raise PatternGateError(
+                f"the {len(patterns)} gate regexes do not compile as one RE2::Set within "
+                f"{GATE_MAX_MEM >> 20} MB (a rule's gate too large: see rules/gate.py)"
+            ) from exc
         self.every = list(range(len(patterns)))
         self.failed_passes = 0
 
