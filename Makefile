@@ -36,7 +36,8 @@ test: $(STAMP)
 # the wall clock, DONT_FAKE_MONOTONIC=1, makes every time.sleep fail with EINVAL under
 # libfaketime 0.9.10): two serial pytest processes side by side, test files balanced by their
 # measured time (.ci/future_clock.py, weights in .ci/test_weights.json; refresh them after a
-# `make test` with `.venv/bin/python .ci/future_clock.py --weights-from test-artifacts/junit.xml`).
+# `make test-future-clock` with
+# `.venv/bin/python .ci/future_clock.py --weights-from test-artifacts/future-clock-*.xml`).
 # The campaigns that read no clock (marker clock_independent) ran in `make test` already.
 test-future-clock: $(STAMP)
 	command -v faketime >/dev/null || { echo "faketime is not installed (apt-get install faketime)"; exit 2; }

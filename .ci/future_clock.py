@@ -3,13 +3,14 @@
 xdist cannot run under libfaketime (its worker channels use timed waits libfaketime does not
 fake, and faking only the wall clock makes time.sleep fail with EINVAL under libfaketime 0.9.10),
 so each shard is its own plain, serial `faketime '+400 days' pytest` process. Test files are
-assigned greedily by their measured seconds (.ci/test_weights.json, from a junit report of the
-suite; a file not listed weighs its size), heaviest first, to the lighter shard. Each shard's
-output goes to test-artifacts/future-clock-<n>.log and is printed when it ends; the exit status
-is the first failing shard's.
+assigned greedily by their measured seconds (.ci/test_weights.json, from the junit reports of
+a previous future-clock run: the times of this serial, faketime'd run, not xdist's; a file not
+listed weighs its size), heaviest first, to the lighter shard. Each shard's output goes to
+test-artifacts/future-clock-<n>.log (printed when it ends) and its junit report to
+test-artifacts/future-clock-<n>.xml; the exit status is the first failing shard's.
 
     python .ci/future_clock.py [--shards 2] [-- extra pytest args]
-    python .ci/future_clock.py --weights-from test-artifacts/junit.xml   # refresh the weights
+    python .ci/future_clock.py --weights-from test-artifacts/future-clock-*.xml   # refresh
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ def weights(files: list[Path]) -> dict[str, float]:
     return {f.name: float(measured.get(f.name, f.stat().st_size * SECONDS_PER_BYTE)) for f in files}
 
 
-def write_weights(junit: Path) -> None:
-    """Seconds per test file from a junit report (`make test` writes one)."""
+def write_weights(reports: list[Path]) -> None:
+    """Seconds per test file from junit reports (each future-clock shard writes one)."""
     seconds: Counter[str] = Counter()
-    for case in ET.parse(junit).iter("testcase"):
-        module = case.get("classname", "").removeprefix("tests.").split(".")[0]
-        seconds[f"{module}.py"] += float(case.get("time", 0))
+    for junit in reports:
+        for case in ET.parse(junit).iter("testcase"):
+            module = case.get("classname", "").removeprefix("tests.").split(".")[0]
+            seconds[f"{module}.py"] += float(case.get("time", 0))
     table = {name: round(value, 1) for name, value in sorted(seconds.items())}
     WEIGHTS.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"future clock: {len(table)} files, {sum(table.values()):.0f} s, in {WEIGHTS}")
@@ -62,7 +64,9 @@ def shard(files: list[Path], count: int) -> list[list[Path]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shards", type=int, default=2)
-    parser.add_argument("--weights-from", type=Path, help="write the weights from a junit report")
+    parser.add_argument(
+        "--weights-from", type=Path, nargs="+", help="write the weights from junit reports"
+    )
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()
     if args.weights_from is not None:
@@ -85,6 +89,7 @@ def main() -> int:
             "no:cacheprovider",
             "-m",
             MARKER,
+            f"--junitxml={logs / f'future-clock-{n}.xml'}",
             *args.pytest_args,
             *(str(f.relative_to(ROOT)) for f in group),
         ]

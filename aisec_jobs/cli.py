@@ -35,6 +35,7 @@ from aisec_jobs.definitions import (
 )
 from aisec_jobs.demo_estate import generate_demo_estate
 from aisec_jobs.demo_estate.walkthrough import walk_through_incident
+from aisec_jobs.execution import CODE_LOCATION_MODULE, step_execution
 from aisec_jobs.gate import GateError, gate, gate_entry
 from aisec_jobs.loader import discovery_preflight, load_program_config
 from aisec_jobs.recovery import find_reclaimable, process_tags, reclaim
@@ -78,22 +79,6 @@ def _print_summary(config: AisecConfig, day: date) -> None:
         print(render_summary(conn, day))
     print(f"\nWarehouse (open read-only any time): {config.warehouse.path}")
     print(f'  aisec query --config {config.config_path} "SELECT ..."   (no SQL: a prompt)')
-
-
-# Each step runs in its own process (a killed or crashing step cannot take the run with it),
-# forked from a server that has already imported the code location: a spawned step re-imports
-# Dagster, DuckDB and the code location before its first line, which cost the demo's main job
-# 144 s of its 205 s on 2 CPUs (64 s forked).
-CODE_LOCATION_MODULE = "aisec_jobs.definitions"
-
-
-def step_execution(in_process: bool = False) -> dict[str, Any]:
-    """The `execution` run config of the jobs `aisec` runs: every step in this process, or each
-    in its own process forked from a forkserver that preloaded the code location."""
-    if in_process:
-        return {"config": {"in_process": {}}}
-    forkserver = {"forkserver": {"preload_modules": [CODE_LOCATION_MODULE]}}
-    return {"config": {"multiprocess": {"start_method": forkserver}}}
 
 
 def _execute(

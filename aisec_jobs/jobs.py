@@ -6,6 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from aisec_assets.discovery.collection_assets import partitioned_collections, partitions_of
+from aisec_jobs.execution import default_run_config
 from aisec_jobs.incident_ops import incident_state_job
 
 # The program's unpartitioned spine, for one day: discovery -> inventory -> governance and
@@ -24,6 +25,7 @@ SPINE = dg.AssetSelection.groups(
 )
 main_job = dg.define_asset_job(
     "aisec_main_job",
+    config=default_run_config(),
     selection=SPINE | dg.AssetSelection.assets("detection_rules"),
     description="Discover every source, rebuild the inventory, assess governance and control "
     "evidence, score risk, report coverage, gaps and framework compliance, compute KPIs and "
@@ -33,6 +35,7 @@ main_job = dg.define_asset_job(
 # Nightly rescoring: risk moves with time (reviews go stale) even when nothing is rediscovered.
 rescoring_job = dg.define_asset_job(
     "nightly_rescoring_job",
+    config=default_run_config(),
     selection=dg.AssetSelection.groups("governance", "controls", "risk", "compliance", "metrics"),
     description="Reassess governance (acceptances expire, policies fall due) and control "
     "evidence, rescore risk, recompute coverage, compliance gaps, framework compliance, KPIs "
@@ -42,6 +45,7 @@ rescoring_job = dg.define_asset_job(
 # Discovery and the inventory it feeds, then everything downstream so new assets get scored.
 discovery_job = dg.define_asset_job(
     "discovery_job",
+    config=default_run_config(),
     selection=dg.AssetSelection.groups("discovery").downstream() & SPINE,
     description="Rediscover every source and bring the inventory and everything after it "
     "up to date.",
@@ -50,6 +54,7 @@ discovery_job = dg.define_asset_job(
 # LLM traffic of one or more UTC days (one run for a range: single-run backfills).
 monitoring_job = dg.define_asset_job(
     "monitoring_job",
+    config=default_run_config(),
     selection=dg.AssetSelection.assets("llm_events", "detections"),
     description="Ingest the day's LLM logs from every source and run the detection rules.",
 )
@@ -58,6 +63,7 @@ monitoring_job = dg.define_asset_job(
 # incidents from the new detections (and the day's findings).
 incident_job = dg.define_asset_job(
     "incident_job",
+    config=default_run_config(),
     selection=dg.AssetSelection.assets("incidents"),
     description="Open incidents from the detections of the last days not yet attached to one "
     "and from the day's findings; attach new evidence to open incidents.",
@@ -67,6 +73,7 @@ incident_job = dg.define_asset_job(
 # executive report again, now with the day's detections and incidents.
 metrics_job = dg.define_asset_job(
     "metrics_job",
+    config=default_run_config(),
     selection=dg.AssetSelection.groups("metrics"),
     description="Recompute KPIs, maturity and the day's changes, and regenerate the program "
     "dashboard and the executive report (after the monitoring and incident jobs).",
@@ -77,6 +84,7 @@ metrics_job = dg.define_asset_job(
 COLLECTION_JOBS = {
     collection.name: dg.define_asset_job(
         f"{collection.name}_collection_job",
+        config=default_run_config(),
         selection=dg.AssetSelection.assets(collection.asset_name),
         partitions_def=partitions_of(collection),
         description=f"Collect one {collection.partition_kind} of {spec.config_path} from the "

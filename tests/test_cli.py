@@ -14,15 +14,17 @@ import duckdb
 import pytest
 import yaml
 
-from aisec_jobs.cli import CODE_LOCATION_MODULE, step_execution
 from aisec_jobs.definitions import (
     collection_job_def,
     incident_job_def,
     main_job_def,
     metrics_job_def,
     monitoring_job_def,
+    program_definitions,
 )
 from aisec_jobs.demo_estate import generate_demo_estate
+from aisec_jobs.execution import CODE_LOCATION_MODULE, STEP_PRELOAD_MODULES, step_execution
+from aisec_jobs.incident_ops import incident_state_job
 
 AISEC = Path(sys.executable).with_name("aisec")
 
@@ -173,14 +175,42 @@ def test_run_on_the_demo_prints_the_summary(tmp_path: Path, env: dict) -> None:
 
 
 def test_step_execution_is_run_config_every_job_it_runs_accepts() -> None:
-    """`aisec run` forks each step from a forkserver that preloaded the code location (or runs
-    every step in process): config every job the command runs accepts, naming a module that
-    exists (the forkserver would fail at the first step otherwise)."""
-    importlib.import_module(CODE_LOCATION_MODULE)
+    """`aisec run` forks each step from a forkserver that preloaded the code location and what
+    a step imports before its first line (or runs every step in process): config every job the
+    command runs accepts, naming modules that exist (the forkserver would fail at the first
+    step without the code location, and silently skips a preload name that does not import)."""
     forked = step_execution()["config"]["multiprocess"]["start_method"]["forkserver"]
-    assert forked["preload_modules"] == [CODE_LOCATION_MODULE]
+    assert forked["preload_modules"] == [CODE_LOCATION_MODULE, *STEP_PRELOAD_MODULES]
+    for module in forked["preload_modules"]:
+        importlib.import_module(module)
     jobs = [main_job_def(), monitoring_job_def(), incident_job_def(), metrics_job_def()]
     jobs += [collection_job_def(name) for name in ("aws", "azure")]
     for job in jobs:
         for in_process in (False, True):
             dg.validate_run_config(job, {"execution": step_execution(in_process)})
+
+
+def test_every_asset_job_forks_its_steps_by_default() -> None:
+    """Runs the UI, schedules and sensors launch carry no execution config: every asset job's
+    default (a partitioned job's config for each partition) is the forkserver `aisec run` uses
+    (Dagster's own default spawns each step)."""
+    defs = program_definitions()
+    asset_jobs = [
+        job
+        for job in defs.resolve_all_job_defs()
+        if job.name != incident_state_job.name and not job.name.startswith("__")  # op job, implicit
+    ]
+    names = {job.name for job in asset_jobs}
+    assert {"aisec_main_job", "monitoring_job", "aws_collection_job"} <= names
+    for job in asset_jobs:
+        if job.partitioned_config is not None:
+            config = job.partitioned_config.get_run_config_for_partition_key("2026-12-01")
+            assert config["execution"] == step_execution(), job.name
+            config = dg.validate_run_config(job, config)
+        else:
+            config = dg.validate_run_config(job, {})
+        multiprocess = config["execution"]["multi_or_in_process_executor"]["multiprocess"]
+        assert (
+            multiprocess["start_method"]
+            == (step_execution()["config"]["multiprocess"]["start_method"])
+        ), job.name
