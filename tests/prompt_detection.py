@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 import duckdb
 
@@ -20,8 +21,10 @@ def rules_fired(
     day: date,
     detected_at: datetime,
     families: Iterable[str],
+    **detect_options: Any,
 ) -> dict[str, set[str]]:
-    """prompt -> the rules of `families` that fired on its event (empty set: none)."""
+    """prompt -> the rules of `families` that fired on its event (empty set: none).
+    `detect_options` go to `run_detections` (e.g. `gate_failures=`)."""
     conn = duckdb.connect()
     try:
         run_sql(conn, "schema/warehouse")
@@ -33,7 +36,9 @@ def rules_fired(
             f"VALUES ({', '.join('?' for _ in columns)})",
             [[*r.values(), detected_at, "ingest-test"] for r in rows],
         )
-        run_detections(conn, day, "prompt-detection-test", pack, detected_at=detected_at)
+        run_detections(
+            conn, day, "prompt-detection-test", pack, detected_at=detected_at, **detect_options
+        )
         by_event: dict[str, set[str]] = {}
         for event_id, rule_id in conn.execute(
             "SELECT event_id, rule_id FROM monitoring.detections "

@@ -205,8 +205,10 @@ def _define_monitoring_assets(
         pack = load_rule_pack(monitoring.rule_pack)
         by_day: dict[str, dict[str, int]] = {}
         total = 0
+        gate_failed_texts = 0
         for day in days:
             timings: dict[str, float] = {}
+            gate_failures: dict[str, int] = {}
             with warehouse.connect() as conn:
                 hits = run_detections(
                     conn,
@@ -215,6 +217,7 @@ def _define_monitoring_assets(
                     pack,
                     detected_at=settings.now(),
                     timings=timings,
+                    gate_failures=gate_failures,
                     # the organisation's settings: the shipped pack is organisation-neutral
                     allowed_domains=monitoring.allowed_domains,
                     tool_allow_lists=monitoring.tool_allow_lists,
@@ -230,6 +233,15 @@ def _define_monitoring_assets(
             by_day[day.isoformat()] = by_severity
             if by_severity.get("critical"):
                 log_for(context).warning(f"{day}: {by_severity['critical']} critical detections")
+            failed = {name.split(" (")[0]: n for name, n in gate_failures.items() if n}
+            if failed:
+                # nothing was missed (each such text went to every rule of its scan), but the
+                # day cost more than it should: RE2 ran out of DFA memory (GATE_MAX_MEM)
+                log_for(context).warning(
+                    f"{day}: the pattern gate failed on {sum(failed.values())} text(s) and let "
+                    f"them through to every rule (fail open): {failed}"
+                )
+            gate_failed_texts += sum(failed.values())
             slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:3]
             log_for(context).info(
                 f"detections {day}: {hits} hits {by_severity}; {len(timings)} steps in "
@@ -246,6 +258,8 @@ def _define_monitoring_assets(
                     **meta,
                     "dagster/row_count": total,
                     "by_day_and_severity": dg.MetadataValue.json(by_day),
+                    # texts the RE2::Set gate failed on (read by every rule): 0 when healthy
+                    "gate_failed_texts": gate_failed_texts,
                 }
             )
         )

@@ -31,6 +31,7 @@ from aisec_assets.monitoring.char_lm import register_char_lm
 from aisec_assets.monitoring.classifier import Tier2Error, Tier2Model, run_classifier_scan
 from aisec_assets.monitoring.pattern_gate import (
     PatternGateError,
+    gate_failed_passes,
     load_gate_patterns,
     register_pattern_gate,
 )
@@ -95,20 +96,26 @@ def run_step(
     step: CompiledStep,
     day: date,
     model: Tier2Model | None = None,
-) -> None:
-    """Run one compiled step: its hits go to the temp table `detection_hits`.
+) -> int:
+    """Run one compiled step: its hits go to the temp table `detection_hits`. Returns on how
+    many texts the step's gate pass failed (they went to every rule of the scan: fail open).
 
     `model` is the classifier for classifier steps (default: the shipped tier-2 model)."""
+    failed = 0
     try:
         if step.classifier is not None:
             run_classifier_scan(conn, step.classifier, day, model)
         elif step.sql is not None:
             params = {**step.params, "day": day}
+            key, failed_before = None, 0
             if step.gate_patterns:
-                params["gate_key"] = load_gate_patterns(step.gate_patterns)
+                key = params["gate_key"] = load_gate_patterns(step.gate_patterns)
+                failed_before = gate_failed_passes(key)
             for statement in (step.pre_sql, step.sql, step.post_sql):
                 if statement is not None:
                     conn.execute(statement, _named_in(statement, params))
+            if key is not None:
+                failed = gate_failed_passes(key) - failed_before
         elif step.sql_file is not None:
             run_sql(conn, step.sql_file, {**step.variables, "day": day})
         else:  # pragma: no cover - compile_pack never builds one
@@ -118,6 +125,7 @@ def run_step(
             f"detection step {step.name!r} (rules {', '.join(step.rule_ids)}) failed on "
             f"{day.isoformat()}: {exc}"
         ) from exc
+    return failed
 
 
 def run_detections(
@@ -129,6 +137,7 @@ def run_detections(
     detected_at: datetime,
     compiled: CompiledPack | None = None,
     timings: dict[str, float] | None = None,
+    gate_failures: dict[str, int] | None = None,
     model: Tier2Model | None = None,
     allowed_domains: Sequence[str] = (),
     tool_allow_lists: Mapping[str, Sequence[str]] | None = None,
@@ -138,8 +147,10 @@ def run_detections(
     `allowed_domains` and `tool_allow_lists` are the organisation's settings the pack is
     compiled with (aisec.yaml `monitoring:`, see `rules.compile_pack`); `compiled` lets a
     caller reuse a compilation instead (or pass a per-rule one, as the benchmark does), which
-    carries its own. `timings`, when given, receives seconds per step; `model` replaces the
-    shipped tier-2 classifier for the pack's classifier rules.
+    carries its own. `timings`, when given, receives seconds per step; `gate_failures`, per
+    pattern scan, the texts its RE2::Set gate pass failed on (RE2 ran out of DFA memory; each
+    such text was read by every rule of the scan, so nothing was missed, only time); `model`
+    replaces the shipped tier-2 classifier for the pack's classifier rules.
     """
     compiled = compiled or compile_pack(
         pack, allowed_domains=allowed_domains, tool_allow_lists=tool_allow_lists
@@ -147,7 +158,9 @@ def run_detections(
     prepare_detection_run(conn, day)
     for step in compiled.steps:
         started = time.perf_counter()
-        run_step(conn, step, day, model)
+        failed = run_step(conn, step, day, model)
+        if gate_failures is not None and step.gate_patterns:
+            gate_failures[step.name] = failed
         if timings is not None:
             timings[step.name] = time.perf_counter() - started
     run_sql(

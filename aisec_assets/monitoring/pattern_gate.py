@@ -143,6 +143,14 @@ def gate_indexes(keys: pa.Array, texts: pa.Array) -> pa.Array:
 def register_pattern_gate(conn: duckdb.DuckDBPyConnection) -> None:
     """Make `aisec_pattern_gate(VARCHAR, VARCHAR) -> INTEGER[]` callable from SQL on `conn`
     (NULL text gives NULL)."""
+    # With side effects (it counts failed passes), so DuckDB runs the pass once per text: as a
+    # pure function, the scan's `WHERE len(gates) > 0` pushed below the projection made DuckDB
+    # call it twice on every candidate (tests/test_pattern_gate.py counts the calls).
     register_arrow_function(
-        conn, PATTERN_GATE_FUNCTION, gate_indexes, [VARCHAR, VARCHAR], duckdb.list_type(INTEGER)
+        conn,
+        PATTERN_GATE_FUNCTION,
+        gate_indexes,
+        [VARCHAR, VARCHAR],
+        duckdb.list_type(INTEGER),
+        side_effects=True,
     )

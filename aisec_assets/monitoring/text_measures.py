@@ -112,9 +112,13 @@ def register_arrow_function(
     function: Callable[..., pa.Array],
     parameters: list[Any],
     returns: Any,
+    *,
+    side_effects: bool = False,
 ) -> None:
     """(Re)register `function` as the vectorized SQL function `name` on `conn`: it receives
-    each DuckDB vector as Arrow arrays, NULLs included (it decides what NULL gives)."""
+    each DuckDB vector as Arrow arrays, NULLs included (it decides what NULL gives).
+    `side_effects`: DuckDB then calls it exactly where the query does, never a second time for
+    an expression it copied (a filter pushed below the projection that names it)."""
     # DuckDB refuses to (re)register functions while a result of this connection is still
     # being fetched; a fully fetched statement of our own closes any such result first.
     conn.execute("SELECT 1").fetchall()
@@ -127,7 +131,7 @@ def register_arrow_function(
         returns,
         type=ARROW,
         null_handling=SPECIAL,
-        side_effects=False,
+        side_effects=side_effects,
     )
 
 
