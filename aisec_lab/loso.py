@@ -58,12 +58,12 @@ from aisec_lab.calibrate import calibrate_threshold
 from aisec_lab.corpora import ATTACK, BENIGN, CorpusItem, SourceInfo
 from aisec_lab.corpora.authoring_guard import authoring_overlaps
 from aisec_lab.train import (
-    JOINED_CARRIER_SOURCE,
     TrainConfig,
     _fit_segments,
     _labels,
     _segments,
     _with_embedded,
+    calibrates,
     training_items,
 )
 
@@ -227,7 +227,7 @@ def fit_fold(
         seg, seg.training_rows(~calib, benign), labels, sources, config
     )
     scores = seg.scores(calib, w, b)
-    real_benign = benign & calib & np.array([s != JOINED_CARRIER_SOURCE for s in sources])
+    real_benign = benign & calib & np.array([calibrates(s) for s in sources])
     threshold, rates = calibrate_threshold(
         scores, sources, real_benign, config.fp_budget, config.min_threshold
     )
@@ -250,11 +250,15 @@ def cached_fit(
     fold: Fold, config: TrainConfig, per_source: int, checkpoint_dir: Path | None
 ) -> tuple[Tier2Model, dict[str, Any]]:
     """`fit_fold` on the fold's training, kept under `checkpoint_dir` by a digest of the
-    training texts, the config and the subsample size, and reused when they are the same (the
+    training texts, the config, the subsample size and the training sources that do not set
+    the threshold, and reused when they are the same (the
     fold models of `run_loso`, also read by the encoder comparison)."""
     if checkpoint_dir is None:
         return fit_fold(fold.training, config, per_source)
     digest = hashlib.sha256(repr((config, per_source)).encode("utf-8"))
+    # what sets the threshold is part of the fit: a source that stops calibrating refits the fold
+    teach_only = sorted({i["source"] for i in fold.training if not calibrates(i["source"])})
+    digest.update(repr(teach_only).encode("utf-8"))
     for item in sorted(fold.training, key=lambda i: (i["source"], i["text"])):
         digest.update(f"{item['source']}\x1f{item['text']}\x1e".encode())
     path = checkpoint_dir / f"{fold.name}-{digest.hexdigest()[:16]}"

@@ -232,6 +232,14 @@ def _fit_segments(
 
 EMBEDDED_SOURCE = "synthetic_embedded_injection"
 JOINED_CARRIER_SOURCE = "synthetic_joined_carriers"  # benign; never used for calibration
+
+
+def calibrates(source: str) -> bool:
+    """Whether a benign source's texts set the threshold: not the synthetic joined carriers,
+    not a third-party source that only teaches (`corpora.sets_threshold`)."""
+    return source != JOINED_CARRIER_SOURCE and corpora.sets_threshold(source)
+
+
 EMBED_DONOR_FAMILIES: tuple[str, ...] = ("indirect_injection", "prompt_injection")
 EMBED_MAX_PAYLOAD = 200  # characters: longer payloads are not embedded
 
@@ -381,7 +389,7 @@ def train_model(
         fold_iterations.append(iters)
         oof[held] = seg.scores(held, w_k, b_k)[held]
         log(f"fold {k + 1}/{config.folds}: {iters} iterations")
-    real_benign = benign & np.array([s != JOINED_CARRIER_SOURCE for s in sources])
+    real_benign = benign & np.array([calibrates(s) for s in sources])
     threshold, oof_rates = calibrate_threshold(
         oof, sources, real_benign, config.fp_budget, config.min_threshold
     )

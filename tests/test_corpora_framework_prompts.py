@@ -1,6 +1,6 @@
 """LLM framework prompt templates read from wheels without importing them
-(aisec_lab/corpora/framework_prompts.py), on wheels written here in LlamaIndex's and NeMo
-Guardrails' shapes. No third-party text."""
+(aisec_lab/corpora/framework_prompts.py), on wheels written here in LlamaIndex's, NeMo
+Guardrails', LangChain's and CrewAI's shapes. No third-party text."""
 
 from __future__ import annotations
 
@@ -11,17 +11,24 @@ from pathlib import Path
 import pytest
 
 from aisec_lab.corpora.framework_prompts import (
+    CREWAI_PACKAGE,
+    CREWAI_TRANSLATIONS,
+    CREWAI_VERSION,
+    LANGCHAIN_PACKAGE,
+    LANGCHAIN_VERSION,
     LLAMAINDEX_PACKAGE,
     LLAMAINDEX_VERSION,
     MIN_CHARS,
     NEMOGUARDRAILS_PACKAGE,
     NEMOGUARDRAILS_VERSION,
+    crewai_templates,
     framework_prompt_corpora,
+    langchain_templates,
     llamaindex_templates,
     nemoguardrails_templates,
 )
 from aisec_lab.corpora.items import CorpusUnavailable
-from aisec_lab.corpora.sources import EVAL_ONLY_SOURCES, EVALUATION_ONLY, THIRD_PARTY
+from aisec_lab.corpora.sources import EVAL_ONLY_SOURCES, EVALUATION_ONLY, THIRD_PARTY, TRAINING
 
 RAG = "Context is below.\n{context_str}\nAnswer the question using only the context: {query_str}"
 ROUTER = "Pick the best of these choices for the question, and answer with its number only."
@@ -59,6 +66,27 @@ prompts:
 """
 
 
+CHAIN_MODULE = f'''
+"""Chain prompts."""
+SQL_PROMPT = {ROUTER!r}
+prompt_template = (
+    "Use the context below to answer the question at the end; say so when it does not tell. "
+    "Context: {{context}} Question: {{question}}"
+)
+'''
+CREW_JSON = """{
+  "hierarchical_manager_agent": {
+    "role": "Crew Manager",
+    "backstory": "You lead a small crew of specialists and hand each task to the right one."
+  },
+  "slices": {
+    "format": "Answer with a Thought line, then an Action line naming one of the tools.",
+    "tools": ["Use only the tools listed for this task; never invent a tool of your own."]
+  },
+  "version": 1
+}"""
+
+
 def _wheel(path: Path, members: dict[str, str]) -> Path:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -89,6 +117,31 @@ def nemo_wheel(base: Path, yaml_text: str = NEMO_YAML) -> Path:
     )  # fmt: skip
 
 
+def langchain_wheel(base: Path) -> Path:
+    return _wheel(
+        base / f"{LANGCHAIN_PACKAGE}-{LANGCHAIN_VERSION}"
+        / f"langchain-{LANGCHAIN_VERSION}-py3-none-any.whl",
+        {"langchain/chains/sql/prompt.py": CHAIN_MODULE, "langchain/x.py": OTHER_MODULE},
+    )  # fmt: skip
+
+
+def crewai_wheel(base: Path, translations: str | None = CREW_JSON) -> Path:
+    members = {"crewai/agent.py": OTHER_MODULE}
+    if translations is not None:
+        members[CREWAI_TRANSLATIONS] = translations
+    return _wheel(
+        base / f"{CREWAI_PACKAGE}-{CREWAI_VERSION}" / f"crewai-{CREWAI_VERSION}-py3-none-any.whl",
+        members,
+    )
+
+
+def all_wheels(base: Path, nemo_yaml: str = NEMO_YAML) -> None:
+    llamaindex_wheel(base)
+    nemo_wheel(base, nemo_yaml)
+    langchain_wheel(base)
+    crewai_wheel(base)
+
+
 def test_llamaindex_constants_content_arguments_and_agent_templates(tmp_path: Path) -> None:
     texts = llamaindex_templates(llamaindex_wheel(tmp_path))
     assert texts == [RAG, ROUTER, PERSONA, AGENT_TEMPLATE.strip()]
@@ -105,14 +158,40 @@ def test_nemo_prompts_keep_placeholders_and_drop_jinja_tags(tmp_path: Path) -> N
     assert all(len(t) >= MIN_CHARS and "{%" not in t and "{{" not in t for t in texts)
 
 
+def test_langchain_prompt_module_constants(tmp_path: Path) -> None:
+    assert langchain_templates(langchain_wheel(tmp_path)) == [
+        ROUTER,
+        "Use the context below to answer the question at the end; say so when it does not "
+        "tell. Context: {context} Question: {question}",
+    ]
+
+
+def test_crewai_every_long_string_of_its_translations(tmp_path: Path) -> None:
+    assert crewai_templates(crewai_wheel(tmp_path)) == [
+        "You lead a small crew of specialists and hand each task to the right one.",
+        "Answer with a Thought line, then an Action line naming one of the tools.",
+        "Use only the tools listed for this task; never invent a tool of your own.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("translations", "error"),
+    [(None, r"no crewai/translations/en\.json"), ("{broken", r"en\.json: not JSON")],
+)
+def test_a_crewai_wheel_without_readable_translations_names_it(
+    tmp_path: Path, translations: str | None, error: str
+) -> None:
+    with pytest.raises(CorpusUnavailable, match=error):
+        crewai_templates(crewai_wheel(tmp_path, translations))
+
+
 def test_a_broken_yaml_file_names_itself(tmp_path: Path) -> None:
     with pytest.raises(CorpusUnavailable, match=r"general\.yml: not YAML"):
         nemoguardrails_templates(nemo_wheel(tmp_path, "prompts: [unclosed"))
 
 
-def test_both_sources_are_benign_evaluation_only_prompts(tmp_path: Path) -> None:
-    llamaindex_wheel(tmp_path)
-    nemo_wheel(tmp_path)
+def test_benign_prompts_two_evaluation_only_two_for_training(tmp_path: Path) -> None:
+    all_wheels(tmp_path)
     items = framework_prompt_corpora(tmp_path)  # the wheels are in the cache: no download
     by_source: dict[str, list[str]] = {}
     for item in items:
@@ -122,14 +201,23 @@ def test_both_sources_are_benign_evaluation_only_prompts(tmp_path: Path) -> None
     assert {s: len(t) for s, t in by_source.items()} == {
         "llamaindex_prompt_templates": 4,
         "nemoguardrails_prompt_templates": 2,
+        "langchain_prompt_templates": 2,
+        "crewai_prompt_templates": 3,
     }
-    for source in by_source:
-        info = THIRD_PARTY[source]
-        assert info.use == EVALUATION_ONLY and source in EVAL_ONLY_SOURCES
+    uses = {source: THIRD_PARTY[source].use for source in by_source}
+    assert uses == {
+        "llamaindex_prompt_templates": EVALUATION_ONLY,
+        "nemoguardrails_prompt_templates": EVALUATION_ONLY,
+        "langchain_prompt_templates": TRAINING,
+        "crewai_prompt_templates": TRAINING,
+    }
+    assert {s for s in by_source if s in EVAL_ONLY_SOURCES} == {
+        "llamaindex_prompt_templates",
+        "nemoguardrails_prompt_templates",
+    }
 
 
 def test_a_wheel_without_templates_is_an_error(tmp_path: Path) -> None:
-    llamaindex_wheel(tmp_path)
-    nemo_wheel(tmp_path, "prompts: []\n")
+    all_wheels(tmp_path, nemo_yaml="prompts: []\n")
     with pytest.raises(CorpusUnavailable, match="nemoguardrails_prompt_templates: no prompt"):
         framework_prompt_corpora(tmp_path)

@@ -245,3 +245,21 @@ def test_a_checkpointed_fold_model_is_reused_as_it_was(tmp_path: Path) -> None:
     other = loso.Fold(fold.name, fold.scored, fold.training[1:], fold.left_out)
     loso.cached_fit(other, SMALL, 12, tmp_path)  # different training: its own checkpoint
     assert len(list(tmp_path.iterdir())) == 2 and saved.exists()
+
+
+def test_a_source_that_stops_setting_the_threshold_refits_the_fold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The threshold is calibrated inside the fit: a checkpoint fitted while a source still
+    calibrated must not be reused once it only teaches."""
+    fold = next(f for f in loso.plan_folds(_corpus(), SOURCES) if f.name == "pkg-a")
+    assert "b_benign" in {i["source"] for i in fold.training}
+    loso.cached_fit(fold, SMALL, 12, tmp_path)
+    monkeypatch.setitem(
+        corpora.THIRD_PARTY,
+        "b_benign",
+        SourceInfo("pkg-b", "1", "MIT", "tables", TRAINING, calibrates=False),
+    )
+    _, meta = loso.cached_fit(fold, SMALL, 12, tmp_path)
+    assert len(list(tmp_path.iterdir())) == 2
+    assert "b_benign" not in meta["calibration_benign_flagged"]

