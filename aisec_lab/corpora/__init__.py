@@ -85,7 +85,7 @@ PromptInject's attacks behind its escapes in its application prompts' input slot
 application's behalf, as their wheels ship them, placeholders unfilled (`framework_prompts`);
 LangChain's and CrewAI's train the classifier but never set its threshold
 (`SourceInfo.calibrates`: with 46-73 texts each, a 1% budget allows none of them).
-(j) AISEC-LLM-027 was written after reading 60 of the rules' misses here (both splits): the
+(j) AISEC-LLM-027 was written after reading 30 of the rules' misses here (both splits): the
 rules are scored on its held-out part, an upper bound for that rule.
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports

@@ -132,7 +132,7 @@ THIRD_PARTY: dict[str, SourceInfo] = {
     ),
     "pyrit_jailbreak_templates": SourceInfo(
         "pyrit", PYRIT_VERSION, "MIT (AdvBench: MIT)", "jailbreak", TRAINING, rules_saw=True,
-        note="AISEC-LLM-027 was written after reading 60 of the rules' misses here, drawn from "
+        note="AISEC-LLM-027 was written after reading 30 of the rules' misses here, drawn from "
         "both splits: scored on the held-out part, an upper bound for that rule",
     ),
     "pyrit_inthewild_jailbreak": SourceInfo(
