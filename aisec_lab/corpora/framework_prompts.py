@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,14 +72,20 @@ def _string_constants(source: str, where: str) -> list[str]:
     return found
 
 
+def _prompt_module_constants(archive: zipfile.ZipFile, wheel: Path) -> list[str]:
+    """The string constants of every prompt module of an open wheel, in the wheel's order."""
+    texts: list[str] = []
+    for name in _prompt_modules(archive.namelist()):
+        texts += _string_constants(_member_text(archive, name, wheel), f"{wheel}: {name}")
+    return texts
+
+
 def llamaindex_templates(wheel: Path) -> list[str]:
     """LlamaIndex's prompt templates: string constants of its prompt modules and its agent
     template files (`*/templates/*.md`), distinct, in the wheel's order."""
     with open_wheel(wheel) as archive:
         names = archive.namelist()
-        texts: list[str] = []
-        for name in _prompt_modules(names):
-            texts += _string_constants(_member_text(archive, name, wheel), f"{wheel}: {name}")
+        texts = _prompt_module_constants(archive, wheel)
         for name in sorted(n for n in names if "/templates/" in n and n.endswith(".md")):
             texts.append(_member_text(archive, name, wheel))
     return _distinct(texts)
@@ -87,10 +94,7 @@ def llamaindex_templates(wheel: Path) -> list[str]:
 def langchain_templates(wheel: Path) -> list[str]:
     """LangChain's prompt templates: string constants of its prompt modules, distinct."""
     with open_wheel(wheel) as archive:
-        texts: list[str] = []
-        for name in _prompt_modules(archive.namelist()):
-            texts += _string_constants(_member_text(archive, name, wheel), f"{wheel}: {name}")
-    return _distinct(texts)
+        return _distinct(_prompt_module_constants(archive, wheel))
 
 
 def _json_strings(value: object) -> Iterator[str]:
