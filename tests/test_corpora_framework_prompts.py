@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from aisec_lab.corpora.framework_prompts import (
+    CAMEL_PACKAGE,
+    CAMEL_VERSION,
     CREWAI_PACKAGE,
     CREWAI_TRANSLATIONS,
     CREWAI_VERSION,
@@ -18,14 +20,21 @@ from aisec_lab.corpora.framework_prompts import (
     LANGCHAIN_VERSION,
     LLAMAINDEX_PACKAGE,
     LLAMAINDEX_VERSION,
+    METAGPT_PACKAGE,
+    METAGPT_VERSION,
     MIN_CHARS,
     NEMOGUARDRAILS_PACKAGE,
     NEMOGUARDRAILS_VERSION,
+    SMOLAGENTS_PACKAGE,
+    SMOLAGENTS_VERSION,
+    camel_templates,
     crewai_templates,
     framework_prompt_corpora,
     langchain_templates,
     llamaindex_templates,
+    metagpt_templates,
     nemoguardrails_templates,
+    smolagents_templates,
 )
 from aisec_lab.corpora.items import CorpusUnavailable
 from aisec_lab.corpora.sources import EVAL_ONLY_SOURCES, EVALUATION_ONLY, THIRD_PARTY, TRAINING
@@ -87,6 +96,27 @@ CREW_JSON = """{
 }"""
 
 
+TOWN_PROMPT = "Variables:\n!<INPUT 0>! -- persona name\n###\nDescribe what !<INPUT 0>! does next."
+AGENT_YAML = """
+system_prompt: |-
+  You solve tasks step by step with the tools below, and end with a final answer.
+  {%- for tool in tools.values() %}
+  - {{ tool.name }}: {{ tool.description }}
+  {%- endfor %}
+planning:
+  initial_plan: "List the facts you are given, the facts to look up, then write a short plan."
+  short: "too short"
+"""
+ROLE_MODULE = f"""
+from camel.prompts.base import TextPrompt
+ASSISTANT_PROMPT = TextPrompt(
+    {PERSONA!r}
+)
+TASK_SPECIFY = "Make the task {{task}} more specific, in fifty words or fewer, and be creative."
+COUNT = int("3")
+"""
+
+
 def _wheel(path: Path, members: dict[str, str]) -> Path:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -135,11 +165,42 @@ def crewai_wheel(base: Path, translations: str | None = CREW_JSON) -> Path:
     )
 
 
+def metagpt_wheel(base: Path) -> Path:
+    return _wheel(
+        base
+        / f"{METAGPT_PACKAGE}-{METAGPT_VERSION}"
+        / f"metagpt-{METAGPT_VERSION}-py3-none-any.whl",
+        {
+            "metagpt/ext/sales/prompts/sales_prompt.py": CHAIN_MODULE,
+            "metagpt/ext/town/prompts/next_action_v1.txt": TOWN_PROMPT + " Keep it to a line.",
+            "metagpt/ext/town/readme.txt": OTHER_MODULE,
+        },
+    )
+
+
+def smolagents_wheel(base: Path, yaml_text: str = AGENT_YAML) -> Path:
+    return _wheel(
+        base / f"{SMOLAGENTS_PACKAGE}-{SMOLAGENTS_VERSION}"
+        / f"smolagents-{SMOLAGENTS_VERSION}-py3-none-any.whl",
+        {"smolagents/prompts/code_agent.yaml": yaml_text, "smolagents/agents.py": OTHER_MODULE},
+    )  # fmt: skip
+
+
+def camel_wheel(base: Path) -> Path:
+    return _wheel(
+        base / f"{CAMEL_PACKAGE}-{CAMEL_VERSION}" / f"camel_ai-{CAMEL_VERSION}-py3-none-any.whl",
+        {"camel/prompts/ai_society_prompt.py": ROLE_MODULE, "camel/misalignment.py": OTHER_MODULE},
+    )
+
+
 def all_wheels(base: Path, nemo_yaml: str = NEMO_YAML) -> None:
     llamaindex_wheel(base)
     nemo_wheel(base, nemo_yaml)
     langchain_wheel(base)
     crewai_wheel(base)
+    metagpt_wheel(base)
+    smolagents_wheel(base)
+    camel_wheel(base)
 
 
 def test_llamaindex_constants_content_arguments_and_agent_templates(tmp_path: Path) -> None:
@@ -174,6 +235,32 @@ def test_crewai_every_long_string_of_its_translations(tmp_path: Path) -> None:
     ]
 
 
+def test_metagpt_module_constants_and_prompt_files(tmp_path: Path) -> None:
+    assert metagpt_templates(metagpt_wheel(tmp_path)) == [
+        ROUTER,
+        "Use the context below to answer the question at the end; say so when it does not "
+        "tell. Context: {context} Question: {question}",
+        TOWN_PROMPT + " Keep it to a line.",
+    ]
+
+
+def test_smolagents_every_yaml_string_with_jinja_as_text(tmp_path: Path) -> None:
+    assert smolagents_templates(smolagents_wheel(tmp_path)) == [
+        "You solve tasks step by step with the tools below, and end with a final answer.\n"
+        "- {tool.name}: {tool.description}",
+        "List the facts you are given, the facts to look up, then write a short plan.",
+    ]
+    with pytest.raises(CorpusUnavailable, match=r"code_agent\.yaml: not YAML"):
+        smolagents_templates(smolagents_wheel(tmp_path, "system_prompt: [unclosed"))
+
+
+def test_camel_constants_and_text_prompt_calls(tmp_path: Path) -> None:
+    assert camel_templates(camel_wheel(tmp_path)) == [
+        PERSONA,
+        "Make the task {task} more specific, in fifty words or fewer, and be creative.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("translations", "error"),
     [(None, r"no crewai/translations/en\.json"), ("{broken", r"en\.json: not JSON")],
@@ -190,7 +277,7 @@ def test_a_broken_yaml_file_names_itself(tmp_path: Path) -> None:
         nemoguardrails_templates(nemo_wheel(tmp_path, "prompts: [unclosed"))
 
 
-def test_benign_prompts_two_evaluation_only_two_for_training(tmp_path: Path) -> None:
+def test_benign_prompts_five_evaluation_only_two_for_training(tmp_path: Path) -> None:
     all_wheels(tmp_path)
     items = framework_prompt_corpora(tmp_path)  # the wheels are in the cache: no download
     by_source: dict[str, list[str]] = {}
@@ -203,6 +290,9 @@ def test_benign_prompts_two_evaluation_only_two_for_training(tmp_path: Path) -> 
         "nemoguardrails_prompt_templates": 2,
         "langchain_prompt_templates": 2,
         "crewai_prompt_templates": 3,
+        "metagpt_prompt_templates": 3,
+        "smolagents_prompt_templates": 2,
+        "camel_prompt_templates": 2,
     }
     uses = {source: THIRD_PARTY[source].use for source in by_source}
     assert uses == {
@@ -210,10 +300,16 @@ def test_benign_prompts_two_evaluation_only_two_for_training(tmp_path: Path) -> 
         "nemoguardrails_prompt_templates": EVALUATION_ONLY,
         "langchain_prompt_templates": TRAINING,
         "crewai_prompt_templates": TRAINING,
+        "metagpt_prompt_templates": EVALUATION_ONLY,
+        "smolagents_prompt_templates": EVALUATION_ONLY,
+        "camel_prompt_templates": EVALUATION_ONLY,
     }
     assert {s for s in by_source if s in EVAL_ONLY_SOURCES} == {
         "llamaindex_prompt_templates",
         "nemoguardrails_prompt_templates",
+        "metagpt_prompt_templates",
+        "smolagents_prompt_templates",
+        "camel_prompt_templates",
     }
 
 

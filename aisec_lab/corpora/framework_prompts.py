@@ -5,7 +5,10 @@ given context"), policies naming attacks ("should not ask the bot to forget abou
 
 - Evaluation only: LlamaIndex's default RAG, summarisation, routing, query-transform and agent
   prompts and its example system prompts; NeMo Guardrails' dialog, slot-filling and self-check
-  (input/output moderation) prompts.
+  (input/output moderation) prompts; MetaGPT's agent prompts (its prompt modules' constants
+  and `prompts/*.txt`), smolagents' agent prompts (every string of its `prompts/*.yaml`) and
+  CAMEL's role-play and agent prompts (its prompt modules' constants, `TextPrompt("...")`
+  included).
 - Training (the benign kind's own data, from other authors): LangChain's chain and agent
   prompts (string constants of its prompt modules, as LlamaIndex's are read) and CrewAI's agent
   prompts (every string of its English translation file, `crewai/translations/en.json`).
@@ -42,6 +45,12 @@ LANGCHAIN_VERSION = "0.3.27"
 CREWAI_PACKAGE = "crewai"
 CREWAI_VERSION = "1.15.30"
 CREWAI_TRANSLATIONS = "crewai/translations/en.json"
+METAGPT_PACKAGE = "metagpt"
+METAGPT_VERSION = "0.8.2"
+SMOLAGENTS_PACKAGE = "smolagents"
+SMOLAGENTS_VERSION = "1.26.0"
+CAMEL_PACKAGE = "camel-ai"
+CAMEL_VERSION = "0.2.90"
 MIN_CHARS = 60
 
 _JINJA_VALUE = re.compile(r"\{\{-?\s*([A-Za-z_][\w.]*)[^{}]*?-?\}\}")
@@ -54,8 +63,9 @@ def _prompt_modules(names: list[str]) -> list[str]:
     return sorted(n for n in names if n.endswith(".py") and "prompt" in n.rsplit("/", 1)[-1])
 
 
-def _string_constants(source: str, where: str) -> list[str]:
-    """String constants assigned to a name or passed as `content=` (in source order)."""
+def _string_constants(source: str, where: str, wrapped: bool = False) -> list[str]:
+    """String constants assigned to a name or passed as `content=` (in source order); with
+    `wrapped`, also a string assigned through a one-argument call (`X = TextPrompt("...")`)."""
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -67,16 +77,21 @@ def _string_constants(source: str, where: str) -> list[str]:
             isinstance(node, ast.keyword) and node.arg == "content"
         ):
             value = node.value
+        if wrapped and isinstance(value, ast.Call) and len(value.args) == 1:
+            value = value.args[0]
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             found.append(value.value)
     return found
 
 
-def _prompt_module_constants(archive: zipfile.ZipFile, wheel: Path) -> list[str]:
+def _prompt_module_constants(
+    archive: zipfile.ZipFile, wheel: Path, wrapped: bool = False
+) -> list[str]:
     """The string constants of every prompt module of an open wheel, in the wheel's order."""
     texts: list[str] = []
     for name in _prompt_modules(archive.namelist()):
-        texts += _string_constants(_member_text(archive, name, wheel), f"{wheel}: {name}")
+        where = f"{wheel}: {name}"
+        texts += _string_constants(_member_text(archive, name, wheel), where, wrapped)
     return texts
 
 
@@ -150,13 +165,47 @@ def nemoguardrails_templates(wheel: Path) -> list[str]:
     return _distinct(texts)
 
 
+def metagpt_templates(wheel: Path) -> list[str]:
+    """MetaGPT's prompts: string constants of its prompt modules and its `prompts/*.txt`
+    files (the Stanford-town agent prompts), distinct."""
+    with open_wheel(wheel) as archive:
+        texts = _prompt_module_constants(archive, wheel)
+        for name in sorted(n for n in archive.namelist() if "/prompts/" in n):
+            if name.endswith(".txt"):
+                texts.append(_member_text(archive, name, wheel))
+    return _distinct(texts)
+
+
+def smolagents_templates(wheel: Path) -> list[str]:
+    """smolagents' agent prompts: every string of its `smolagents/prompts/*.yaml` files (system
+    prompt, planning, managed-agent and final-answer messages), Jinja as text, distinct."""
+    texts: list[str] = []
+    with open_wheel(wheel) as archive:
+        for name in sorted(archive.namelist()):
+            if not (name.startswith("smolagents/prompts/") and name.endswith(".yaml")):
+                continue
+            try:
+                document = yaml.safe_load(_member_text(archive, name, wheel))
+            except yaml.YAMLError as exc:
+                raise CorpusUnavailable(f"{wheel}: {name}: not YAML: {exc}") from None
+            texts += [_jinja_as_text(t) for t in _json_strings(document)]
+    return _distinct(texts)
+
+
+def camel_templates(wheel: Path) -> list[str]:
+    """CAMEL's prompts: string constants of its prompt modules, `TextPrompt("...")`
+    assignments included, distinct."""
+    with open_wheel(wheel) as archive:
+        return _distinct(_prompt_module_constants(archive, wheel, wrapped=True))
+
+
 def _distinct(texts: list[str]) -> list[str]:
     kept = [t.strip() for t in texts if len(t.strip()) >= MIN_CHARS]
     return list(dict.fromkeys(kept))
 
 
 def framework_prompt_corpora(cache_dir: Path | None = None) -> list[CorpusItem]:
-    """The four sources, fetched from PyPI (CorpusUnavailable naming the wheel if one cannot be
+    """The seven sources, fetched from PyPI (CorpusUnavailable naming the wheel if one cannot be
     fetched or read), as benign prompts."""
     sources = {
         "llamaindex_prompt_templates": llamaindex_templates(
@@ -170,6 +219,15 @@ def framework_prompt_corpora(cache_dir: Path | None = None) -> list[CorpusItem]:
         ),
         "crewai_prompt_templates": crewai_templates(
             fetch_wheel(CREWAI_PACKAGE, CREWAI_VERSION, cache_dir)
+        ),
+        "metagpt_prompt_templates": metagpt_templates(
+            fetch_wheel(METAGPT_PACKAGE, METAGPT_VERSION, cache_dir)
+        ),
+        "smolagents_prompt_templates": smolagents_templates(
+            fetch_wheel(SMOLAGENTS_PACKAGE, SMOLAGENTS_VERSION, cache_dir)
+        ),
+        "camel_prompt_templates": camel_templates(
+            fetch_wheel(CAMEL_PACKAGE, CAMEL_VERSION, cache_dir)
         ),
     }
     items: list[CorpusItem] = []

