@@ -28,7 +28,7 @@ import ast
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
@@ -204,31 +204,26 @@ def _distinct(texts: list[str]) -> list[str]:
     return list(dict.fromkeys(kept))
 
 
+# source -> (reader of its wheel, package, version): a new framework is a reader and a line here
+FRAMEWORK_SOURCES: dict[str, tuple[Callable[[Path], list[str]], str, str]] = {
+    "llamaindex_prompt_templates": (llamaindex_templates, LLAMAINDEX_PACKAGE, LLAMAINDEX_VERSION),
+    "nemoguardrails_prompt_templates": (
+        nemoguardrails_templates, NEMOGUARDRAILS_PACKAGE, NEMOGUARDRAILS_VERSION
+    ),
+    "langchain_prompt_templates": (langchain_templates, LANGCHAIN_PACKAGE, LANGCHAIN_VERSION),
+    "crewai_prompt_templates": (crewai_templates, CREWAI_PACKAGE, CREWAI_VERSION),
+    "metagpt_prompt_templates": (metagpt_templates, METAGPT_PACKAGE, METAGPT_VERSION),
+    "smolagents_prompt_templates": (smolagents_templates, SMOLAGENTS_PACKAGE, SMOLAGENTS_VERSION),
+    "camel_prompt_templates": (camel_templates, CAMEL_PACKAGE, CAMEL_VERSION),
+}  # fmt: skip
+
+
 def framework_prompt_corpora(cache_dir: Path | None = None) -> list[CorpusItem]:
-    """The seven sources, fetched from PyPI (CorpusUnavailable naming the wheel if one cannot be
-    fetched or read), as benign prompts."""
+    """The `FRAMEWORK_SOURCES`, fetched from PyPI (CorpusUnavailable naming the wheel if one
+    cannot be fetched or read), as benign prompts."""
     sources = {
-        "llamaindex_prompt_templates": llamaindex_templates(
-            fetch_wheel(LLAMAINDEX_PACKAGE, LLAMAINDEX_VERSION, cache_dir)
-        ),
-        "nemoguardrails_prompt_templates": nemoguardrails_templates(
-            fetch_wheel(NEMOGUARDRAILS_PACKAGE, NEMOGUARDRAILS_VERSION, cache_dir)
-        ),
-        "langchain_prompt_templates": langchain_templates(
-            fetch_wheel(LANGCHAIN_PACKAGE, LANGCHAIN_VERSION, cache_dir)
-        ),
-        "crewai_prompt_templates": crewai_templates(
-            fetch_wheel(CREWAI_PACKAGE, CREWAI_VERSION, cache_dir)
-        ),
-        "metagpt_prompt_templates": metagpt_templates(
-            fetch_wheel(METAGPT_PACKAGE, METAGPT_VERSION, cache_dir)
-        ),
-        "smolagents_prompt_templates": smolagents_templates(
-            fetch_wheel(SMOLAGENTS_PACKAGE, SMOLAGENTS_VERSION, cache_dir)
-        ),
-        "camel_prompt_templates": camel_templates(
-            fetch_wheel(CAMEL_PACKAGE, CAMEL_VERSION, cache_dir)
-        ),
+        source: read(fetch_wheel(package, version, cache_dir))
+        for source, (read, package, version) in FRAMEWORK_SOURCES.items()
     }
     items: list[CorpusItem] = []
     for source, texts in sources.items():
