@@ -221,11 +221,16 @@ def test_threshold_keeps_every_benign_source_within_the_budget() -> None:
 
 
 def test_teaching_only_sources_and_joined_carriers_never_set_the_threshold() -> None:
-    """The framework prompt sources are too small for a 1% budget (it allows none of their
-    texts), so they train the model without setting its threshold; the joined carriers never
-    did. Every other source, generated or third-party, calibrates."""
+    """The framework and judge prompt sources are too small for a 1% budget (it allows at most
+    one of their texts), so they train the model without setting its threshold; the joined
+    carriers never did. Every other source, generated or third-party, calibrates."""
     teach_only = {s for s, info in corpora.THIRD_PARTY.items() if not info.calibrates}
-    assert teach_only == {"langchain_prompt_templates", "crewai_prompt_templates"}
+    assert teach_only == {
+        "langchain_prompt_templates",
+        "crewai_prompt_templates",
+        "pyrit_scorer_prompts",
+        "deepteam_judge_prompts",
+    }
     assert all(corpora.THIRD_PARTY[s].use == corpora.TRAINING for s in teach_only)
     assert not any(lab_train.calibrates(s) for s in teach_only)
     assert not lab_train.calibrates(lab_train.JOINED_CARRIER_SOURCE)

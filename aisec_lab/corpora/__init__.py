@@ -74,7 +74,8 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | metagpt_prompt_templates | metagpt 0.8.2 | MIT | LLM framework (i) | eval. only |
 | smolagents_prompt_templates | smolagents 1.26.0 | Apache-2.0 | LLM framework (i) | eval. only |
 | camel_prompt_templates | camel-ai 0.2.90 | Apache-2.0 | LLM framework (i) | eval. only |
-| pyrit_scorer_prompts | pyrit 1.1.0 | MIT | LLM framework: scorers (i) | eval. only |
+| pyrit_scorer_prompts | pyrit 1.1.0 | MIT | LLM framework: scorers (i) | training |
+| deepteam_judge_prompts | deepteam 1.0.10 | Apache-2.0 | LLM framework: judges (i) | training |
 | spikee_sysmsg_extraction | spikee 0.9.2 | Apache-2.0 | system-prompt extraction (k) | training |
 | spikee_document_injections | spikee 0.9.2 | Apache-2.0 | indirect injection (k) | training |
 | spikee_finance_questions | spikee 0.9.2 | Apache-2.0 | short questions (finance) | training |
@@ -92,11 +93,12 @@ with the injection its retrieved content; WHOIS probes left out (training carrie
 PromptInject's attacks behind its escapes in its application prompts' input slot
 (`promptinject`). (i) the prompts LlamaIndex, NeMo Guardrails, LangChain, CrewAI, MetaGPT,
 smolagents and CAMEL send on an application's behalf, as their wheels ship them, placeholders
-unfilled, and the prompts PyRIT's scorers send their judge model, which name and describe the
-attacks to score, rendered with its own categories and harm scales (`framework_prompts`);
-LangChain's and CrewAI's train the classifier but never set its threshold
-(`SourceInfo.calibrates`: with 46-73 texts each, a 1% budget allows none of them); the other
-six are evaluation only.
+unfilled, and the prompts PyRIT's scorers and deepteam's metrics and guardrails send their
+judge model, which name and describe the attacks to find (PyRIT's rendered with its own
+categories and harm scales; `framework_prompts`); LangChain's, CrewAI's, PyRIT's and
+deepteam's train the classifier but never set its threshold (`SourceInfo.calibrates`: with
+46-117 texts each, a 1% budget allows at most one of them); the other five are evaluation
+only.
 (j) AISEC-LLM-027 was written after reading 30 of the rules' misses here (both splits): the
 rules are scored on its held-out part, an upper bound for that rule.
 (k) spikee's seed files combined as its `spikee generate` combines them (`spikee`): its

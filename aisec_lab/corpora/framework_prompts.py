@@ -8,12 +8,14 @@ given context"), policies naming attacks ("should not ask the bot to forget abou
   (input/output moderation) prompts; MetaGPT's agent prompts (its prompt modules' constants
   and `prompts/*.txt`), smolagents' agent prompts (every string of its `prompts/*.yaml`) and
   CAMEL's role-play and agent prompts (its prompt modules' constants, `TextPrompt("...")`
-  included); PyRIT's scorer prompts (`pyrit_scorer_templates`: what its judges are sent -
-  prompts that name and describe the attacks and harms to score, rendered as PyRIT renders
-  them where it fills them from its own data).
+  included).
 - Training (the benign kind's own data, from other authors): LangChain's chain and agent
   prompts (string constants of its prompt modules, as LlamaIndex's are read) and CrewAI's agent
-  prompts (every string of its English translation file, `crewai/translations/en.json`).
+  prompts (every string of its English translation file, `crewai/translations/en.json`); and
+  two sources of judge prompts, which name and describe the attacks and harms to find - the
+  hardest benign text for a detector that reads words: PyRIT's scorer prompts
+  (`pyrit_scorer_templates`, rendered as PyRIT renders them where it fills them from its own
+  data) and deepteam's metric and guardrail prompts (`deepteam_templates`).
 
 Read from the pinned wheels as they ship (nothing imported, nothing unpacked): LlamaIndex's
 string constants of its prompt modules (module-level assignments and `content=` arguments,
@@ -29,6 +31,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import textwrap
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -269,6 +272,52 @@ def pyrit_scorer_templates(wheel: Path) -> list[str]:
     return _distinct(texts)
 
 
+DEEPTEAM_PACKAGE = "deepteam"
+DEEPTEAM_VERSION = "1.0.10"
+DEEPTEAM_JUDGE_DIRS = ("deepteam/metrics/", "deepteam/guardrails/guards/")
+
+
+def _returned_template(node: ast.expr) -> str | None:
+    """A returned string or f-string as a template: its text, a `{name}` for each plain
+    placeholder; other interpolations (helper blocks a function renders) dropped."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    parts = []
+    for part in node.values:
+        if isinstance(part, ast.Constant):
+            parts.append(str(part.value))
+        elif isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name):
+            parts.append("{" + part.value.id + "}")
+    return "".join(parts)
+
+
+def deepteam_templates(wheel: Path) -> list[str]:
+    """deepteam's judge prompts: the strings its metric and guard template modules return
+    (`deepteam/metrics/**/template.py`, `deepteam/guardrails/guards/*/template.py`) - the
+    prompts its judges and guardrails are sent, which name the attacks and harms to find -
+    placeholders as `{name}`, distinct."""
+    texts: list[str] = []
+    with open_wheel(wheel) as archive:
+        names = sorted(
+            n
+            for n in archive.namelist()
+            if n.startswith(DEEPTEAM_JUDGE_DIRS) and n.endswith("/template.py")
+        )
+        for name in names:
+            try:
+                tree = ast.parse(_member_text(archive, name, wheel))
+            except SyntaxError as exc:
+                raise CorpusUnavailable(f"{wheel}: {name}: not Python: {exc}") from None
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    text = _returned_template(node.value)
+                    if text is not None:
+                        texts.append(textwrap.dedent(text))
+    return _distinct(texts)
+
+
 def _distinct(texts: list[str]) -> list[str]:
     kept = [t.strip() for t in texts if len(t.strip()) >= MIN_CHARS]
     return list(dict.fromkeys(kept))
@@ -286,6 +335,7 @@ FRAMEWORK_SOURCES: dict[str, tuple[Callable[[Path], list[str]], str, str]] = {
     "smolagents_prompt_templates": (smolagents_templates, SMOLAGENTS_PACKAGE, SMOLAGENTS_VERSION),
     "camel_prompt_templates": (camel_templates, CAMEL_PACKAGE, CAMEL_VERSION),
     "pyrit_scorer_prompts": (pyrit_scorer_templates, PYRIT_PACKAGE, PYRIT_VERSION),
+    "deepteam_judge_prompts": (deepteam_templates, DEEPTEAM_PACKAGE, DEEPTEAM_VERSION),
 }  # fmt: skip
 
 

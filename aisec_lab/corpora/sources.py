@@ -27,6 +27,8 @@ from aisec_lab.corpora.framework_prompts import (
     CAMEL_VERSION,
     CREWAI_PACKAGE,
     CREWAI_VERSION,
+    DEEPTEAM_PACKAGE,
+    DEEPTEAM_VERSION,
     LANGCHAIN_PACKAGE,
     LANGCHAIN_VERSION,
     LLAMAINDEX_PACKAGE,
@@ -246,9 +248,16 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         EVALUATION_ONLY, note="CAMEL's role-playing and task prompts, placeholders unfilled",
     ),
     "pyrit_scorer_prompts": SourceInfo(
-        "pyrit", PYRIT_VERSION, "MIT", "LLM framework prompts (safety scorers)", EVALUATION_ONLY,
+        "pyrit", PYRIT_VERSION, "MIT", "LLM framework prompts (safety scorers)", TRAINING,
+        calibrates=False,
         note="the prompts PyRIT's scorers send their judge model: they describe the attacks and "
-        "harms to look for (prompt injection, jailbreaks, malware, refusals)",
+        "harms to look for (prompt injection, jailbreaks, malware, refusals); " + _TEACH_ONLY,
+    ),
+    "deepteam_judge_prompts": SourceInfo(
+        DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, "Apache-2.0", "LLM framework prompts (red-team judges)",
+        TRAINING, calibrates=False,
+        note="the prompts deepteam's metrics and guardrails send their judge model, which name "
+        "the attacks to find; " + _TEACH_ONLY,
     ),
     "spikee_sysmsg_extraction": SourceInfo(
         SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "system_prompt_extraction", TRAINING,
