@@ -32,7 +32,7 @@ from aisec_assets.governance.store import assess_acceptances, assess_attestation
 from aisec_assets.risk.scoring import score_assets, write_risk_model_tables
 from aisec_resources.config import AisecConfig
 from aisec_resources.records import SourceUnavailable
-from aisec_resources.warehouse import create_schema, query_sql, run_sql
+from aisec_resources.warehouse import ensure_schema, query_sql, run_sql
 from aisec_resources.yamldoc import DocumentError
 
 GATE_RUN_ID = "aisec-gate"
@@ -188,7 +188,7 @@ def gate_entry(
         scratch = Path(scratch_dir) / "gate.duckdb"
         shutil.copyfile(warehouse, scratch)
         with duckdb.connect(str(scratch)) as conn:
-            create_schema(conn)
+            ensure_schema(conn)
             assessed = _latest_assessed_day(conn, day)
             # The run's clock is the assessed day (never the wall clock).
             now = datetime.combine(assessed, time(23, 59, 59))

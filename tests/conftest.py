@@ -1,5 +1,6 @@
 """Shared pytest fixtures. Keep each one small and generic; group new ones under a heading."""
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -9,6 +10,21 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEPLOY_DIR = REPO_ROOT / "deploy"
+# Seconds per test file, measured (.ci/future_clock.py writes them from a run's junit reports).
+TEST_WEIGHTS = REPO_ROOT / ".ci" / "test_weights.json"
+
+# ------------------------------------------------------------------ collection order
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The heaviest test files first (stable within a file): `pytest -n 2` hands tests out in
+    collection order, and a whole-pipeline test collected last keeps one worker busy for
+    minutes after the other has run out of work."""
+    if not TEST_WEIGHTS.is_file():
+        return
+    weights: dict[str, float] = json.loads(TEST_WEIGHTS.read_text(encoding="utf-8"))
+    items.sort(key=lambda item: -weights.get(item.path.name, 0.0))
+
 
 # ------------------------------------------------------------------ Dagster instances
 

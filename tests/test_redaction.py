@@ -15,6 +15,7 @@ import pytest
 from planted_keys import distinctive_parts, planted_keys
 from plotly.offline import get_plotlyjs
 
+import aisec_resources.redaction as redaction_module
 from aisec_resources.redaction import (
     RedactingFilter,
     is_secret_name,
@@ -153,6 +154,7 @@ def test_the_audit_finds_a_key_the_gate_misses(monkeypatch: pytest.MonkeyPatch) 
     """The audit does not share the gate's detectors: with the gate blind, it still finds."""
     monkeypatch.setattr(detectors_module, "all_detectors", lambda: ())
     monkeypatch.setattr(detectors_module, "_aws_secret_spans", lambda text: iter(()))
+    monkeypatch.setattr(redaction_module, "_CACHED_TEXT_LIMIT", -1)  # no remembered redaction
     key = KEYS["huggingface"]
     assert redact_text(f"x {key}") == f"x {key}"  # the gate is blind now
     conn = duckdb.connect(":memory:")
@@ -217,3 +219,13 @@ def test_the_audit_skips_only_the_exact_embedded_plotly_library(tmp_path: Path) 
     assert audit_file(page) == []
     page.write_text(f"<script>{bundle.replace('Plotly', 'PlotIy', 1)}</script>")
     assert audit_file(page) != []
+
+
+def test_a_repeated_short_text_is_redacted_the_same_every_time() -> None:
+    """Short texts' redactions are remembered (exports repeat them by the hundred thousand):
+    the remembered answer is the computed one, for texts with and without a key."""
+    key = KEYS["huggingface"]
+    for text in (f"token={key}", "ISO/IEC 42001:2023 A.6.2.6", "x" * 600 + key):
+        first = redact_text(text)
+        assert first == redact_text(text) == redaction_module._redact_text(text)
+    assert key not in redact_text(f"token={key}")

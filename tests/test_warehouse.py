@@ -36,6 +36,7 @@ from warehouse_concurrency_defs import (
     writers_run_config,
 )
 
+import aisec_resources.warehouse as warehouse_module
 from aisec_resources.warehouse import POOL, WarehouseLockTimeout, WarehouseResource, read_sql
 
 ROWS_PER_WRITE = 10
@@ -361,6 +362,51 @@ def test_connect_creates_every_schema_table_and_analyst_view(
     assert tables <= found_tables
     assert view_names <= found_views
     assert macro_names <= found_macros
+
+
+def test_the_schema_files_run_again_only_when_they_changed(
+    warehouse: WarehouseResource, warehouse_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file brought up to date with this code's schema SQL is not brought up to date again
+    (each of a run's ~70 steps would pay for it); one recorded with another schema is."""
+    with warehouse.connect() as conn:
+        (recorded,) = conn.execute("SELECT fingerprint FROM main.warehouse_schema").fetchall()
+    assert recorded == (warehouse_module.schema_fingerprint(),)
+
+    ran: list[int] = []
+    real_create_schema = warehouse_module.create_schema
+    monkeypatch.setattr(
+        warehouse_module,
+        "create_schema",
+        lambda conn, **kw: (ran.append(1), real_create_schema(conn, **kw)),
+    )
+    with warehouse.connect() as conn:
+        conn.execute("DROP VIEW inventory.asset_overview")  # gone, and nothing says so
+    with warehouse.connect():
+        pass
+    assert not ran
+    assert not _published_rows(
+        warehouse_path,
+        "SELECT * FROM duckdb_views() WHERE schema_name = 'inventory' "
+        "AND view_name = 'asset_overview'",
+    )
+
+    # The schema SQL of another version of aisec (or another DuckDB) was recorded: all of it
+    # runs again, the view is back, and this version's fingerprint is recorded.
+    with warehouse.connect() as conn:
+        conn.execute("UPDATE main.warehouse_schema SET fingerprint = 'an older schema'")
+    with warehouse.connect():
+        pass
+    assert ran == [1]
+    assert _published_rows(
+        warehouse_path,
+        "SELECT fingerprint FROM main.warehouse_schema",
+    ) == [(warehouse_module.schema_fingerprint(),)]
+    assert _published_rows(
+        warehouse_path,
+        "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'inventory' "
+        "AND view_name = 'asset_overview'",
+    ) == [(1,)]
 
 
 def test_each_write_is_published_for_read_only_analysts(

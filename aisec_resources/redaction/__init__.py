@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import reprlib
+from functools import lru_cache
 from typing import Any
 
 from aisec_resources.redaction.detectors import find_spans
@@ -30,8 +31,24 @@ REDACTED_PREFIX = "<redacted:"
 MAX_DEPTH = 200
 
 
+# Exported findings, metadata and records repeat the same short strings (control names,
+# framework references, rule titles) hundreds of thousands of times: their redaction is kept.
+_CACHED_TEXT_LIMIT = 512
+
+
 def redact_text(text: str) -> str:
     """`text` with every credential span replaced by `<redacted:detector id>`."""
+    if len(text) <= _CACHED_TEXT_LIMIT:
+        return _redact_short_text(text)
+    return _redact_text(text)
+
+
+@lru_cache(maxsize=65_536)
+def _redact_short_text(text: str) -> str:
+    return _redact_text(text)
+
+
+def _redact_text(text: str) -> str:
     spans = find_spans(text)
     if not spans:
         return text
