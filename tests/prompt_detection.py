@@ -4,7 +4,7 @@ real schema, ingest rows and compiled pack on an in-memory DuckDB)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import duckdb
@@ -13,6 +13,22 @@ from aisec_assets.monitoring.detect import run_detections
 from aisec_assets.monitoring.rules import RulePack
 from aisec_resources.events import LlmEvent
 from aisec_resources.warehouse import run_sql
+
+
+def prompt_events(prompts: Iterable[str], day: date, name: str) -> list[LlmEvent]:
+    """One LiteLLM event per prompt on `day`, a second apart from 09:00 (`name` tells the
+    test's events apart in their record ids)."""
+    start = datetime.combine(day, time(9))
+    return [
+        LlmEvent(
+            source="litellm_spend_log",
+            source_location=f"{name}.jsonl:{n}",
+            source_record_id=f"{name}-{n:06d}",
+            event_time=start + timedelta(seconds=n),
+            prompt_text=prompt,
+        )
+        for n, prompt in enumerate(prompts)
+    ]
 
 
 def rules_fired(

@@ -8,20 +8,17 @@ teams asking how attackers work, quoted phrases being translated - which must no
 
 from __future__ import annotations
 
-import itertools
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 import pytest
-from prompt_detection import rules_fired
+from prompt_detection import prompt_events, rules_fired
 
 from aisec_assets.monitoring.rules import FAMILIES, RulePack, load_rule_pack
 from aisec_assets.operations.playbook_library import DETECTION_FAMILIES
-from aisec_resources.events import LlmEvent
 
 DAY = date(2026, 4, 2)
 DETECTED_AT = datetime(2026, 4, 3, 6, 0)
 FAMILY = "harmful_request"
-_ids = itertools.count()
 
 # Role-play wrappers written for this test: the request sits in a story, a persona or a game.
 WRAPPERS = (
@@ -119,17 +116,6 @@ NOT_HARMFUL: list[str] = [
 ]
 
 
-def _event(prompt: str) -> LlmEvent:
-    n = next(_ids)
-    return LlmEvent(
-        source="litellm_spend_log",
-        source_location=f"harmful.jsonl:{n}",
-        source_record_id=f"req-{n:06d}",
-        event_time=datetime.combine(DAY, time(9)) + timedelta(seconds=n),
-        prompt_text=prompt,
-    )
-
-
 @pytest.fixture(scope="module")
 def pack() -> RulePack:
     """The shipped pack, as it runs."""
@@ -147,7 +133,7 @@ def fired(pack: RulePack) -> dict[str, set[str]]:
     """prompt -> the harmful-request rules that fired on it (one day, one detection run)."""
     prompts = [w.format(req=r) for reqs in HARMFUL.values() for r in reqs for w in WRAPPERS]
     prompts += NOT_HARMFUL
-    return rules_fired([_event(p) for p in prompts], pack, DAY, DETECTED_AT, [FAMILY])
+    return rules_fired(prompt_events(prompts, DAY, "harmful"), pack, DAY, DETECTED_AT, [FAMILY])
 
 
 def test_the_family_is_mapped_and_answered_by_a_playbook(pack: RulePack) -> None:
