@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import re
 import reprlib
-from functools import lru_cache
 from typing import Any
 
 from aisec_resources.redaction.detectors import find_spans
@@ -32,20 +31,24 @@ MAX_DEPTH = 200
 
 
 # Exported findings, metadata and records repeat the same short strings (control names,
-# framework references, rule titles) hundreds of thousands of times: their redaction is kept.
+# framework references, rule titles) hundreds of thousands of times. Short texts found free of
+# credentials are remembered, so a repeat is not scanned again; a text with a credential is
+# never kept (it is scanned each time it comes). Full: forgotten all at once.
 _CACHED_TEXT_LIMIT = 512
+_CLEAN_TEXTS_MAX = 65_536
+_clean_short_texts: set[str] = set()
 
 
 def redact_text(text: str) -> str:
     """`text` with every credential span replaced by `<redacted:detector id>`."""
-    if len(text) <= _CACHED_TEXT_LIMIT:
-        return _redact_short_text(text)
-    return _redact_text(text)
-
-
-@lru_cache(maxsize=65_536)
-def _redact_short_text(text: str) -> str:
-    return _redact_text(text)
+    if text in _clean_short_texts:
+        return text
+    redacted = _redact_text(text)
+    if redacted is text and len(text) <= _CACHED_TEXT_LIMIT:
+        if len(_clean_short_texts) >= _CLEAN_TEXTS_MAX:
+            _clean_short_texts.clear()
+        _clean_short_texts.add(text)
+    return redacted
 
 
 def _redact_text(text: str) -> str:
