@@ -27,7 +27,7 @@ EXTERNAL_ID_ENV = "AISEC_TEST_AWS_EXTERNAL_ID"
 class Estate:
     proxy: AwsEstateProxy
     base: boto3.session.Session
-    accounts: list[str]  # sorted; [0] is the management account
+    accounts: list[str]  # sorted; the management account (moto's default) is any of them
     external_id: str
     agents: dict[tuple[str, str], list[str]]  # (account, region) -> agent ids
 
