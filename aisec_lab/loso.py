@@ -1,6 +1,6 @@
 """Leave-one-source-out: the detection-quality headline, on third-party sources.
 
-    python -m aisec_lab loso [--out F] [--cache-dir D] [--max-per-source N]
+    python -m aisec_lab loso [--out F] [--cache-dir D] [--max-per-source N] [--folds a,b]
     python -m aisec_lab.loso   (the same)
 
 Why: the held-out split shares generator templates with training, so it measures memory (an
@@ -75,10 +75,15 @@ NEAR_DUPLICATE = 0.5  # share of a training text's shingles found in the scored 
 LOSO_CONFIG = TrainConfig(embedded_per_carrier_source=60)
 CALIBRATION_FOLD = 0
 FOLD_SEED = "aisec-loso"
-# Bare harmful requests ("how do I make ...", no wrapper) are not attacks on the application:
-# the pack's harmful-request rules are opt-in, and the issue's balanced accuracy is over prompt
-# attacks and benign traffic. Their recall is reported per source and kind, apart.
+# Bare harmful requests ("how do I make ...", no wrapper) are not attacks on the application,
+# and the issue's balanced accuracy is over prompt attacks and benign traffic: their recall is
+# reported per source and kind, apart. What the harmful-request rules catch counts where the
+# request sits inside a jailbreak.
 OUTSIDE_BALANCED_ACCURACY: tuple[str, ...] = ("harmful_request",)
+
+
+class UnknownFold(ValueError):
+    """`--folds` named a package that scores no source."""
 
 
 class FoldLeak(RuntimeError):
@@ -246,22 +251,30 @@ def fit_fold(
     return model, meta
 
 
-def cached_fit(
-    fold: Fold, config: TrainConfig, per_source: int, checkpoint_dir: Path | None
-) -> tuple[Tier2Model, dict[str, Any]]:
-    """`fit_fold` on the fold's training, kept under `checkpoint_dir` by a digest of the
-    training texts, the config, the subsample size and the training sources that do not set
-    the threshold, and reused when they are the same (the
-    fold models of `run_loso`, also read by the encoder comparison)."""
-    if checkpoint_dir is None:
-        return fit_fold(fold.training, config, per_source)
-    digest = hashlib.sha256(repr((config, per_source)).encode("utf-8"))
+def checkpoint_key(fold: Fold, config: TrainConfig, per_source: int) -> str:
+    """What a fold's fit depends on, as 16 hex digits: the texts and sources it can learn from
+    (`training_items`: a source of a family the model has no class for changes nothing), the
+    config, the subsample size, the classes, and which training sources do not set the
+    threshold."""
+    # the classes are part of the fit: a class added to the model refits every fold
+    digest = hashlib.sha256(repr((config, per_source, CLASSES)).encode("utf-8"))
     # what sets the threshold is part of the fit: a source that stops calibrating refits the fold
     teach_only = sorted({i["source"] for i in fold.training if not calibrates(i["source"])})
     digest.update(repr(teach_only).encode("utf-8"))
-    for item in sorted(fold.training, key=lambda i: (i["source"], i["text"])):
+    for item in sorted(training_items(fold.training), key=lambda i: (i["source"], i["text"])):
         digest.update(f"{item['source']}\x1f{item['text']}\x1e".encode())
-    path = checkpoint_dir / f"{fold.name}-{digest.hexdigest()[:16]}"
+    return digest.hexdigest()[:16]
+
+
+def cached_fit(
+    fold: Fold, config: TrainConfig, per_source: int, checkpoint_dir: Path | None
+) -> tuple[Tier2Model, dict[str, Any]]:
+    """`fit_fold` on the fold's training, kept under `checkpoint_dir` by `checkpoint_key` and
+    reused when that is the same (the fold models of `run_loso`, also read by the encoder
+    comparison)."""
+    if checkpoint_dir is None:
+        return fit_fold(fold.training, config, per_source)
+    path = checkpoint_dir / f"{fold.name}-{checkpoint_key(fold, config, per_source)}"
     if (path / "model.json").exists():
         model = Tier2Model.load(path)
         return model, dict(model.metadata["training"])
@@ -354,13 +367,22 @@ def run_loso(
     config: TrainConfig = LOSO_CONFIG,
     log: Callable[[str], None] = lambda _msg: None,
     checkpoint_dir: Path | None = None,
+    only: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Every fold: plan, fit and calibrate, score through the production path. With
-    `checkpoint_dir`, each fold's fitted model is kept there (keyed by a digest of its
-    training texts, the config and the subsample size) and reused by a rerun."""
+    """Every fold (or only the folds named in `only`, for a quick look while developing: the
+    balanced accuracy of a partial run is not the headline): plan, fit and calibrate, score
+    through the production path. With `checkpoint_dir`, each fold's fitted model is kept there
+    (keyed by a digest of its training texts, the config, the subsample size and the classes)
+    and reused by a rerun."""
     pack = pack or load_rule_pack()
     started = clock.perf_counter()
     folds = plan_folds(items)
+    if only:
+        unknown = sorted(set(only) - {f.name for f in folds})
+        if unknown:
+            known = ", ".join(f.name for f in folds)
+            raise UnknownFold(f"no fold named {', '.join(unknown)}; the folds are {known}")
+        folds = [f for f in folds if f.name in only]
     per_source_out: dict[str, Any] = {}
     fold_meta: dict[str, Any] = {}
     for fold in folds:
@@ -465,6 +487,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-per-source", type=int, default=MAX_PER_SOURCE)
     parser.add_argument("--no-upper-bound", action="store_true")
     parser.add_argument(
+        "--folds",
+        default="",
+        help="comma-separated fold (package) names to run alone, e.g. garak,pyrit (a partial "
+        "report: for development, never the headline)",
+    )
+    parser.add_argument(
         "--enable-opt-in",
         action="store_true",
         help="score with the pack's opt-in rules (enabled: false) switched on",
@@ -486,7 +514,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         rules = [r.model_copy(update={"enabled": True}) for r in pack.rules]
         pack = pack.model_copy(update={"rules": rules})
     checkpoints = (args.cache_dir or corpora.default_cache_dir()) / "loso_models"
-    report = run_loso(items, pack, args.max_per_source, log=log, checkpoint_dir=checkpoints)
+    only = [name for name in args.folds.split(",") if name]
+    try:
+        report = run_loso(
+            items, pack, args.max_per_source, log=log, checkpoint_dir=checkpoints, only=only
+        )
+    except UnknownFold as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if only:
+        report["partial"] = only
     report["corpora"] = corpora.summarize(items)
     if not args.no_upper_bound:
         log("held-out split, shipped pack and model (upper bound)")

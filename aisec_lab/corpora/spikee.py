@@ -18,6 +18,10 @@ result, between newlines, at the start, middle (nearest whitespace) or end of a 
   injection, long output) each in `WRAPS_PER_INSTRUCTION` wrappers, inserted into every
   document of those folders and `seeds-mini-test` at a seeded position; the document's
   question is the event's prompt and the inserted text is the item's payload span.
+- `spikee_harmful_instructions` (harmful_request, prompts): the bare objectives of
+  `seeds-harmful-instructions-only` (two per harm category: weapons, fraud, stalking, market
+  manipulation ...), the goals spikee's LLM-driven attacks start from: an unseen measure of
+  the harmful-request rules.
 - `spikee_finance_questions` (benign, short questions): the standalone user inputs of
   `seeds-investment-advice-fp` ("What are the key factors to consider when investing?"),
   the questions spikee uses to measure a topic guardrail's false positives.
@@ -33,6 +37,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from aisec_lab.corpora.harmful import HARMFUL_REQUEST
 from aisec_lab.corpora.items import (
     ATTACK,
     DEFAULT_SEED,
@@ -58,11 +63,13 @@ SPIKEE_SOURCES = (
     "spikee_sysmsg_extraction",
     "spikee_document_injections",
     "spikee_finance_questions",
+    "spikee_harmful_instructions",
 )
 SYSMSG_FOLDER = "seeds-sysmsg-extraction-2025-04"
 INJECTION_FOLDERS = ("seeds-cybersec-2026-01", "seeds-llm-mailbox")
 DOCUMENT_FOLDERS = ("seeds-cybersec-2026-01", "seeds-llm-mailbox", "seeds-mini-test")
 BENIGN_FOLDER = "seeds-investment-advice-fp"
+HARMFUL_FOLDER = "seeds-harmful-instructions-only"
 
 
 def fetch_spikee_wheel(cache_dir: Path | None = None) -> Path:
@@ -153,7 +160,7 @@ def _nearest_whitespace(text: str, index: int) -> int:
 
 
 def spikee_corpora(wheel: Path, seed: int = DEFAULT_SEED) -> list[CorpusItem]:
-    """The three spikee sources (module docstring)."""
+    """The four spikee sources (module docstring)."""
     items: list[CorpusItem] = []
     with open_wheel(wheel) as archive:
         rng = _seeded(seed, SYSMSG_SOURCE)
@@ -190,6 +197,12 @@ def spikee_corpora(wheel: Path, seed: int = DEFAULT_SEED) -> list[CorpusItem]:
             _records(archive, wheel, BENIGN_FOLDER, "standalone_user_inputs.jsonl"), "text"
         ):
             items.append(_benign(text.strip(), "spikee_finance_questions", "prompt_text"))
+        for text in _strings(
+            _records(archive, wheel, HARMFUL_FOLDER, "instructions.jsonl"), "instruction"
+        ):
+            items.append(
+                _item(text.strip(), ATTACK, HARMFUL_REQUEST, "spikee_harmful_instructions")
+            )
     counts = {s: sum(1 for i in items if i["source"] == s) for s in SPIKEE_SOURCES}
     empty = [s for s, n in counts.items() if n == 0]
     if empty:

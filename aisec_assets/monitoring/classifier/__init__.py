@@ -47,8 +47,10 @@ from aisec_assets.monitoring.classifier.scan import (
     ClassifierStats,
     check_rules,
     classifier_hits,
+    drop_mentions,
     run_classifier_scan,
     shipped_model,
+    unless_regex,
 )
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "Verdicts",
     "check_rules",
     "classifier_hits",
+    "drop_mentions",
     "featurize",
     "linear_logits",
     "max_segment_probabilities",
@@ -74,6 +77,7 @@ __all__ = [
     "run_classifier_scan",
     "segment_texts",
     "shipped_model",
+    "unless_regex",
     "weights_digest",
     "windows",
 ]

@@ -9,7 +9,9 @@ rules reading it) runs here, called by `detect.run_step`:
    P(attack), the most likely attack class and the deciding text or window);
 3. `classifier_hits()` (a plain function) turns verdicts into hits per rule: the score reaches
    the rule's `min_score` (default: the model's calibrated threshold) and the class is one of
-   the rule's `classes` (any when empty);
+   the rule's `classes` (any when empty); `drop_mentions()` then drops the hits on texts that
+   match one of the rule's `unless` regexes (`sql/monitoring/classifier_mentions.sql`, DuckDB's
+   RE2 as for the pattern rules: mention is not use);
 4. the hits go into the run's `detection_hits` (`sql/monitoring/insert_classifier_hits.sql`),
    with the deciding segment as evidence and the score.
 
@@ -31,7 +33,7 @@ import pandas as pd
 
 from aisec_assets.monitoring.classifier.errors import Tier2Error
 from aisec_assets.monitoring.classifier.model import Tier2Model, Verdicts
-from aisec_assets.monitoring.rules import EVIDENCE_MAX_CHARS, ClassifierScan
+from aisec_assets.monitoring.rules import EVIDENCE_MAX_CHARS, ClassifierRule, ClassifierScan
 from aisec_resources.warehouse import read_sql, run_sql
 
 WINDOW_ROWS = 20_000  # rows of llm_events read per query
@@ -101,6 +103,35 @@ def classifier_hits(
     return hits
 
 
+def unless_regex(rule: ClassifierRule) -> str | None:
+    """A rule's `unless` regexes as one case-blind RE2 alternation (None: it has none)."""
+    if not rule.unless:
+        return None
+    return "(?i)" + "|".join(f"(?:{pattern})" for pattern in rule.unless)
+
+
+def drop_mentions(
+    conn: duckdb.DuckDBPyConnection,
+    scan: ClassifierScan,
+    hits: Sequence[ClassifierHit],
+    texts: dict[str, str],
+) -> list[ClassifierHit]:
+    """`hits` without those whose text (`texts[event_id]`) matches their rule's `unless`."""
+    kept = list(hits)
+    sql = read_sql("monitoring/classifier_mentions")
+    for rule in scan.rules:
+        regex = unless_regex(rule)
+        mine = [h for h in kept if h.rule_id == rule.rule_id]
+        if regex is None or not mine:
+            continue
+        rows = conn.execute(
+            sql, {"texts": [texts[h.event_id] for h in mine], "unless": regex}
+        ).fetchall()
+        dropped = {id(mine[position]) for (position,) in rows}
+        kept = [h for h in kept if id(h) not in dropped]
+    return kept
+
+
 def _char_batches(
     rows: Sequence[tuple[str, str]], max_chars: int
 ) -> list[Sequence[tuple[str, str]]]:
@@ -152,7 +183,8 @@ def run_classifier_scan(
             verdicts = model.verdicts([r[1] for r in batch])
             stats.seconds_scoring += time.perf_counter() - started
             stats.texts += len(batch)
-            hits += classifier_hits(scan, [r[0] for r in batch], verdicts, model.threshold)
+            found = classifier_hits(scan, [r[0] for r in batch], verdicts, model.threshold)
+            hits += drop_mentions(conn, scan, found, dict(batch))
     stats.hits = len(hits)
     if hits:
         frame = pd.DataFrame(

@@ -267,6 +267,7 @@ _KIND_TARGETS: dict[str, tuple[str, ...]] = {
 _REGEX_KEYS: dict[str, tuple[str, ...]] = {
     "pattern": ("regex", "also", "unless", "span_unless"),
     "unrequested_action": ("verbs", "unless"),
+    "classifier": ("unless",),
 }
 
 

@@ -253,11 +253,14 @@ class ClassifierLogic(_Model):
     """The second tier: the trained classifier (aisec_assets/monitoring/classifier/) scores the
     target text; the rule fires when P(attack) reaches `min_score` (default: the model's
     calibrated threshold) and the model's most likely attack class is one of `classes` (any
-    class when the list is empty). All classifier rules of one target share one scoring pass."""
+    class when the list is empty). All classifier rules of one target share one scoring pass.
+    `unless` (RE2, case-blind): a text matching one of these does not fire - mention is not
+    use, as for the pattern rules (a judge prompt that names the attacks it looks for)."""
 
     kind: Literal["classifier"]
     classes: StrList = []
     min_score: Annotated[float, Field(gt=0, le=1)] | None = None
+    unless: StrList = []
 
 
 class SurprisalLogic(_Model):

@@ -47,6 +47,7 @@ class ClassifierRule:
     rule_id: str
     classes: tuple[str, ...]  # empty: any attack class
     min_score: float | None  # None: the model's calibrated threshold
+    unless: tuple[str, ...] = ()  # RE2, case-blind: a text matching one does not fire
 
 
 @dataclass(frozen=True)
