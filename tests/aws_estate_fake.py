@@ -180,6 +180,15 @@ class AwsEstateProxy(LoopbackServer):
         form = parse_qs(body.decode("utf-8", "replace"))
         return account, region, signing, (form.get("Action") or ["?"])[0], ""
 
+    def reset(self) -> None:
+        """Forget the faults, passthroughs, requests seen and per-account request counts (a
+        fault's `after` counts from here)."""
+        with self._lock:
+            self.faults.clear()
+            self.passthrough.clear()
+            self.requests.clear()
+            self._count.clear()
+
     def ops(self, account: str | None = None) -> list[str]:
         return [s.operation for s in self.requests if account is None or s.account == account]
 

@@ -72,9 +72,7 @@ def _copy(baseline: Path, tmp_path: Path) -> Path:
 
 
 def _reset(estate: Estate) -> None:
-    estate.proxy.faults.clear()
-    estate.proxy.passthrough.clear()
-    estate.proxy.requests.clear()
+    estate.proxy.reset()
 
 
 def _collect(estate: Estate, out: Path, **kwargs: Any) -> tuple[AwsCollection, list[str]]:

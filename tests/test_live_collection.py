@@ -55,7 +55,7 @@ def config(estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> A
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv(EXTERNAL_ID_ENV, estate.external_id)
     monkeypatch.delenv("AISEC_CONFIG", raising=False)
-    estate.proxy.faults.clear()
+    estate.proxy.reset()
     live = {
         "role_name": ROLE,
         "external_id_env": EXTERNAL_ID_ENV,
