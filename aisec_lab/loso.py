@@ -259,9 +259,10 @@ def checkpoint_key(fold: Fold, config: TrainConfig, per_source: int) -> str:
     # the classes are part of the fit: a class added to the model refits every fold
     digest = hashlib.sha256(repr((config, per_source, CLASSES)).encode("utf-8"))
     # what sets the threshold is part of the fit: a source that stops calibrating refits the fold
-    teach_only = sorted({i["source"] for i in fold.training if not calibrates(i["source"])})
+    trainable = training_items(fold.training)
+    teach_only = sorted({i["source"] for i in trainable if not calibrates(i["source"])})
     digest.update(repr(teach_only).encode("utf-8"))
-    for item in sorted(training_items(fold.training), key=lambda i: (i["source"], i["text"])):
+    for item in sorted(trainable, key=lambda i: (i["source"], i["text"])):
         digest.update(f"{item['source']}\x1f{item['text']}\x1e".encode())
     return digest.hexdigest()[:16]
 
@@ -460,8 +461,10 @@ def format_report(report: Mapping[str, Any]) -> str:
         value = m.get("mean_recall", m.get("mean_false_positive_rate"))
         what = "recall" if m["label"] == ATTACK else "FPR"
         lines.append(f"{kind:44} mean {what:6} {_pct(value)}  ({len(m['sources'])} sources)")
+    balanced = s["balanced_accuracy"]
+    # a partial run (`--folds`) may score attack sources only, or benign ones only
     lines.append(
-        f"balanced accuracy {s['balanced_accuracy']:.3f} (attack recall "
+        f"balanced accuracy {'n/a' if balanced is None else f'{balanced:.3f}'} (attack recall "
         f"{_pct(s['mean_attack_recall'])}, benign TNR {_pct(s['mean_benign_tnr'])})"
     )
     for name, f in report["folds"].items():

@@ -290,3 +290,15 @@ def test_items_the_model_cannot_learn_from_leave_the_checkpoint_as_it_was() -> N
     assert bare["family"] not in loso.CLASSES
     more = loso.Fold(fold.name, fold.scored, [*fold.training, bare], fold.left_out)
     assert loso.checkpoint_key(more, SMALL, 12) == loso.checkpoint_key(fold, SMALL, 12)
+
+
+def test_a_report_without_attack_sources_prints_its_balanced_accuracy_as_unknown() -> None:
+    """`--folds` with a benign-only package: no balanced accuracy, and the report still prints."""
+    per_source = {"a_benign": {"label": BENIGN, "both": 0.0, "items": 5}}
+    summary = loso.summarize(per_source, SOURCES)
+    assert summary["balanced_accuracy"] is None
+    report = {"per_source": {"a_benign": {**per_source["a_benign"], "kind": "e-mails"}},
+              "summary": summary, "folds": {}, "wall_seconds": 1.0}  # fmt: skip
+    assert "balanced accuracy n/a (attack recall n/a, benign TNR 100.0%)" in loso.format_report(
+        report
+    )
