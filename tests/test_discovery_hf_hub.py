@@ -213,6 +213,13 @@ def test_pickle_files_flagged_by_name_and_never_downloaded(hub: FakeHub) -> None
     assert not [r for r in hub.requests if "/resolve/" in r.path]
 
 
+# Short enough to keep the suite quick, long enough that an ordinary answer on a loaded CI
+# machine (two pytest workers beside DuckDB) never times out: at 0.5 s one did, and a fifth
+# repo showed up as not collected.
+TIMEOUT = 2.0
+SLOW_DELAY = TIMEOUT + 1.0
+
+
 def error_estate(hub: FakeHub) -> None:
     """acme: good repos plus one per failure; gated-org and denied-org cannot be listed."""
     populate(hub)
@@ -227,7 +234,7 @@ def error_estate(hub: FakeHub) -> None:
     hub.fail("/api/models/acme/gone", Fault(404, b"{}", {"X-Error-Code": "RepoNotFound"}))
     hub.fail("/api/models/acme/flaky", Fault(500, b'{"error": "upstream failed for {auth}"}'))
     hub.fail("/api/models/acme/broken", Fault(200, b'{"id": "acme/broken", "siblings": ['))
-    hub.fail("/api/models/acme/slow", Fault(200, b"{}", delay=1.5))
+    hub.fail("/api/models/acme/slow", Fault(200, b"{}", delay=SLOW_DELAY))
     hub.fail("/api/models?author=gated-org", Fault(401, b'{"error": "Invalid credentials"}'))
     hub.fail("/api/datasets?author=denied-org", Fault(403, b'{"error": "Forbidden"}'))
 
@@ -247,7 +254,7 @@ def test_each_error_is_recorded_and_touches_only_its_org_or_repo(
 ) -> None:
     error_estate(hub)
     arm_rate_limit(hub)
-    cfg = config(hub, organizations=ORGS, timeout=0.5)
+    cfg = config(hub, organizations=ORGS, timeout=TIMEOUT)
     live = fetch(cfg)
     got = parts(live)
     assert set(got) == {
@@ -263,7 +270,7 @@ def test_each_error_is_recorded_and_touches_only_its_org_or_repo(
     assert "GatedRepo" in got["hf-hub/acme/models/acme/private-x"]
     assert got["hf-hub/acme/models/acme/flaky"].startswith("HTTP 500")
     assert "not JSON" in got["hf-hub/acme/models/acme/broken"]
-    assert got["hf-hub/acme/models/acme/slow"] == "timed out after 0.5s"
+    assert got["hf-hub/acme/models/acme/slow"] == f"timed out after {TIMEOUT:g}s"
     assert {r.location for r in live.rejections} == {u.location for u in live.unreadable}
     records = by_id(live)
     assert f"{hub.url}/acme/gone" not in records  # vanished: dropped, not kept stale
@@ -302,7 +309,7 @@ def test_token_is_sent_as_bearer_and_never_recorded(
     error_estate(hub)
     token = runtime_token()
     monkeypatch.setenv(TOKEN_ENV, token)
-    cfg = config(hub, organizations=ORGS, timeout=0.5, token_env=TOKEN_ENV)
+    cfg = config(hub, organizations=ORGS, timeout=TIMEOUT, token_env=TOKEN_ENV)
     live = fetch(cfg)
     api_calls = [r for r in hub.requests if r.path.startswith("/api/") and "harness" not in r.path]
     assert api_calls and {r.authorization for r in api_calls} == {f"Bearer {token}"}
@@ -337,7 +344,7 @@ def test_failed_org_keeps_its_previous_bundle_dir_and_stays_stale(
     before = sorted(p.name for p in (out / "acme/models").iterdir())
     hub.fail("/api/models?author=acme", Fault(500, b'{"error": "down"}'))
     later = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
-    collection = collect_hub(cfg.model_copy(update={"timeout": 0.5}), out, now=later)
+    collection = collect_hub(cfg.model_copy(update={"timeout": TIMEOUT}), out, now=later)
     assert collection.failed == ["acme"]
     assert "acme: FAILED" in collection.summary() and "previous data kept" in collection.summary()
     assert sorted(p.name for p in (out / "acme/models").iterdir()) == before
