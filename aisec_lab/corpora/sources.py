@@ -46,6 +46,12 @@ from aisec_lab.corpora.garak_probes import garak_probe_corpora
 from aisec_lab.corpora.harmful import deepteam_harmful_corpora, harmful_request_corpora
 from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
 from aisec_lab.corpora.latent import latent_injection_corpora
+from aisec_lab.corpora.llamator import (
+    LLAMATOR_PACKAGE,
+    LLAMATOR_VERSION,
+    fetch_llamator_wheel,
+    llamator_corpora,
+)
 from aisec_lab.corpora.promptinject import promptinject_corpora
 from aisec_lab.corpora.pyrit import PYRIT_VERSION, fetch_pyrit_wheel, pyrit_corpora
 from aisec_lab.corpora.spikee import (
@@ -291,6 +297,20 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         note="the bare objectives spikee's LLM-driven attacks start from (43, two per harm "
         "category), bare; never read while writing rules",
     ),
+    "llamator_sysprompt_leakage": SourceInfo(
+        LLAMATOR_PACKAGE, LLAMATOR_VERSION, "CC-BY-4.0", "system_prompt_extraction",
+        EVALUATION_ONLY, note="the first prompts of LLAMATOR's system-prompt leakage test",
+    ),
+    "llamator_suffixes": SourceInfo(
+        LLAMATOR_PACKAGE, LLAMATOR_VERSION, "CC-BY-4.0", "jailbreak", EVALUATION_ONLY,
+        note="the prompts of LLAMATOR's adversarial-suffix test: a request with a GCG-style "
+        "suffix; none shares a 25-character run with garak's suffix probes",
+    ),
+    "llamator_harmbench_ru": SourceInfo(
+        LLAMATOR_PACKAGE, LLAMATOR_VERSION, "CC-BY-4.0 (HarmBench: MIT)", "harmful_request",
+        EVALUATION_ONLY, shares_upstream=("garak_harmbench",),
+        note="HarmBench behaviours in Russian, bare (not counted)",
+    ),
     "debian_ui_translations": SourceInfo(
         "libgtk-3-common", UI_TRANSLATION_PACKAGES["libgtk-3-common"], "LGPL-2.1-or-later",
         "multilingual text (software messages)", EVALUATION_ONLY,
@@ -359,6 +379,7 @@ def third_party_corpora(
         + deepteam_harmful_corpora(fetch_wheel(DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, cache_dir))
         + spikee_corpora(fetch_spikee_wheel(cache_dir), seed)
         + ui_translation_corpora(cache_dir, seed)
+        + llamator_corpora(fetch_llamator_wheel(cache_dir))
     )
     unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))
     if unknown:
