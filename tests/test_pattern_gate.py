@@ -167,3 +167,31 @@ def test_a_set_too_large_to_compile_is_named(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(pattern_gate, "GATE_MAX_MEM", 1 << 10)
     with pytest.raises(PatternGateError, match=r"2 gate regexes do not compile as one RE2::Set"):
         load_gate_patterns(["compiled nowhere a", "compiled nowhere b"])
+
+
+# The widened non-ASCII class rules/gate.py puts in computed gates: free in the Set's DFA.
+_WIDENED = r"[\x{80}-\x{10FFFF}]"
+
+
+def test_the_packs_regexes_keep_the_scans_dfa_small() -> None:
+    """Two shapes that cost every prompt's scan, not only the texts they match (measured on
+    the benchmark day, Dec 7 2026): a Unicode property class (`\\pL`) in a rule's regexes - its
+    tables are compiled per batch of texts, +45% - and spelt-out non-ASCII characters in the
+    author's gates (`gate: prefilter`), each of which splits the UTF-8 byte classes of the whole
+    gate Set: dozens of them made the prompt scan six times slower. A gate widens a non-ASCII
+    letter to `[\\x{80}-\\x{10FFFF}]` instead."""
+    pack = load_rule_pack()
+    pattern_rules = [r for r in pack.rules if r.logic.kind == "pattern"]
+    with_property_classes = [
+        r.id
+        for r in pattern_rules
+        for rx in (*r.logic.regex, *r.logic.also, *r.logic.unless, *r.logic.span_unless)
+        if "\\p" in rx or "\\P" in rx
+    ]
+    assert with_property_classes == []
+    spelt_out: set[str] = set()
+    for rule in pattern_rules:
+        if rule.logic.gate == "prefilter":
+            gate = rule.logic.prefilter_regex or "".join(rule.logic.prefilter)
+            spelt_out |= {c for c in gate.replace(_WIDENED, "") if ord(c) > 0x7F}
+    assert spelt_out <= {"’"}  # the harmful-request gates' apostrophe, measured as free
