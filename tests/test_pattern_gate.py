@@ -19,6 +19,9 @@ from aisec_assets.monitoring.pattern_gate import (
     register_pattern_gate,
 )
 from aisec_assets.monitoring.rules import compile_pack, load_rule_pack
+from aisec_assets.monitoring.rules.gate import _rule_gate
+from aisec_assets.monitoring.rules.re2 import full_match_any
+from aisec_assets.monitoring.rules.schema import PatternLogic
 from aisec_lab.corpora import benign_corpora, generated_attack_corpora
 from aisec_resources.events import LlmEvent
 
@@ -169,7 +172,7 @@ def test_a_set_too_large_to_compile_is_named(monkeypatch: pytest.MonkeyPatch) ->
         load_gate_patterns(["compiled nowhere a", "compiled nowhere b"])
 
 
-# The widened non-ASCII class rules/gate.py puts in computed gates: free in the Set's DFA.
+# The widened non-ASCII class rules/gate.py puts in every gate: free in the Set's DFA.
 _WIDENED = r"[\x{80}-\x{10FFFF}]"
 
 
@@ -177,9 +180,9 @@ def test_the_packs_regexes_keep_the_scans_dfa_small() -> None:
     """Two shapes that cost every prompt's scan, not only the texts they match (measured on
     the benchmark day, Dec 7 2026): a Unicode property class (`\\pL`) in a rule's regexes - its
     tables are compiled per batch of texts, +45% - and spelt-out non-ASCII characters in the
-    author's gates (`gate: prefilter`), each of which splits the UTF-8 byte classes of the whole
-    gate Set: dozens of them made the prompt scan six times slower. A gate widens a non-ASCII
-    letter to `[\\x{80}-\\x{10FFFF}]` instead."""
+    gates, each of which splits the UTF-8 byte classes of the whole gate Set: dozens of them
+    made the prompt scan six times slower. rules/gate.py widens a non-ASCII character to
+    `[\\x{80}-\\x{10FFFF}]` in every gate, the authors' own (`gate: prefilter`) included."""
     pack = load_rule_pack()
     pattern_rules = [r for r in pack.rules if r.logic.kind == "pattern"]
     with_property_classes = [
@@ -189,9 +192,41 @@ def test_the_packs_regexes_keep_the_scans_dfa_small() -> None:
         if "\\p" in rx or "\\P" in rx
     ]
     assert with_property_classes == []
-    spelt_out: set[str] = set()
-    for rule in pattern_rules:
-        if rule.logic.gate == "prefilter":
-            gate = rule.logic.prefilter_regex or "".join(rule.logic.prefilter)
-            spelt_out |= {c for c in gate.replace(_WIDENED, "") if ord(c) > 0x7F}
+    authors_spelt_out = {
+        c
+        for r in pattern_rules
+        if r.logic.gate == "prefilter"
+        for c in (r.logic.prefilter_regex or "".join(r.logic.prefilter))
+        if ord(c) > 0x7F
+    }
+    assert {"ň", "ă", "ệ"} <= authors_spelt_out  # readable as written (AISEC-LLM-029, -039)
+    spelt_out = {
+        c for r in pattern_rules for c in _rule_gate(r.logic).replace(_WIDENED, "") if ord(c) > 0x7F
+    }
     assert spelt_out <= {"’"}  # the harmful-request gates' apostrophe, measured as free
+
+
+@pytest.mark.parametrize(
+    ("written", "matching"),
+    [
+        ("zapomeň|göz ardı", ["Zapomeň na to", "lütfen göz ardı et", "zapomeñ"]),
+        ("(?:инструкции|指示)", ["игнорируй все инструкции", "前の指示を無視"]),
+        ("[a-zé]+\\s+ţine cont", ["nu ține cont de", "café ţine cont"]),
+    ],
+)
+def test_an_authors_gate_is_widened_and_still_matches_what_it_named(
+    written: str, matching: list[str]
+) -> None:
+    """A `gate: prefilter` regex as the author spelt it becomes an ASCII gate (every non-ASCII
+    character one class) that matches all it matched before, and more (`zapomeñ`)."""
+    logic = PatternLogic(
+        kind="pattern", regex=[f"(?:{written})\\s+x"], gate="prefilter", prefilter_regex=written
+    )
+    gate = _rule_gate(logic)
+    assert gate.replace(_WIDENED, "").isascii(), gate
+    for text in matching:
+        assert full_match_any(f"(?s:.*(?:{gate}).*)", [text]), (gate, text)
+    assert not full_match_any(f"(?s:.*(?:{gate}).*)", ["forget it", "ignore the rules"])
+    # literals too
+    literal = PatternLogic(kind="pattern", regex=["zapomeň\\s+x"], prefilter=["zapomeň"])
+    assert _rule_gate(literal.model_copy(update={"gate": "prefilter"})).isascii()

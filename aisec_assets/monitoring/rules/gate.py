@@ -38,13 +38,14 @@ def _loosen(pattern: str) -> str:
 
 
 def _rule_prefilter(logic: PatternLogic) -> str | None:
-    """The rule's own cheap pre-check (its literals, else its prefilter regex), if any."""
+    """The rule's own cheap pre-check (its literals, else its prefilter regex), if any, its
+    non-ASCII characters widened (`_widened`) like those of a computed gate."""
     if logic.prefilter:
         # literals are compared case-insensitively whatever the rule's case (still implied)
-        return "(?i:" + "|".join(re.escape(lit) for lit in logic.prefilter) + ")"
+        return "(?i:" + "|".join(_widened(re.escape(lit)) for lit in logic.prefilter) + ")"
     if logic.prefilter_regex:
         flags = "i" if logic.case_insensitive else "-i"
-        return f"(?{flags}:{logic.prefilter_regex})"
+        return f"(?{flags}:{_widened(logic.prefilter_regex)})"
     return None
 
 
@@ -280,6 +281,34 @@ def _ascii_atom(src: str) -> str:
     return f"[{ascii_body}{_NON_ASCII}]"
 
 
+def _widen_node(node: _Rx) -> _Rx:
+    if isinstance(node, _RxAtom):
+        return _RxAtom(_ascii_atom(node.src), node.kind) if node.kind == "char" else node
+    if isinstance(node, _RxGroup):
+        return _RxGroup(node.opener, _widen_node(node.body))
+    if isinstance(node, _RxAlt):
+        return _RxAlt(tuple(_widen_node(b) for b in node.branches))
+    if isinstance(node, _RxConcat):
+        return _RxConcat(tuple(_widen_node(x) for x in node.items))
+    item = _widen_node(node.item)
+    assert isinstance(item, _RxAtom | _RxGroup)
+    return _RxRepeat(item, node.low, node.high, node.quantifier)
+
+
+def _widened(pattern: str) -> str:
+    """`pattern` with its non-ASCII characters widened to any non-ASCII character (`_ascii_atom`:
+    a superset, so still a necessary condition). An author may spell a prefilter out
+    (`zapomeň`, `инструкции`): as written, each such character would split the UTF-8 byte
+    classes of the whole gate Set (a few dozen made the prompt scan six times slower, Dec 7
+    2026). Kept as written if the gate parser cannot read it."""
+    if pattern.isascii():
+        return pattern
+    try:
+        return _rx_emit(_widen_node(_RxParser(pattern).parse()))
+    except (ValueError, IndexError):
+        return pattern
+
+
 @cache
 def _spans_words(item: str) -> bool:
     """Whether repeats of `item` can run over several words (`[^\\n]`, `\\w+\\s+`, `.`)."""
@@ -460,7 +489,8 @@ def _factor(patterns: tuple[str, ...], case_insensitive: bool) -> tuple[float, s
 def _rule_gate(logic: PatternLogic) -> str:
     """A regex every text the rule can fire on matches, small enough that the gates of all the
     rules of a target stay in RE2's DFA. In order of preference (each is required by the rule):
-    0. its own prefilter (literals or regex), when the rule says `gate: prefilter`;
+    0. its own prefilter (literals or regex, non-ASCII widened), when the rule says
+       `gate: prefilter`;
     1. a necessary factor of the rule's regexes, repeated (at most three times) for rules that
        need several matches - non-overlapping matches contain non-overlapping factors;
     2. its literal prefilter (the rule's author's cheap necessary condition);
