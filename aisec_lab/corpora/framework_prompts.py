@@ -15,7 +15,10 @@ given context"), policies naming attacks ("should not ask the bot to forget abou
   two sources of judge prompts, which name and describe the attacks and harms to find - the
   hardest benign text for a detector that reads words: PyRIT's scorer prompts
   (`pyrit_scorer_templates`, rendered as PyRIT renders them where it fills them from its own
-  data) and deepteam's metric and guardrail prompts (`deepteam_templates`).
+  data) and deepteam's metric and guardrail prompts (`deepteam_templates`); and from five more
+  frameworks that keep their prompts in Python modules (`_python_prompts`): the judge prompts
+  of Opik's, TruLens' and Ragas' quality metrics, and AutoGen AgentChat's and Agno's agent
+  prompts.
 
 Read from the pinned wheels as they ship (nothing imported, nothing unpacked): LlamaIndex's
 string constants of its prompt modules (module-level assignments and `content=` arguments,
@@ -318,6 +321,72 @@ def deepteam_templates(wheel: Path) -> list[str]:
     return _distinct(texts)
 
 
+# Evaluator and agent frameworks that keep their prompts in ordinary Python modules: a string
+# assigned, returned, or passed as a prompt keyword, read with `ast` from the modules a path
+# pattern names (their heuristic detectors, which hold attack phrases, excluded).
+OPIK_PACKAGE, OPIK_VERSION = "opik", "2.2.122"
+TRULENS_PACKAGE, TRULENS_VERSION = "trulens-feedback", "2.16.0"
+RAGAS_PACKAGE, RAGAS_VERSION = "ragas", "0.4.3"
+AUTOGEN_PACKAGE, AUTOGEN_VERSION = "autogen-agentchat", "0.7.5"
+AGNO_PACKAGE, AGNO_VERSION = "agno", "3.1.10"
+_PROMPT_KEYWORDS = frozenset(
+    {"content", "instruction", "template", "prompt", "system_message", "system_prompt"}
+)
+
+
+def _python_prompts(wheel: Path, include: str, exclude: str | None = None) -> list[str]:
+    """The strings (f-strings with `{name}` placeholders, `_returned_template`) that the wheel's
+    Python modules matching `include` (a regex on the member path) and not `exclude` assign,
+    return or pass as a prompt keyword (`_PROMPT_KEYWORDS`), distinct, in the wheel's order."""
+    wanted, unwanted = re.compile(include), re.compile(exclude) if exclude else None
+    texts: list[str] = []
+    with open_wheel(wheel) as archive:
+        for name in sorted(archive.namelist()):
+            if not (name.endswith(".py") and wanted.search(name)):
+                continue
+            if unwanted is not None and unwanted.search(name):
+                continue
+            try:
+                tree = ast.parse(_member_text(archive, name, wheel))
+            except SyntaxError as exc:
+                raise CorpusUnavailable(f"{wheel}: {name}: not Python: {exc}") from None
+            for node in ast.walk(tree):
+                prompt_like = isinstance(node, ast.Assign | ast.AnnAssign | ast.Return) or (
+                    isinstance(node, ast.keyword) and node.arg in _PROMPT_KEYWORDS
+                )
+                value = getattr(node, "value", None) if prompt_like else None
+                text = _returned_template(value) if isinstance(value, ast.expr) else None
+                if text is not None:
+                    texts.append(textwrap.dedent(text))
+    return _distinct(texts)
+
+
+def opik_templates(wheel: Path) -> list[str]:
+    """Opik's LLM-judge prompts (hallucination, moderation, relevance, conversation metrics):
+    `opik/evaluation/metrics/`, its heuristic metrics (regex detectors) left out."""
+    return _python_prompts(wheel, r"^opik/evaluation/metrics/", r"/heuristics/")
+
+
+def trulens_templates(wheel: Path) -> list[str]:
+    """TruLens' feedback prompts (groundedness, relevance, safety, agent traces)."""
+    return _python_prompts(wheel, r"^trulens/feedback/(templates/|prompts\.py$)")
+
+
+def ragas_templates(wheel: Path) -> list[str]:
+    """Ragas' metric prompts (faithfulness, answer accuracy, topic adherence, summaries)."""
+    return _python_prompts(wheel, r"^ragas/metrics/")
+
+
+def autogen_templates(wheel: Path) -> list[str]:
+    """AutoGen AgentChat's agent and team prompts (code executor, Magentic-One orchestrator)."""
+    return _python_prompts(wheel, r"^autogen_agentchat/(agents|teams)/")
+
+
+def agno_templates(wheel: Path) -> list[str]:
+    """Agno's prompt modules (summaries, platform agents), its guardrails left out."""
+    return _python_prompts(wheel, r"^agno/(.+/)?[^/]*prompts?[^/]*\.py$", r"guardrail")
+
+
 def _distinct(texts: list[str]) -> list[str]:
     kept = [t.strip() for t in texts if len(t.strip()) >= MIN_CHARS]
     return list(dict.fromkeys(kept))
@@ -336,6 +405,11 @@ FRAMEWORK_SOURCES: dict[str, tuple[Callable[[Path], list[str]], str, str]] = {
     "camel_prompt_templates": (camel_templates, CAMEL_PACKAGE, CAMEL_VERSION),
     "pyrit_scorer_prompts": (pyrit_scorer_templates, PYRIT_PACKAGE, PYRIT_VERSION),
     "deepteam_judge_prompts": (deepteam_templates, DEEPTEAM_PACKAGE, DEEPTEAM_VERSION),
+    "opik_judge_prompts": (opik_templates, OPIK_PACKAGE, OPIK_VERSION),
+    "trulens_feedback_prompts": (trulens_templates, TRULENS_PACKAGE, TRULENS_VERSION),
+    "ragas_metric_prompts": (ragas_templates, RAGAS_PACKAGE, RAGAS_VERSION),
+    "autogen_agent_prompts": (autogen_templates, AUTOGEN_PACKAGE, AUTOGEN_VERSION),
+    "agno_agent_prompts": (agno_templates, AGNO_PACKAGE, AGNO_VERSION),
 }  # fmt: skip
 
 

