@@ -1,4 +1,5 @@
-"""Incident notifications: a generic JSON webhook, a Slack-compatible incoming webhook, SMTP.
+"""Incident notifications: a generic JSON webhook, a Slack-compatible incoming webhook, SMTP,
+and a local JSON-lines file (the demo's outbox; sites whose SIEM collects files).
 
 * `Notifier` — the plain-Python core (no Dagster): `send(Notification)` routes a message by its
   audience (`notifications.routes` in aisec.yaml) to channels and tries each one, with
@@ -425,6 +426,26 @@ def _describe(exc: object) -> str:
     return str(exc)
 
 
+class _FileTransport:
+    """Appends the generic webhook's JSON body, one line, to a local file (parents created).
+    A write that fails (permissions, a full disk) is final: retrying within seconds would not
+    fix it, and the next run retries the notification anyway."""
+
+    def __init__(self, path: Path, payload: dict[str, Any]):
+        self._path = path
+        self._line = json.dumps(payload, ensure_ascii=False, sort_keys=True) + "\n"
+
+    def send(self) -> _Outcome:
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            with self._path.open("a", encoding="utf-8") as out:
+                out.write(self._line)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            return _Outcome(False, None, redact_text(f"cannot append to {self._path}: {reason}"))
+        return _Outcome(True)
+
+
 class _SmtpTransport:
     def __init__(
         self,
@@ -639,8 +660,11 @@ class Notifier:
 
     def _transport(
         self, channel: ChannelConfig, message: Notification
-    ) -> _HttpTransport | _SmtpTransport:
+    ) -> _HttpTransport | _SmtpTransport | _FileTransport:
         timeout = self.config.retry.timeout_seconds
+        if channel.kind == "file":
+            assert channel.path is not None  # the config model guarantees it
+            return _FileTransport(channel.path, webhook_payload(message))
         if channel.kind in ("webhook", "slack"):
             assert channel.url_env is not None  # the config model guarantees it
             url = _validated_url(self._variable(channel.url_env), channel.url_env)
@@ -691,6 +715,7 @@ class ChannelSpec(dg.Config):
     kind: str
     url_env: str | None = None
     smtp: SmtpSpec | None = None
+    path: str | None = None  # kind file: absolute (aisec.yaml's relative paths are resolved)
 
 
 class NotifierResource(dg.ConfigurableResource):
@@ -713,7 +738,10 @@ class NotifierResource(dg.ConfigurableResource):
             smtp = None
             if channel.smtp is not None:
                 smtp = SmtpSpec(**channel.smtp.model_dump())
-            channels[name] = ChannelSpec(kind=channel.kind, url_env=channel.url_env, smtp=smtp)
+            path = str(channel.path) if channel.path is not None else None
+            channels[name] = ChannelSpec(
+                kind=channel.kind, url_env=channel.url_env, smtp=smtp, path=path
+            )
         return cls(
             channels=channels,
             routes={k: list(v) for k, v in config.routes.items()},
@@ -733,6 +761,7 @@ class NotifierResource(dg.ConfigurableResource):
                         "kind": spec.kind,
                         "url_env": spec.url_env,
                         "smtp": spec.smtp.model_dump() if spec.smtp is not None else None,
+                        "path": spec.path,
                     }.items()
                     if v is not None
                 }

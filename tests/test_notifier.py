@@ -34,6 +34,8 @@ from aisec_resources.notifier import (
     Notifier,
     NotifierEnvironmentError,
     NotifierResource,
+    redact_notification,
+    webhook_payload,
 )
 
 T0 = datetime(2031, 3, 4, 5, 6, 7)  # naive UTC, like the run's clock; any instant would do
@@ -588,6 +590,58 @@ def test_a_key_shaped_string_never_reaches_any_server(http_server, smtp_server) 
     assert payload["subject"].startswith("key <redacted:")
 
 
+# --- the local file channel -----------------------------------------------------------------
+
+
+def test_the_file_channel_appends_one_redacted_json_line_per_notification(tmp_path) -> None:
+    key = planted_key(5)
+    outbox = tmp_path / "outbox" / "notifications.jsonl"  # its directory does not exist yet
+    config = notifications({"box": {"kind": "file", "path": str(outbox)}}, {"default": ["box"]})
+    n, sleep = notifier(config, {})
+    assert n.required_variables() == {"box": []}
+    first = n.send(message(subject=f"key {key} leaked", fields={"api_key": key}))
+    second = n.send(message(incident_id="INC-2031-0008", audience="ciso"))
+    assert first.ok and second.ok and first.delivered == ["box"] and sleep.requested == []
+    assert [(a.kind, a.attempt, a.status, a.error) for a in first] == [("file", 1, None, None)]
+    text = outbox.read_text(encoding="utf-8")
+    assert key not in text and key[3:20] not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [(m["incident_id"], m["audience"]) for m in lines] == [
+        ("INC-2031-0007", "secops"),
+        ("INC-2031-0008", "ciso"),
+    ]
+    assert lines[0]["subject"].startswith("key <redacted:") and lines[0]["source"] == "aisec"
+    assert lines[0] == webhook_payload(redact_notification(message(
+        subject=f"key {key} leaked", fields={"api_key": key}
+    )))  # fmt: skip
+
+
+def test_a_file_channel_that_cannot_write_fails_once_naming_the_file(tmp_path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the outbox directory should be", encoding="utf-8")
+    target = blocker / "notifications.jsonl"
+    n, sleep = notifier(
+        notifications({"box": {"kind": "file", "path": str(target)}}, {"secops": ["box"]}), {}
+    )
+    report = n.send(message())
+    assert not report.ok and report.failed == ["box"] and sleep.requested == []
+    (attempt,) = report
+    assert attempt.final and attempt.attempt == 1
+    assert attempt.error is not None and attempt.error.startswith(f"cannot append to {target}")
+
+
+def test_a_file_channels_relative_path_is_read_against_the_config_file(tmp_path) -> None:
+    section = {
+        "channels": {"box": {"kind": "file", "path": "outbox/notifications.jsonl"}},
+        "routes": {"default": ["box"]},
+    }
+    cfg = parse_config(_aisec(section), tmp_path / "conf" / "aisec.yaml")
+    path = cfg.notifications.channels["box"].path
+    assert path == (tmp_path / "conf" / "outbox" / "notifications.jsonl").resolve()
+    resource = NotifierResource.from_config(cfg.notifications)
+    assert resource.notifications_config() == cfg.notifications
+
+
 # --- routing --------------------------------------------------------------------------------
 
 
@@ -689,6 +743,15 @@ def test_the_documented_example_parses_and_the_section_defaults_to_nothing(tmp_p
         ({"retry": {"attempts": 3, "jitter": True}}, "notifications.retry.jitter: unknown key"),
         ({"channelz": {}}, "notifications.channelz: unknown key"),
         ({"channels": {"a": {"kind": "slack"}}}, "a channel of kind slack needs url_env"),
+        ({"channels": {"a": {"kind": "file"}}}, "a channel of kind file needs path"),
+        (
+            {"channels": {"a": {"kind": "webhook", "url_env": "A", "path": "x.jsonl"}}},
+            "a channel of kind webhook takes no path",
+        ),
+        (
+            {"channels": {"a": {"kind": "file", "path": "x.jsonl", "url_env": "A"}}},
+            "a channel of kind file takes no url_env or smtp: section",
+        ),
         ({"channels": {"a": {"kind": "pager", "url_env": "A"}}}, "notifications.channels.a.kind"),
         (
             {"channels": {"m": smtp_channel(25, username_env="USER_ONLY")}},

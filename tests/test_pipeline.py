@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from aisec_assets.monitoring.assets import monitoring_partitions
 from aisec_jobs.definitions import CHECKS, all_assets, build_definitions, resources_for
-from aisec_jobs.demo_estate import generate_demo_estate
+from aisec_jobs.demo_estate import OUTBOX, generate_demo_estate
 from aisec_jobs.jobs import main_job
 from aisec_jobs.summary import render_summary
 from aisec_resources.config import AisecConfig, load_config_file
@@ -242,7 +243,15 @@ def test_checks_pass_on_the_demo_and_rerun_is_idempotent(config: AisecConfig) ->
         for table in REPRODUCIBLE_TABLES
     }
 
+    # the demo's notification channel is a local outbox: every line names an incident, and a
+    # rerun sends nothing twice (what was delivered is recorded in the timeline)
+    outbox = config.config_path.parent / OUTBOX
+    sent = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    incidents = {r[0] for r in query(config, "SELECT incident_id FROM operations.incidents")}
+    assert sent and {m["incident_id"] for m in sent} <= incidents
+
     assert materialize(config).success
+    assert len(outbox.read_text(encoding="utf-8").splitlines()) == len(sent)
     for table, rows in same_day_rows.items():
         again = query(config, f"SELECT COLUMNS(lambda c: c <> 'run_id') FROM {table} ORDER BY ALL")
         assert again == rows, f"{table} differs on a rerun of the same day"

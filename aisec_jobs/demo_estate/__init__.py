@@ -11,6 +11,7 @@
     llm-logs/           the last TRAFFIC_DAYS days of LLM traffic in four log formats
     governance/         policies, RACI, risk appetite, risk acceptances, attestations
     red-team/           garak and promptfoo red-team reports (a finding remediated, others open)
+    outbox/             written by the runs: the incident notifications (JSON lines)
 
 The same seed and `as_of` date always give the same bytes.
 """
@@ -37,6 +38,7 @@ from aisec_jobs.demo_estate.company import EMAIL_DOMAIN, ORGANISATION
 
 DEFAULT_SEED = 20261128
 CONFIG_NAME = "aisec.yaml"
+OUTBOX = "outbox/notifications.jsonl"  # the demo's notification channel, under its root
 TRAFFIC_DAYS = 5
 
 
@@ -72,6 +74,11 @@ def demo_config(traffic_start: date, warehouse_path: str = "../warehouse/aisec.d
         },
         "governance": governance.governance_config(),
         "red_team": red_team.red_team_config(),
+        # no webhook or mail server to reach: the demo's notifications go to a local outbox
+        "notifications": {
+            "channels": {"demo-outbox": {"kind": "file", "path": OUTBOX}},
+            "routes": {"default": ["demo-outbox"]},
+        },
         "schedules": {"rescoring_cron": "0 2 * * *"},
     }
 

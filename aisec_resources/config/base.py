@@ -49,6 +49,8 @@ def resolve_paths(node: Any, base: Path) -> Any:
         return node if node.is_absolute() else (base / node).resolve()
     if isinstance(node, list):
         return [resolve_paths(n, base) for n in node]
+    if isinstance(node, dict):  # named entries (notification channels)
+        return {key: resolve_paths(value, base) for key, value in node.items()}
     return node
 
 

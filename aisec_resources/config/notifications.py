@@ -9,6 +9,9 @@ notifications:
     soar:
       kind: webhook                # generic JSON webhook (POST)
       url_env: AISEC_SOAR_WEBHOOK_URL
+    local-outbox:
+      kind: file                   # JSON lines appended to a local file (demo, air-gapped
+      path: outbox/notifications.jsonl   # sites, a SIEM's file collector); relative to this file
     ciso-mail:
       kind: smtp
       smtp:
@@ -39,6 +42,7 @@ sent, and an error names the variable, never its value.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -56,7 +60,7 @@ CHANNEL_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 # Deliberately loose (no DNS or RFC 5321 parsing): one @, no whitespace or header breaks.
 ADDRESS_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 
-ChannelKind = Literal["webhook", "slack", "smtp"]
+ChannelKind = Literal["webhook", "slack", "smtp", "file"]
 Audience = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
 
 
@@ -120,6 +124,7 @@ class ChannelConfig(_Strict):
     kind: ChannelKind
     url_env: str | None = None  # webhook, slack: the variable holding the URL
     smtp: SmtpConfig | None = None  # smtp
+    path: Path | None = None  # file: the JSON-lines file notifications are appended to
 
     @field_validator("url_env")
     @classmethod
@@ -128,7 +133,14 @@ class ChannelConfig(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> ChannelConfig:
-        if self.kind == "smtp":
+        if self.kind != "file" and self.path is not None:
+            raise ValueError(f"a channel of kind {self.kind} takes no path")
+        if self.kind == "file":
+            if self.path is None:
+                raise ValueError("a channel of kind file needs path (the JSON-lines file)")
+            if self.url_env is not None or self.smtp is not None:
+                raise ValueError("a channel of kind file takes no url_env or smtp: section")
+        elif self.kind == "smtp":
             if self.smtp is None:
                 raise ValueError("a channel of kind smtp needs an smtp: section")
             if self.url_env is not None:
