@@ -304,7 +304,12 @@ def score_fold(
     )
     out: dict[str, Any] = {}
     for source in fold.scored:
-        entry: dict[str, Any] = {}
+        # which rules hit how many of the source's items (the whole pack): where a figure comes
+        # from, readable without reading a text
+        fired: Counter[str] = Counter()
+        for metrics in report["splits"].values():
+            fired.update(metrics["sources"].get(source, {}).get("rules_fired", {}))
+        entry: dict[str, Any] = {"rules_fired": dict(sorted(fired.items()))}
         for tier, splits in [("both", report["splits"])] + [
             (t, r["splits"]) for t, r in report["by_tier"].items()
         ]:

@@ -212,12 +212,11 @@ def evaluate(labelled: Sequence[LabelledEvent], hits: dict[str, set[Hit]]) -> di
             "field": first["field"],
             "items": len(members),
             "flagged": flagged,
+            # items each rule hit: names and counts only, safe to print for any source
+            "rules_fired": dict(sorted(Counter(r for _, hs in members for r, _ in hs).items())),
         }
         if first["label"] == BENIGN:
             entry["false_positive_rate"] = _ratio(flagged, len(members))
-            entry["rules_fired"] = dict(
-                sorted(Counter(r for _, hs in members for r, _ in hs).items())
-            )
         else:
             own = sum(1 for i, hs in members if any(f == i["family"] for _, f in hs))
             entry["recall"] = _ratio(own, len(members))

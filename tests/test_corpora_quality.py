@@ -316,6 +316,7 @@ def test_precision_recall_and_false_positive_arithmetic() -> None:
     assert held["sources"]["benign_x"]["rules_fired"] == {"JB-1": 1}
     assert held["sources"]["benign_y"]["false_positive_rate"] == 0.0
     assert held["sources"]["jb_src"]["recall_any"] == 0.5
+    assert held["sources"]["jb_src"]["rules_fired"] == {"JB-1": 1, "PI-1": 1}  # attacks too
     status = {c["target"]: c["status"] for c in held["targets"]}
     assert status["recall_any(jailbreak) >= 85%"] == "FAIL"
     assert status["recall_any(indirect_injection) >= 85%"] == "NOT MEASURED"

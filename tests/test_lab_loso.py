@@ -230,6 +230,11 @@ def test_per_source_rates_and_balanced_accuracy_with_a_stub_detector() -> None:
     assert rates["a_attack"]["both"] == 1.0 and rates["c_wild"]["both"] == 0.25
     assert rates["a_benign"]["both"] == 0.0 and rates["b_benign"]["both"] == 0.2
     assert rates["c_wild"]["rules"] == 0.25 and rates["c_wild"]["classifier"] == 0.0
+    # which rule hit how many items, for attack and benign sources alike (names, counts only)
+    assert rates["a_attack"]["rules_fired"] == {rule: 4} and rates["c_wild"]["rules_fired"] == {
+        rule: 1
+    }
+    assert rates["a_benign"]["rules_fired"] == {} and rates["b_benign"]["rules_fired"] == {rule: 1}
     per_source = {s: {**r, "label": scored[s][0]["label"]} for s, r in rates.items()}
     summary = loso.summarize(per_source, SOURCES)
     assert summary["by_kind"]["jailbreak"]["mean_recall"] == pytest.approx(0.625)
