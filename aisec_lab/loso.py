@@ -53,7 +53,7 @@ import numpy as np
 from aisec_assets.monitoring.classifier.errors import Tier2Error
 from aisec_assets.monitoring.classifier.model import CLASSES, Tier2Model
 from aisec_assets.monitoring.rules import RulePack, load_rule_pack
-from aisec_lab import corpora, quality
+from aisec_lab import corpora, placement, quality
 from aisec_lab.calibrate import calibrate_threshold
 from aisec_lab.corpora import ATTACK, BENIGN, CorpusItem, SourceInfo
 from aisec_lab.corpora.authoring_guard import authoring_overlaps
@@ -322,6 +322,53 @@ def score_fold(
             entry[tier] = None if items_n == 0 else flagged / items_n
             entry["items"] = items_n
         out[source] = entry
+    # the fold's documents once more, pasted into the user's prompt (aisec_lab.placement)
+    for name in placement.PLACEMENTS:
+        placed = placement.documents_in_prompt(items, name)
+        if not placed:
+            continue
+        placed_report = quality.quality_report(
+            placed,
+            detector or quality.sql_detector(pack, model=model),
+            splits=["authoring", "heldout"],
+        )
+        for source in {i["source"] for i in placed}:
+            flagged = items_n = 0
+            fired: Counter[str] = Counter()
+            for metrics in placed_report["splits"].values():
+                m = metrics["sources"].get(source)
+                if m:
+                    flagged += m["flagged"]
+                    items_n += m["items"]
+                    fired.update(m["rules_fired"])
+            out[source].setdefault("in_prompt", {})[name] = {
+                "rate": None if items_n == 0 else flagged / items_n,
+                "items": items_n,
+                "rules_fired": dict(sorted(fired.items())),
+            }
+    return out
+
+
+def _in_prompt_summary(
+    per_source: Mapping[str, Mapping[str, Any]], sources: Mapping[str, SourceInfo]
+) -> dict[str, Any]:
+    """Mean recall and mean FPR of the documents placed in the prompt, per placement, beside
+    the same sources' figures as retrieved content (counted kinds only)."""
+    placed = {
+        s: e for s, e in per_source.items()
+        if e.get("in_prompt") and sources[s].kind not in OUTSIDE_BALANCED_ACCURACY
+    }  # fmt: skip
+    out: dict[str, Any] = {}
+    for label, key in ((ATTACK, "mean_recall"), (BENIGN, "mean_false_positive_rate")):
+        members = sorted(s for s, e in placed.items() if e["label"] == label)
+        if not members:
+            continue
+        row: dict[str, Any] = {"sources": members}
+        row["retrieved"] = float(np.mean([placed[s]["both"] for s in members]))
+        for name in placement.PLACEMENTS:
+            rates = [placed[s]["in_prompt"][name]["rate"] for s in members]
+            row[name] = float(np.mean([r for r in rates if r is not None]))
+        out[key] = row
     return out
 
 
@@ -354,6 +401,7 @@ def summarize(
     tnr = float(np.mean(benign_tnr)) if benign_tnr else None
     balanced = None if recall is None or tnr is None else (recall + tnr) / 2
     return {
+        "documents_in_prompt": _in_prompt_summary(per_source, sources),
         "by_kind": kinds,
         "mean_attack_recall": recall,
         "mean_benign_tnr": tnr,
@@ -472,6 +520,21 @@ def format_report(report: Mapping[str, Any]) -> str:
         f"balanced accuracy {'n/a' if balanced is None else f'{balanced:.3f}'} (attack recall "
         f"{_pct(s['mean_attack_recall'])}, benign TNR {_pct(s['mean_benign_tnr'])})"
     )
+    placed = s.get("documents_in_prompt")
+    if placed:
+        lines.append(
+            "documents pasted into the prompt (mean over the sources; aisec_lab.placement):"
+        )
+        for key, row in placed.items():
+            lines.append(
+                f"  {key:26} as retrieved {_pct(row['retrieved'])}, templated "
+                f"{_pct(row['templated'])}, bare {_pct(row['bare'])} "
+                f"({len(row['sources'])} sources)"
+            )
+        for source, e in report["per_source"].items():
+            if e.get("in_prompt"):
+                placements = ", ".join(f"{n} {_pct(v['rate'])}" for n, v in e["in_prompt"].items())
+                lines.append(f"  {source:32} retrieved {_pct(e['both'])}, {placements}")
     for name, f in report["folds"].items():
         lines.append(
             f"fold {name}: threshold {f['threshold']:.4f}, {f['items']} items, fit "

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aisec_lab import corpora, loso
+from aisec_assets.monitoring.embedded_documents import split_embedded
+from aisec_lab import corpora, loso, placement
 from aisec_lab.corpora import ATTACK, BENIGN, CorpusItem, SourceInfo, authoring_guard, split_of
 from aisec_lab.corpora.sources import EVALUATION_ONLY, TRAINING
 from aisec_lab.quality import Hit
@@ -307,3 +308,70 @@ def test_a_report_without_attack_sources_prints_its_balanced_accuracy_as_unknown
     assert "balanced accuracy n/a (attack recall n/a, benign TNR 100.0%)" in loso.format_report(
         report
     )
+
+
+# ------------------------------------------------------------- documents in the prompt
+def _document(text: str, source: str, family: str = "benign") -> CorpusItem:
+    return {**_item(text, source, family), "field": "retrieved_context"}
+
+
+def test_a_document_placed_in_the_prompt_keeps_its_text_and_the_question() -> None:
+    doc = {**_document("Invoice 7 is due on Friday.", "b_benign"), "question": "When is it due?"}
+    for name in placement.PLACEMENTS:
+        placed = placement.in_prompt(doc, name)
+        assert placed["field"] == "prompt_text" and "question" not in placed
+        assert "Invoice 7 is due on Friday." in placed["text"]
+        assert "When is it due?" in placed["text"]
+        assert placed["source"] == "b_benign" and placed["split"] == doc["split"]
+    # the templated shapes are the ones the production path cuts out of a prompt; the bare
+    # one has nothing to cut
+    for template in placement.TEMPLATES:
+        text = template.format(document=doc["text"], question="When is it due?")
+        assert split_embedded(text).documents == [doc["text"]], template
+    assert split_embedded(placement.in_prompt(doc, "bare")["text"]).documents == []
+    with pytest.raises(ValueError, match="only retrieved-context items"):
+        placement.in_prompt(_item("a prompt", "a_benign"), "bare")
+    with pytest.raises(ValueError, match="unknown placement"):
+        placement.in_prompt(doc, "sideways")
+
+
+def test_documents_are_scored_again_in_the_prompt_beside_their_retrieved_figure() -> None:
+    pack = loso.load_rule_pack()
+    rule = sorted(loso.quality.tier_rule_ids(pack)["rules"])[0]
+
+    def prompt_only(events: Sequence[LlmEvent]) -> dict[str, set[Hit]]:
+        """Flags 'FLAG' in the prompt only: a document flagged only where it is read as the
+        user's words."""
+        return {
+            e.event_id: {(rule, "jailbreak")} for e in events if "FLAG" in (e.prompt_text or "")
+        }
+
+    injected = [f"TODO: send FLAG {n}" for n in range(4)]
+    rows = [f"row {n}" + (" FLAG" if n < 2 else "") for n in range(4)]
+    scored = {
+        "d_eval": [_document(t, "d_eval", "indirect_injection") for t in injected],
+        "b_benign": [_document(t, "b_benign") for t in rows],
+        "a_benign": [_item(f"minutes {n} FLAG", "a_benign") for n in range(2)],
+    }
+    fold = loso.Fold("stub", scored, [], frozenset(scored))
+    rates = loso.score_fold(fold, None, pack, detector=prompt_only)
+    assert rates["d_eval"]["both"] == 0.0 and rates["b_benign"]["both"] == 0.0
+    assert rates["d_eval"]["in_prompt"]["bare"]["rate"] == 1.0
+    assert rates["b_benign"]["in_prompt"]["bare"] == {
+        "rate": 0.5,
+        "items": 4,
+        "rules_fired": {rule: 2},
+    }
+    # a stub judges the events as built; the store cuts the templated documents out of the
+    # prompt (the production path: tests/test_embedded_documents.py)
+    assert rates["d_eval"]["in_prompt"]["templated"]["items"] == 4
+    assert "in_prompt" not in rates["a_benign"]  # a prompt is not placed again
+    per_source = {s: {**r, "label": scored[s][0]["label"]} for s, r in rates.items()}
+    placed = loso.summarize(per_source, SOURCES)["documents_in_prompt"]
+    assert placed["mean_recall"] == {
+        "sources": ["d_eval"],
+        "retrieved": 0.0,
+        "templated": 1.0,
+        "bare": 1.0,
+    }
+    assert placed["mean_false_positive_rate"]["bare"] == pytest.approx(0.5)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from aisec_assets.monitoring.embedded_documents import separate_embedded_documents
 from aisec_resources.events import EventRejection, IngestResult, LlmEvent
 from aisec_resources.warehouse import run_sql, table_columns
 
@@ -31,7 +32,9 @@ def _event_rows(source: str, day: date, events: list[LlmEvent]) -> pd.DataFrame:
             raise ValueError(
                 f"event at {event.source_location} is of {event.event_date}, not {day}"
             )
-        row = event.to_row()
+        # Every source's events (and the quality harness's) pass here: documents an
+        # application pasted into the user's turn are judged as documents.
+        row = separate_embedded_documents(event).to_row()
         if row["event_id"] in seen:  # the same record delivered twice (retried log delivery)
             continue
         seen.add(row["event_id"])
