@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import random
@@ -260,6 +261,64 @@ FAMILIES: dict[str, tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] 
         },
     ),
 }
+
+
+def test_document_and_search_result_blocks_are_retrieved_context(tmp_path: Path) -> None:
+    """Documents an application attaches as content blocks are read, as retrieved context; a
+    binary document (a PDF) is not decoded."""
+    converse_doc = base64.b64encode(b"Travel policy: economy class only.").decode()
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {
+                    "document": {
+                        "format": "txt",
+                        "name": "policy",
+                        "source": {"bytes": converse_doc},
+                    }
+                },
+                {
+                    "document": {
+                        "format": "pdf",
+                        "name": "scan",
+                        "source": {"bytes": "JVBERi0xLjQ="},
+                    }
+                },
+                {"text": "Can I fly business class?"},
+            ],
+        }
+    ]
+    anthropic = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "document", "title": "Handbook",
+                     "source": {"type": "text", "data": "Leave: 25 days."}},
+                    {"type": "search_result", "source": "https://kb.example/hr", "title": "HR FAQ",
+                     "content": [{"type": "text", "text": "Carry-over: 5 days."}]},
+                    {"type": "text", "text": "How much leave do I get?"},
+                ],
+            }
+        ],
+    }  # fmt: skip
+    records = [
+        bedrock_record(when=NOON, request_id="req-doc-1", operation="Converse", model_id=CLAUDE,
+                       input_body={"messages": messages}, output_body=converse_output("No.")),
+        bedrock_record(when=NOON, request_id="req-doc-2", operation="InvokeModel", model_id=CLAUDE,
+                       input_body=anthropic),
+    ]  # fmt: skip
+    _one_file(tmp_path, records)
+    result = read_bedrock_logs(_local(tmp_path), DAY)
+    assert result.rejections == []
+    by_id = {e.source_record_id: e for e in result.events}
+    converse, invoke = by_id["req-doc-1"], by_id["req-doc-2"]
+    assert converse.prompt_text == "Can I fly business class?"
+    assert converse.retrieved_context == "Travel policy: economy class only."
+    assert invoke.prompt_text == "How much leave do I get?"
+    assert invoke.retrieved_context == "Handbook\nLeave: 25 days.\n\nHR FAQ\nCarry-over: 5 days."
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

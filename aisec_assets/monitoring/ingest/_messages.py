@@ -11,11 +11,17 @@ One reader covers the content-block shapes of every source, because they overlap
 What lands where: system/developer turns → system prompt; the text of user turns → prompt;
 tool results (wherever they sit, also inside user turns as Anthropic and Converse put them) and
 tool-role turns → retrieved context; assistant tool-use blocks of the *response* → tool calls.
-Reasoning blocks, images, documents and other binary parts carry no text here and are skipped.
+Documents and search results sent as content blocks are retrieved context too: Anthropic
+`document` blocks with a text or content source and `search_result` blocks, Converse
+`document` blocks with a text or content source, or with bytes of a text format (txt, md, html,
+csv: base64-decoded as UTF-8, never a binary format). Reasoning blocks, images, PDFs and other
+binary parts carry no text here and are skipped.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -99,6 +105,42 @@ def tool_result_text(content: Any) -> str | None:
     return _JSON.encode(content)
 
 
+# Converse document formats whose bytes are text (pdf, doc, docx, xls, xlsx are not read)
+_TEXT_DOCUMENT_FORMATS = frozenset({"txt", "md", "html", "csv"})
+
+
+def _document_body(document: dict[str, Any]) -> str | None:
+    """The text of a document block's source; None for a binary document (PDF, image, Office)."""
+    source = document.get("source")
+    if not isinstance(source, dict):
+        return None
+    if isinstance(source.get("data"), str) and source.get("type") == "text":  # Anthropic
+        return source["data"]
+    if isinstance(source.get("text"), str):  # Converse text source
+        return source["text"]
+    if isinstance(source.get("content"), list):  # content blocks (both)
+        return tool_result_text(source["content"])
+    if (
+        isinstance(source.get("bytes"), str)
+        and str(document.get("format", "")).lower() in _TEXT_DOCUMENT_FORMATS
+    ):
+        try:
+            return base64.b64decode(source["bytes"], validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return None
+    return None
+
+
+def _document_text(document: dict[str, Any]) -> str | None:
+    """A readable document block as retrieved context: its title and context notes, then its
+    body; None when the body cannot be read as text."""
+    body = _document_body(document)
+    if not body:
+        return None
+    notes = [document[k] for k in ("title", "context") if isinstance(document.get(k), str)]
+    return "\n".join([*notes, body])
+
+
 @dataclass
 class Blocks:
     texts: list[str] = field(default_factory=list)
@@ -137,6 +179,15 @@ def _read_block(block: Any, out: Blocks) -> None:
                 if result:
                     out.results.append(result)
                 break
+    elif kind == "document" or isinstance(block.get("document"), dict):
+        text = _document_text(block if kind == "document" else block["document"])
+        if text:
+            out.results.append(text)
+    elif kind == "search_result":  # Anthropic: a result the application retrieved
+        pieces = [block.get("title"), tool_result_text(block.get("content"))]
+        text = "\n".join(p for p in pieces if isinstance(p, str) and p)
+        if text:
+            out.results.append(text)
     elif kind in _SKIPPED_TYPES or "reasoningContent" in block:
         return
     elif isinstance(block.get("guardContent"), dict):
