@@ -32,6 +32,11 @@ benign source the false-positive rate, both tiers together and each alone; per a
 and per benign kind the *mean over their sources* (macro); and the balanced accuracy over
 prompts and documents = (mean over attack sources of recall + mean over benign sources of
 (1 - FPR)) / 2, each source weighing the same whatever its size. Wall time per fold.
+
+**Documents in the prompt** (`in_prompt` per source, `documents_in_prompt` in the summary; not
+in the balanced accuracy): every retrieved-context item of the fold is scored twice more by the
+same model and pack, pasted into the user's prompt (`aisec_lab.placement`): inside a RAG
+template, and bare.
 """
 
 from __future__ import annotations
