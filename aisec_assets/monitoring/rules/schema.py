@@ -154,6 +154,9 @@ class PatternLogic(_Model):
     also: StrList = []  # each must match somewhere in the same text
     unless: StrList = []  # none may match anywhere in the text
     span_unless: StrList = []  # a match whose span matches one of these does not count
+    # none may match the event's prompt_text (the user's own question): for rules on content
+    # the application retrieved, what the user asked for is no injection
+    unless_question: StrList = []
     case_insensitive: bool = True
     # Cheap pre-check, run on the texts that passed the target's gate, before any other regex
     # of the rule: every match of `regex` must contain one of the `prefilter` literals

@@ -93,6 +93,9 @@ def compile_pattern_scan(
         for j, pattern in enumerate(logic.unless):
             params[f"{p}_unless{j}"] = flag + pattern
             parts.append(f"NOT regexp_matches({src}, ${p}_unless{j})")
+        for j, pattern in enumerate(logic.unless_question):
+            params[f"{p}_uq{j}"] = flag + pattern
+            parts.append(f"NOT regexp_matches(coalesce(q, ''), ${p}_uq{j})")
         # match-level checks: only evaluated on texts the regex already matched
         checks: list[str] = []
         for j, pattern in enumerate(logic.span_unless):
@@ -126,6 +129,12 @@ def compile_pattern_scan(
     # only the texts mention-reading rules read are unquoted (`u` is `t` for the others)
     reads_as_read = any(target in MENTION_TARGETS and r.family in MENTION_FAMILIES for r in rules)
     as_read = "aisec_as_read(t)" if reads_as_read else "t"
+    # the user's question rides along only when a rule compares with it
+    question = (
+        "prompt_text"
+        if any(isinstance(r.logic, PatternLogic) and r.logic.unless_question for r in rules)
+        else "NULL::VARCHAR"
+    )
     case_list = ",\n            ".join(conditions)
     id_case = " ".join(f"WHEN {i} THEN {rid}" for i, rid in enumerate(ids))
     span_case = "\n            ".join(f"WHEN {i} THEN {s}" for i, s in enumerate(spans))
@@ -137,16 +146,16 @@ def compile_pattern_scan(
     candidates = f"""
 CREATE OR REPLACE TEMP TABLE {CANDIDATES_TABLE} AS
 WITH texts AS (
-    SELECT event_id, {expr} AS t
+    SELECT event_id, {expr} AS t, {question} AS q
     FROM monitoring.llm_events
     WHERE event_date = $day
 ),
 gated AS (
-    SELECT event_id, t, aisec_pattern_gate($gate_key, t) AS gates
+    SELECT event_id, t, q, aisec_pattern_gate($gate_key, t) AS gates
     FROM texts
     WHERE t IS NOT NULL
 )
-SELECT event_id, t, {as_read} AS u, gates
+SELECT event_id, t, {as_read} AS u, q, gates
 FROM gated
 WHERE len(gates) > 0
 """
