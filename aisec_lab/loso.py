@@ -295,6 +295,22 @@ def _rate(source_entry: Mapping[str, Any]) -> float | None:
     return source_entry.get(key)
 
 
+def _over_splits(
+    splits: Mapping[str, Mapping[str, Any]], source: str
+) -> tuple[int, int, Counter[str]]:
+    """A source's flagged and scored items, and which rules hit how many of them, summed over
+    the splits of a `quality_report`."""
+    flagged = items_n = 0
+    fired: Counter[str] = Counter()
+    for metrics in splits.values():
+        m = metrics["sources"].get(source)
+        if m:
+            flagged += m["flagged"]
+            items_n += m["items"]
+            fired.update(m.get("rules_fired", {}))
+    return flagged, items_n, fired
+
+
 def score_fold(
     fold: Fold, model: Tier2Model | None, pack: RulePack, detector: quality.Detector | None = None
 ) -> dict[str, Any]:
@@ -311,19 +327,12 @@ def score_fold(
     for source in fold.scored:
         # which rules hit how many of the source's items (the whole pack): where a figure comes
         # from, readable without reading a text
-        fired: Counter[str] = Counter()
-        for metrics in report["splits"].values():
-            fired.update(metrics["sources"].get(source, {}).get("rules_fired", {}))
+        fired = _over_splits(report["splits"], source)[2]
         entry: dict[str, Any] = {"rules_fired": dict(sorted(fired.items()))}
         for tier, splits in [("both", report["splits"])] + [
             (t, r["splits"]) for t, r in report["by_tier"].items()
         ]:
-            flagged = items_n = 0
-            for metrics in splits.values():
-                m = metrics["sources"].get(source)
-                if m:
-                    flagged += m["flagged"]
-                    items_n += m["items"]
+            flagged, items_n, _ = _over_splits(splits, source)
             entry[tier] = None if items_n == 0 else flagged / items_n
             entry["items"] = items_n
         out[source] = entry
@@ -338,14 +347,7 @@ def score_fold(
             splits=["authoring", "heldout"],
         )
         for source in {i["source"] for i in placed}:
-            flagged = items_n = 0
-            fired: Counter[str] = Counter()
-            for metrics in placed_report["splits"].values():
-                m = metrics["sources"].get(source)
-                if m:
-                    flagged += m["flagged"]
-                    items_n += m["items"]
-                    fired.update(m["rules_fired"])
+            flagged, items_n, fired = _over_splits(placed_report["splits"], source)
             out[source].setdefault("in_prompt", {})[name] = {
                 "rate": None if items_n == 0 else flagged / items_n,
                 "items": items_n,
