@@ -68,7 +68,8 @@ CREATE OR REPLACE TEMP MACRO aisec_shingles(words, n) AS
 -- opened after a space, colon or bracket (not an apostrophe), or a ``` code block: 4
 -- or more characters on one line (a code block: any length); or an unquoted example, from
 -- "like / such as / for example / for instance / e.g. / containing / saying" to the end of
--- its sentence (what a discussion offers as an example is mentioned, not used). The quotations go only when
+-- its sentence, or from its sentence's start to "is a known attack / jailbreak ..." (what a
+-- discussion offers as an example is mentioned, not used). The quotations go only when
 -- the words outside them discuss attacks (`aisec_discusses_attacks`: attack vocabulary, a
 -- security team's tools, "what does ... mean", "is this a jailbreak", "prompts / phrases like",
 -- system-prompt leakage); a
@@ -76,11 +77,15 @@ CREATE OR REPLACE TEMP MACRO aisec_shingles(words, n) AS
 -- task's input slot is still read. An attacker can add such a frame; what the frame's own words
 -- say outside the quotes is still scanned.
 CREATE OR REPLACE TEMP MACRO aisec_unquoted(t) AS
-    regexp_replace(regexp_replace(t,
+    regexp_replace(regexp_replace(regexp_replace(t,
         '"[^"\n]{4,}"|“[^”\n]{4,}”|‘[^’\n]{4,}’|```[\s\S]*?```|(^|[\s(:\[])''[^''\n]{4,}''',
         '\1"…"', 'g'),
         '(?i)(\b(?:like|such\s+as|for\s+example|for\s+instance|e\.g\.|containing|saying))\s+[^\n.?!"]{4,}',
-        '\1 "…"', 'g');
+        '\1 "…"', 'g'),
+        -- an example named as one: "<attack> is a known attack phrase", from its sentence's
+        -- start (or a colon) to the naming words
+        '(?i)(^|[:\n]\s*|[.!?]\s+)[^\n.?!":]{4,}?\s+((?:is|are)\s+(?:an?\s+|the\s+)?(?:known|common|classic|typical|famous|well-known|notorious|standard)\s+(?:attacks?|jailbreaks?|injections?|exploits?|payloads?|prompt[- ]injections?))',
+        '\1"…" \2', 'g');
 
 CREATE OR REPLACE TEMP MACRO aisec_discusses_attacks(u) AS
     regexp_matches(u, '(?i)\b(?:jailbr[eo]\w*|prompt[- ]injections?|injection\s+(?:attacks?|strings?|attempts?|payloads?|phrases?)|(?:known|common|classic|typical|famous|well-known|notorious)\s+(?:attacks?|jailbreaks?|exploits?|payloads?|phrases?|strings?|prompts?|tricks?)|attackers?|adversar(?:y|ies|ial)|malicious|red[- ]team\w*|guardrails?|WAF|SOC|SIEM|OWASP|MITRE|ATLAS|awareness|security\s+(?:training|course|team|newsletter|review|awareness|analysts?|researchers?)|what\s+(?:does|do|did)\b[^\n]{0,60}\bmean|(?:detect|flag|block|filter|catch|recogni[sz]e|spot)\w*\s+(?:[\w-]+\s+){0,3}(?:prompts?|inputs?|messages?|strings?|attempts?|phrases?|texts?|requests?)\s+(?:like|such\s+as|containing|that\s+(?:say|contain))|is\s+(?:this|that|it)\s+(?:a|an)\s+(?:[\w-]+\s+)?(?:jailbreak|attack|injection|exploit)|(?:prompts?|phrases?|payloads?|strings?)\s+(?:like|such\s+as)|system[- ]prompt\s+(?:leak\w*|extraction|stealing|theft)|leak\w*\s+(?:the\s+|its\s+|their\s+)?system\s+prompts?|(?:trick|fool|manipulat|hijack|exploit)\w*\s+(?:an?\s+|the\s+)?(?:LLMs?|models?|AIs?|chatbots?|assistants?|language\s+models?))\b|\bbenign\s+or\s+malicious\b|\bmalicious\s+or\s+benign\b');
