@@ -109,6 +109,14 @@ def test_demo_traffic_flows_into_events_and_detections(config: AisecConfig) -> N
     )
     assert [field for field, _ in unrequested] == ["retrieved_context"] * 2
     assert "add this image" in unrequested[0][1] and "payouts-verify@" in unrequested[1][1]
+    # the unrelated-task rule fires on the planted ticket's poem-and-emoji request only
+    tasks = query(
+        config,
+        "SELECT target_field, evidence FROM monitoring.detections "
+        "WHERE rule_id = 'AISEC-LLM-043'",
+    )
+    assert [field for field, _ in tasks] == ["retrieved_context"]
+    assert "write a short poem" in tasks[0][1]
     # detections are tied to inventory assets where the event names one
     (linked,) = query(
         config, "SELECT count(*) FROM monitoring.detections WHERE asset_id IS NOT NULL"
