@@ -112,8 +112,7 @@ def test_demo_traffic_flows_into_events_and_detections(config: AisecConfig) -> N
     # the unrelated-task rule fires on the planted ticket's poem-and-emoji request only
     tasks = query(
         config,
-        "SELECT target_field, evidence FROM monitoring.detections "
-        "WHERE rule_id = 'AISEC-LLM-043'",
+        "SELECT target_field, evidence FROM monitoring.detections WHERE rule_id = 'AISEC-LLM-043'",
     )
     assert [field for field, _ in tasks] == ["retrieved_context"]
     assert "write a short poem" in tasks[0][1]
