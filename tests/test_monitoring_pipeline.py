@@ -116,6 +116,16 @@ def test_demo_traffic_flows_into_events_and_detections(config: AisecConfig) -> N
     )
     assert [field for field, _ in tasks] == ["retrieved_context"]
     assert "write a short poem" in tasks[0][1]
+    # the coding-agent rule fires on the planted README's piped script only
+    commands = query(
+        config,
+        "SELECT target_field, severity, evidence FROM monitoring.detections "
+        "WHERE rule_id = 'AISEC-LLM-044'",
+    )
+    assert [(field, severity) for field, severity, _ in commands] == [
+        ("retrieved_context", "critical")
+    ]
+    assert "/env-check.sh | bash" in commands[0][2]
     # detections are tied to inventory assets where the event names one
     (linked,) = query(
         config, "SELECT count(*) FROM monitoring.detections WHERE asset_id IS NOT NULL"
