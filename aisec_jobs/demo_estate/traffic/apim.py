@@ -23,6 +23,7 @@ from aisec_jobs.demo_estate.traffic.common import (
     _Ids,
     _moment,
     _Recorder,
+    _tool_turns,
     _ToolCall,
     _Turn,
 )
@@ -134,11 +135,7 @@ def _apim_benign(dep: _ApimDeployment, day: date, rng: random.Random, ids: _Ids)
             rng, rng.randrange(40, 70) if rng.random() < 0.12 else rng.randrange(2, 6)
         )
         call = _ToolCall(ids.call_id("call_"), "get_ticket", {"ticket_id": thread.split()[1]})
-        turns = [
-            _Turn("user", "Summarise this ticket for me."),
-            _Turn("assistant", "", [call]),
-            _Turn("tool", thread, call_id=call.call_id),
-        ]
+        turns = _tool_turns("Summarise this ticket for me.", call, thread)
         return _Exchange(
             when, dep.name, dep.system, turns, _answer_for("document", rng), duration_ms=duration
         )

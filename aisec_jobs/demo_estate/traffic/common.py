@@ -92,6 +92,16 @@ class _Turn:
     call_id: str | None = None  # tool turns: the call this is the result of
 
 
+def _tool_turns(request: str, call: _ToolCall, result: str) -> list[_Turn]:
+    """A user's request, the assistant's one tool call and the tool's result: the turns of a
+    call where the model reads something before it answers."""
+    return [
+        _Turn("user", request),
+        _Turn("assistant", "", [call]),
+        _Turn("tool", result, call_id=call.call_id),
+    ]
+
+
 @dataclass
 class _Exchange:
     """One LLM call: what went in and what came out, and what it is (benign or an attack)."""
