@@ -131,7 +131,7 @@ def compile_pattern_scan(
     as_read = "aisec_as_read(c.t)" if reads_as_read else "c.t"
     # The user's question rides along only when a rule compares with it, and is fetched for
     # the candidates only, by row id: read in the texts' scan, every event's prompt was read
-    # to keep a few hundred (0.83 -> 0.75 s for the retrieved-context scan of the benchmark's
+    # to keep a few hundred (0.85 -> 0.77 s for the retrieved-context scan of the benchmark's
     # million events; a join on event_id probes every row again and cost more, 1.08 s).
     compares = any(isinstance(r.logic, PatternLogic) and r.logic.unless_question for r in rules)
     question, question_join = (
@@ -142,8 +142,6 @@ def compile_pattern_scan(
     case_list = ",\n            ".join(conditions)
     id_case = " ".join(f"WHEN {i} THEN {rid}" for i, rid in enumerate(ids))
     span_case = "\n            ".join(f"WHEN {i} THEN {s}" for i, s in enumerate(spans))
-    # `spans` is materialized: the excerpt macro names its span five times, and inlined, every
-    # one of them would extract (and bind, and compile) the span's regexes again.
     # The candidates are a table of their own, written by a statement of their own: as one
     # statement with the scan (a MATERIALIZED CTE) the rules' conditions ran ~0.6 s slower on
     # the benchmark's day with the opt-in rules on (DuckDB 2.0.1; not explained, measured).
