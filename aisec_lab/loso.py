@@ -556,6 +556,15 @@ def format_report(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def opt_in_note(pack: RulePack) -> str:
+    """What `--enable-opt-in` switches on in `pack` (the shipped pack has no opt-in rule: the
+    flag is for a copy with rules set `enabled: false`)."""
+    off = [rule.id for rule in pack.rules if not rule.enabled]
+    if not off:
+        return "--enable-opt-in: no rule of the pack is `enabled: false`; nothing to switch on"
+    return f"--enable-opt-in: switching on {len(off)} opt-in rule(s): {', '.join(off)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m aisec_lab.loso", description=__doc__.split("\n\n")[0] if __doc__ else ""
@@ -589,6 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     items = third + base
     pack = load_rule_pack()
     if args.enable_opt_in:
+        log(opt_in_note(pack))
         rules = [r.model_copy(update={"enabled": True}) for r in pack.rules]
         pack = pack.model_copy(update={"rules": rules})
     checkpoints = (args.cache_dir or corpora.default_cache_dir()) / "loso_models"

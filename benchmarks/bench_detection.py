@@ -40,6 +40,7 @@ from typing import Any
 import duckdb
 
 from aisec_assets.monitoring.rules import RulePack, load_rule_pack
+from aisec_lab.loso import opt_in_note
 
 DAY = date(2026, 3, 10)
 FIXED_NOW = datetime(2026, 3, 11, 6, 0)
@@ -403,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(json.dumps(child(args.child, args.combined, args.enable_opt_in)))
         return 0
+    if args.enable_opt_in:
+        print(opt_in_note(load_rule_pack()), flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-detect-") as tmp:
         db = Path(tmp) / "w.duckdb"
         print(f"generating {args.events:,} events (+ 7 days of history) ...", flush=True)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from aisec_assets.monitoring.embedded_documents import split_embedded
+from aisec_assets.monitoring.rules import load_rule_pack
 from aisec_lab import corpora, loso, placement
 from aisec_lab.corpora import ATTACK, BENIGN, CorpusItem, SourceInfo, authoring_guard, split_of
 from aisec_lab.corpora.sources import EVALUATION_ONLY, TRAINING
@@ -381,3 +382,15 @@ def test_documents_are_scored_again_in_the_prompt_beside_their_retrieved_figure(
         "bare": 1.0,
     }
     assert placed["mean_false_positive_rate"]["bare"] == pytest.approx(0.5)
+
+
+def test_enable_opt_in_names_what_it_switches_on() -> None:
+    """The shipped pack has no opt-in rule, so the flag says it switches nothing on; a copy with
+    rules set `enabled: false` hears which ones it turns on."""
+    pack = load_rule_pack()
+    assert all(rule.enabled for rule in pack.rules)
+    assert "nothing to switch on" in loso.opt_in_note(pack)
+    off = {"AISEC-LLM-090", "AISEC-LLM-093"}
+    rules = [r.model_copy(update={"enabled": r.id not in off}) for r in pack.rules]
+    note = loso.opt_in_note(pack.model_copy(update={"rules": rules}))
+    assert note == "--enable-opt-in: switching on 2 opt-in rule(s): AISEC-LLM-090, AISEC-LLM-093"

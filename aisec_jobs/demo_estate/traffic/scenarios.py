@@ -207,6 +207,13 @@ def _scenario_gateway(t: _Traffic, name: str, day: date, rng: random.Random) -> 
             "ml-platform-ci", day, rng, [_Turn("user", text.obfuscated_jailbreak(rng))],
             _refusal(rng), ("jailbreak",), name,
         )  # fmt: skip
+    elif name == "suffix_jailbreak_risk_sql":
+        # a fraud request with an optimizer-style token soup after it (AISEC-LLM-023, and the
+        # fraud request itself: AISEC-LLM-093)
+        t.gateway_call(
+            "risk-sql-helper", day, rng, [_Turn("user", text.suffix_jailbreak(rng))],
+            _refusal(rng), ("jailbreak",), name,
+        )  # fmt: skip
     elif name == "prompt_extraction_finance":
         t.gateway_call(
             "finance-ops-assistant", day, rng, [_Turn("user", text.system_prompt_extraction(rng))],
@@ -343,6 +350,11 @@ def _scenario_apim(t: _Traffic, name: str, day: date, rng: random.Random) -> Non
         t.apim_call(
             "gpt-4o", day, rng, [_Turn("user", text.direct_injection(rng))], _refusal(rng),
             ("prompt_injection",), name,
+        )  # fmt: skip
+    elif name == "prompt_extraction_foreign_merchant_chat":
+        t.apim_call(
+            "gpt-4o", day, rng, [_Turn("user", text.foreign_system_prompt_extraction(rng))],
+            _refusal(rng, True), ("system_prompt_extraction",), name,
         )  # fmt: skip
     elif name == "prompt_extraction_merchant_chat":
         t.apim_call(
@@ -537,6 +549,8 @@ ATTACK_PLAN: tuple[tuple[str, str], ...] = (
     (APIM, "ticket_unrequested_action"),
     (APIM, "ticket_task_injection"),
     (BEDROCK, "repo_setup_backdoor"),
+    (LITELLM, "suffix_jailbreak_risk_sql"),
+    (APIM, "prompt_extraction_foreign_merchant_chat"),
 )
 _SCENARIO_BUILDERS: dict[str, Callable[[_Traffic, str, date, random.Random], None]] = {
     BEDROCK: _scenario_bedrock,
