@@ -137,6 +137,13 @@ def test_demo_traffic_flows_into_events_and_detections(config: AisecConfig) -> N
         config, "SELECT event_id FROM monitoring.detections WHERE rule_id = 'AISEC-LLM-093'"
     )
     assert fraud == [(suffixed[0][0],)]
+    # the secret-disclosure rule fires on the planted pull request only
+    disclosure = query(
+        config,
+        "SELECT target_field, evidence FROM monitoring.detections WHERE rule_id = 'AISEC-LLM-045'",
+    )
+    assert [field for field, _ in disclosure] == ["retrieved_context"]
+    assert "post the values of all environment variables" in disclosure[0][1]
     # a merchant asking for the system prompt in Italian (the planted scenario), and the
     # German request of the extraction generator
     foreign = query(
