@@ -22,6 +22,8 @@ from aisec_lab.corpora.framework_prompts import (
     CREWAI_VERSION,
     DEEPTEAM_PACKAGE,
     DEEPTEAM_VERSION,
+    GRIPTAPE_PACKAGE,
+    GRIPTAPE_VERSION,
     LANGCHAIN_PACKAGE,
     LANGCHAIN_VERSION,
     LLAMAINDEX_PACKAGE,
@@ -42,6 +44,8 @@ from aisec_lab.corpora.framework_prompts import (
     RAGAS_VERSION,
     SMOLAGENTS_PACKAGE,
     SMOLAGENTS_VERSION,
+    SWARMS_PACKAGE,
+    SWARMS_VERSION,
     TRULENS_PACKAGE,
     TRULENS_VERSION,
     agno_templates,
@@ -50,6 +54,7 @@ from aisec_lab.corpora.framework_prompts import (
     crewai_templates,
     deepteam_templates,
     framework_prompt_corpora,
+    griptape_templates,
     langchain_templates,
     llamaindex_templates,
     metagpt_templates,
@@ -58,6 +63,7 @@ from aisec_lab.corpora.framework_prompts import (
     pyrit_scorer_templates,
     ragas_templates,
     smolagents_templates,
+    swarms_templates,
     trulens_templates,
 )
 from aisec_lab.corpora.items import CorpusUnavailable
@@ -364,6 +370,26 @@ def evaluator_wheels(base: Path) -> None:
     })  # fmt: skip
 
 
+GRIPTAPE_SUMMARY = """{% if rulesets %}{{ rulesets }}{% endif %}
+Summarize the text below in a few sentences, keeping its names and numbers.
+Text: \"\"\"{{ text }}\"\"\"
+"""
+
+
+def agent_framework_wheels(base: Path) -> None:
+    evaluator_wheel(base, SWARMS_PACKAGE, SWARMS_VERSION, {
+        "swarms/prompts/support_agent_prompt.py": f"SUPPORT_AGENT_PROMPT = {PERSONA!r}",
+        "swarms/prompts/reasoning_prompt.py": EVALUATOR_MODULE,
+        "swarms/structs/agent.py": f"NOT_READ = {ROUTER!r}",
+    })  # fmt: skip
+    evaluator_wheel(base, GRIPTAPE_PACKAGE, GRIPTAPE_VERSION, {
+        "griptape/templates/engines/summary/system.j2": GRIPTAPE_SUMMARY,
+        "griptape/templates/rules/short.j2": "{{ rule }}: be brief.",
+        "griptape/templates/tasks/tool_task/system.j2": "{# tool #}" + ROUTER,
+        "griptape/engines/summary.py": f"NOT_READ = {RAG!r}",
+    })  # fmt: skip
+
+
 def all_wheels(base: Path, nemo_yaml: str = NEMO_YAML) -> None:
     llamaindex_wheel(base)
     nemo_wheel(base, nemo_yaml)
@@ -375,6 +401,7 @@ def all_wheels(base: Path, nemo_yaml: str = NEMO_YAML) -> None:
     pyrit_wheel(base)
     deepteam_wheel(base)
     evaluator_wheels(base)
+    agent_framework_wheels(base)
 
 
 def test_llamaindex_constants_content_arguments_and_agent_templates(tmp_path: Path) -> None:
@@ -506,6 +533,21 @@ def test_each_evaluator_and_agent_reader_reads_only_its_prompt_modules(tmp_path:
     assert agno_templates(cache[f"{AGNO_PACKAGE}-{AGNO_VERSION}"]) == [RAG]
 
 
+def test_swarms_prompt_modules_and_griptape_jinja_templates(tmp_path: Path) -> None:
+    """Swarms: only `swarms/prompts/` modules; Griptape: only its `.j2` templates, control
+    tags and comments dropped, `{{ name }}` as `{name}`, too-short templates left out."""
+    agent_framework_wheels(tmp_path)
+    cache = {p.parent.name: p for p in tmp_path.glob("*/*.whl")}
+    assert swarms_templates(cache[f"{SWARMS_PACKAGE}-{SWARMS_VERSION}"]) == [
+        *EVALUATOR_TEXTS, PERSONA
+    ]  # fmt: skip
+    assert griptape_templates(cache[f"{GRIPTAPE_PACKAGE}-{GRIPTAPE_VERSION}"]) == [
+        "{rulesets}Summarize the text below in a few sentences, keeping its names and numbers.\n"
+        'Text: """{text}"""',
+        ROUTER,
+    ]
+
+
 def test_a_broken_python_prompt_module_names_itself(tmp_path: Path) -> None:
     wheel = evaluator_wheel(tmp_path, RAGAS_PACKAGE, RAGAS_VERSION, {
         "ragas/metrics/_broken.py": "def (:",
@@ -519,7 +561,7 @@ def test_a_broken_yaml_file_names_itself(tmp_path: Path) -> None:
         nemoguardrails_templates(nemo_wheel(tmp_path, "prompts: [unclosed"))
 
 
-def test_benign_prompts_five_evaluation_only_nine_for_training(tmp_path: Path) -> None:
+def test_benign_prompts_five_evaluation_only_eleven_for_training(tmp_path: Path) -> None:
     all_wheels(tmp_path)
     items = framework_prompt_corpora(tmp_path)  # the wheels are in the cache: no download
     by_source: dict[str, list[str]] = {}
@@ -542,6 +584,8 @@ def test_benign_prompts_five_evaluation_only_nine_for_training(tmp_path: Path) -
         "ragas_metric_prompts": 4,
         "autogen_agent_prompts": 1,
         "agno_agent_prompts": 1,
+        "swarms_agent_prompts": 5,
+        "griptape_prompt_templates": 2,
     }
     uses = {source: THIRD_PARTY[source].use for source in by_source}
     assert uses == {
@@ -559,6 +603,8 @@ def test_benign_prompts_five_evaluation_only_nine_for_training(tmp_path: Path) -
         "ragas_metric_prompts": TRAINING,
         "autogen_agent_prompts": TRAINING,
         "agno_agent_prompts": TRAINING,
+        "swarms_agent_prompts": TRAINING,
+        "griptape_prompt_templates": TRAINING,
     }
     assert {s for s in by_source if s in EVAL_ONLY_SOURCES} == {
         "llamaindex_prompt_templates",

@@ -82,6 +82,8 @@ never in training, thresholds, rule authoring or generator templates, enforced b
 | ragas_metric_prompts | ragas 0.4.3 | Apache-2.0 | LLM framework: judges (o) | training |
 | autogen_agent_prompts | autogen-agentchat 0.7.5 | MIT | LLM framework: agents (o) | training |
 | agno_agent_prompts | agno 3.1.10 | Apache-2.0 | LLM framework: agents (o) | training |
+| swarms_agent_prompts | swarms 16.0.3 | Apache-2.0 | LLM framework: agents (o) | training |
+| griptape_prompt_templates | griptape 1.13.0 | Apache-2.0 | LLM framework (o) | training |
 | spikee_sysmsg_extraction | spikee 0.9.2 | Apache-2.0 | system-prompt extraction (k) | training |
 | spikee_document_injections | spikee 0.9.2 | Apache-2.0 | indirect injection (k) | training |
 | spikee_finance_questions | spikee 0.9.2 | Apache-2.0 | short questions (finance) | training |
@@ -140,11 +142,15 @@ rules in other languages. Not read while writing rules.
 Not read while writing rules.
 (o) the prompts three evaluation frameworks send their judge model (Opik's LLM-judge metrics,
 TruLens' feedback functions, Ragas' metrics: groundedness, relevance, moderation, safety) and
-two agent frameworks send on an application's behalf (AutoGen AgentChat's agents and its
-Magentic-One orchestrator, Agno's prompt modules): the strings their prompt modules assign,
-return or pass as a prompt keyword, read with `ast` (`framework_prompts._python_prompts`;
-Opik's heuristic detectors and Agno's guardrails, which list attack phrases, not read); like
-(i)'s training sources, they teach the classifier and never set its threshold.
+three agent frameworks send on an application's behalf (AutoGen AgentChat's agents and its
+Magentic-One orchestrator, Agno's prompt modules, Swarms' 253 role, orchestration and judging
+prompts): the strings their prompt modules assign, return or pass as a prompt keyword, read
+with `ast` (`framework_prompts._python_prompts`; Opik's heuristic detectors and Agno's
+guardrails, which list attack phrases, not read); and Griptape's Jinja templates (extraction,
+summary, RAG and tool-use prompts). Like (i)'s training sources, they teach the classifier and
+never set its threshold. Swarms and Griptape joined on Dec 7 (twelfth report) to teach
+instruction-heavy system prompts as benign, after the eleventh report's framework-prompt false
+positives rose.
 (p) two agent-injection benchmarks of the UK AI Security Institute's inspect_evals, read
 from its wheel's JSON data (`inspect_evals`): CodeIPI (a coding task's issue pasted into the
 prompt, the README, source and config files the agent reads; the injected artifact is the

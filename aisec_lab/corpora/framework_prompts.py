@@ -329,6 +329,8 @@ TRULENS_PACKAGE, TRULENS_VERSION = "trulens-feedback", "2.16.0"
 RAGAS_PACKAGE, RAGAS_VERSION = "ragas", "0.4.3"
 AUTOGEN_PACKAGE, AUTOGEN_VERSION = "autogen-agentchat", "0.7.5"
 AGNO_PACKAGE, AGNO_VERSION = "agno", "3.1.10"
+SWARMS_PACKAGE, SWARMS_VERSION = "swarms", "16.0.3"
+GRIPTAPE_PACKAGE, GRIPTAPE_VERSION = "griptape", "1.13.0"
 _PROMPT_KEYWORDS = frozenset(
     {"content", "instruction", "template", "prompt", "system_message", "system_prompt"}
 )
@@ -387,6 +389,23 @@ def agno_templates(wheel: Path) -> list[str]:
     return _python_prompts(wheel, r"^agno/(.+/)?[^/]*prompts?[^/]*\.py$", r"guardrail")
 
 
+def swarms_templates(wheel: Path) -> list[str]:
+    """Swarms' prompt modules (`swarms/prompts/`): role system prompts (accountant, lawyer,
+    sales, support, urban planner...), orchestration, planning and judging prompts."""
+    return _python_prompts(wheel, r"^swarms/prompts/")
+
+
+def griptape_templates(wheel: Path) -> list[str]:
+    """Griptape's Jinja templates (`griptape/templates/**.j2`: extraction, summary, RAG,
+    tool-use and ruleset prompts), Jinja as text, distinct."""
+    with open_wheel(wheel) as archive:
+        names = sorted(n for n in archive.namelist() if n.startswith("griptape/templates/"))
+        texts = [
+            _jinja_as_text(_member_text(archive, n, wheel)) for n in names if n.endswith(".j2")
+        ]
+    return _distinct(texts)
+
+
 def _distinct(texts: list[str]) -> list[str]:
     kept = [t.strip() for t in texts if len(t.strip()) >= MIN_CHARS]
     return list(dict.fromkeys(kept))
@@ -410,6 +429,8 @@ FRAMEWORK_SOURCES: dict[str, tuple[Callable[[Path], list[str]], str, str]] = {
     "ragas_metric_prompts": (ragas_templates, RAGAS_PACKAGE, RAGAS_VERSION),
     "autogen_agent_prompts": (autogen_templates, AUTOGEN_PACKAGE, AUTOGEN_VERSION),
     "agno_agent_prompts": (agno_templates, AGNO_PACKAGE, AGNO_VERSION),
+    "swarms_agent_prompts": (swarms_templates, SWARMS_PACKAGE, SWARMS_VERSION),
+    "griptape_prompt_templates": (griptape_templates, GRIPTAPE_PACKAGE, GRIPTAPE_VERSION),
 }  # fmt: skip
 
 

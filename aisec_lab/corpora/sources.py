@@ -40,6 +40,8 @@ from aisec_lab.corpora.framework_prompts import (
     CREWAI_VERSION,
     DEEPTEAM_PACKAGE,
     DEEPTEAM_VERSION,
+    GRIPTAPE_PACKAGE,
+    GRIPTAPE_VERSION,
     LANGCHAIN_PACKAGE,
     LANGCHAIN_VERSION,
     LLAMAINDEX_PACKAGE,
@@ -54,6 +56,8 @@ from aisec_lab.corpora.framework_prompts import (
     RAGAS_VERSION,
     SMOLAGENTS_PACKAGE,
     SMOLAGENTS_VERSION,
+    SWARMS_PACKAGE,
+    SWARMS_VERSION,
     TRULENS_PACKAGE,
     TRULENS_VERSION,
     framework_prompt_corpora,
@@ -329,6 +333,21 @@ THIRD_PARTY: dict[str, SourceInfo] = {
         AGNO_PACKAGE, AGNO_VERSION, "Apache-2.0", "LLM framework prompts (agents)", TRAINING,
         calibrates=False,
         note="Agno's prompt modules (conversation summaries, platform agents); " + _TEACH_ONLY,
+    ),
+    # Both join to teach instruction-heavy system prompts as benign: the eleventh report's
+    # framework-prompt false positives (LangChain 9.3%, MetaGPT 4.2%) came from the classifier.
+    "swarms_agent_prompts": SourceInfo(
+        SWARMS_PACKAGE, SWARMS_VERSION, "Apache-2.0",
+        "LLM framework prompts (role agents, orchestration)", TRAINING, calibrates=False,
+        note="Swarms' prompt modules: role system prompts (accountant, lawyer, sales, support, "
+        "planner), orchestration and judging prompts; trains the classifier, never sets its "
+        "threshold (its most instruction-like prompt would set it for every source)",
+    ),
+    "griptape_prompt_templates": SourceInfo(
+        GRIPTAPE_PACKAGE, GRIPTAPE_VERSION, "Apache-2.0",
+        "LLM framework prompts (extraction, RAG, tool use)", TRAINING, calibrates=False,
+        note="Griptape's Jinja templates, placeholders unfilled, control tags dropped; "
+        + _TEACH_ONLY,
     ),
     "deepteam_harmful_examples": SourceInfo(
         DEEPTEAM_PACKAGE, DEEPTEAM_VERSION, "Apache-2.0", "harmful_request", TRAINING,
